@@ -1,0 +1,54 @@
+//! `dlq dev`.
+
+use std::io::Write;
+
+use anyhow::Context as _;
+
+use crate::cli::DevArgs;
+use crate::error::CliError;
+use crate::server::{DEFAULT_TOKEN, Server, ServerConfig};
+
+pub async fn run(args: DevArgs) -> anyhow::Result<()> {
+    if !(0.0..=1.0).contains(&args.fault_rate) {
+        return Err(CliError::usage(format!(
+            "--fault-rate must be a fraction between 0 and 1, got {}",
+            args.fault_rate
+        ))
+        .into());
+    }
+    if !(args.backoff_scale.is_finite() && args.backoff_scale >= 0.0) {
+        return Err(CliError::usage("--backoff-scale must be a non-negative number such as 0.001").into());
+    }
+    if !(args.schedule_scale.is_finite() && args.schedule_scale > 0.0) {
+        return Err(CliError::usage("--schedule-scale must be a positive number such as 0.001").into());
+    }
+    let cfg = ServerConfig {
+        host: args.host,
+        port: args.port,
+        db: args.db,
+        token: args.token.unwrap_or_else(|| DEFAULT_TOKEN.to_string()),
+        backoff_scale: args.backoff_scale,
+        schedule_scale: args.schedule_scale,
+        fault_rate: args.fault_rate,
+        rate_limit: args.rate_limit,
+        max_body: args.max_body,
+        ..ServerConfig::default()
+    };
+    let token = cfg.token.clone();
+    let (current, next) = (cfg.current_signing_key.clone(), cfg.next_signing_key.clone());
+    let server = Server::start(cfg).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "QSTASH_URL={}", server.url())?;
+        writeln!(out, "QSTASH_TOKEN={token}")?;
+        writeln!(out, "QSTASH_CURRENT_SIGNING_KEY={current}")?;
+        writeln!(out, "QSTASH_NEXT_SIGNING_KEY={next}")?;
+        out.flush()?;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "dlq dev: listening on {} (Ctrl-C to stop)", server.url());
+    drop(err);
+    tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+    server.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,26 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use dlq::{app, cli::Cli, error};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            let err = anyhow::Error::new(e).context("cannot start the async runtime");
+            error::report(&err);
+            return error::Exit::Error.into();
+        }
+    };
+    match runtime.block_on(app::run(cli)) {
+        Ok(()) => error::Exit::Ok.into(),
+        Err(err) => {
+            let code = error::exit_code(&err);
+            if code != error::Exit::Ok {
+                error::report(&err);
+            }
+            code.into()
+        }
+    }
+}

@@ -1,0 +1,772 @@
+//! The delivery engine: a scheduler of due deliveries, gates for queues and flow control,
+//! and a bounded pool of HTTP senders. It never parses requests; routes hand it messages.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use parking_lot::Mutex;
+use serde_json::{Map, json};
+use tokio::sync::{Notify, Semaphore, watch};
+
+use super::clock::Clock;
+use super::db;
+use super::message::{AttemptResponse, CallbackConfig, HeaderMap, Kind, Message, callback_body, new_id};
+use super::retry_expr::RetryDelay;
+use super::signing;
+use super::store::Store;
+use crate::parse::canonical_header_name;
+
+/// Longest response body kept from a destination.
+pub const MAX_RESPONSE_BODY: usize = 1024 * 1024;
+/// Timeout of a delivery without `Upstash-Timeout`.
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// Most deliveries in flight at once.
+pub const MAX_IN_FLIGHT: usize = 512;
+
+/// Current and next signing keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeys {
+    pub current: String,
+    pub next: String,
+}
+
+/// Settings of the engine.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Multiplies every retry delay (1.0 = the service's timing).
+    pub backoff_scale: f64,
+    pub max_in_flight: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum GateKey {
+    Queue(String),
+    Flow(String),
+}
+
+#[derive(Debug, Clone)]
+struct Due {
+    at: i64,
+    seq: u64,
+    id: String,
+    gates: Vec<GateKey>,
+}
+
+impl PartialEq for Due {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Due {}
+impl PartialOrd for Due {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Due {
+    // Reversed: BinaryHeap is a max-heap and we want the earliest first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        (o.at, o.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Gate {
+    parallelism: Option<u32>,
+    /// (messages, period in ms)
+    rate: Option<(u32, i64)>,
+    paused: bool,
+    holding: HashSet<String>,
+    window_start: i64,
+    window_count: u32,
+    waiting: VecDeque<Due>,
+}
+
+enum Admit {
+    Go,
+    Park,
+    Later(i64),
+}
+
+impl Gate {
+    fn check(&mut self, id: &str, now: i64) -> Admit {
+        if self.holding.contains(id) {
+            return Admit::Go;
+        }
+        if self.paused {
+            return Admit::Park;
+        }
+        if let Some(p) = self.parallelism
+            && self.holding.len() >= p as usize
+        {
+            return Admit::Park;
+        }
+        if let Some((n, period)) = self.rate {
+            if now >= self.window_start + period {
+                self.window_start = now;
+                self.window_count = 0;
+            }
+            if self.window_count >= n {
+                return Admit::Later(self.window_start + period);
+            }
+        }
+        Admit::Go
+    }
+
+    fn take(&mut self, id: &str) {
+        if self.holding.insert(id.to_string()) && self.rate.is_some() {
+            self.window_count += 1;
+        }
+    }
+
+    fn free_slots(&self) -> usize {
+        if self.paused {
+            return 0;
+        }
+        match self.parallelism {
+            Some(p) => (p as usize).saturating_sub(self.holding.len()),
+            None => usize::MAX,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Sched {
+    heap: BinaryHeap<Due>,
+    seq: u64,
+    gates: HashMap<GateKey, Gate>,
+    /// Queue name → (parallelism, paused).
+    queues: HashMap<String, (u32, bool)>,
+}
+
+impl Sched {
+    fn gate(&mut self, k: &GateKey) -> &mut Gate {
+        if !self.gates.contains_key(k) {
+            let mut g = Gate::default();
+            if let GateKey::Queue(q) = k {
+                let (p, paused) = self.queues.get(q).copied().unwrap_or((1, false));
+                g.parallelism = Some(p.max(1));
+                g.paused = paused;
+            }
+            self.gates.insert(k.clone(), g);
+        }
+        // Inserted just above when missing.
+        self.gates.entry(k.clone()).or_default()
+    }
+
+    /// Moves up to the free slots' worth of waiting items back onto the heap.
+    fn wake(&mut self, k: &GateKey, now: i64) {
+        let mut moved = Vec::new();
+        if let Some(g) = self.gates.get_mut(k) {
+            let n = g.free_slots().min(g.waiting.len());
+            moved.extend(g.waiting.drain(..n));
+        }
+        for mut d in moved {
+            d.at = d.at.min(now);
+            self.heap.push(d);
+        }
+    }
+}
+
+/// The delivery engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    http: reqwest::Client,
+    cfg: EngineConfig,
+    keys: Arc<Mutex<SigningKeys>>,
+    sched: Mutex<Sched>,
+    notify: Notify,
+    sem: Arc<Semaphore>,
+}
+
+impl Engine {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: EngineConfig, keys: Arc<Mutex<SigningKeys>>) -> Engine {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        let sem = Arc::new(Semaphore::new(cfg.max_in_flight.max(1)));
+        Engine {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                http,
+                cfg,
+                keys,
+                sched: Mutex::new(Sched::default()),
+                notify: Notify::new(),
+                sem,
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    pub fn keys(&self) -> SigningKeys {
+        self.inner.keys.lock().clone()
+    }
+
+    /// The next key becomes current and a fresh next key is made.
+    pub fn rotate_keys(&self) -> SigningKeys {
+        let mut k = self.inner.keys.lock();
+        k.current = std::mem::take(&mut k.next);
+        k.next = new_id("sig_");
+        k.clone()
+    }
+
+    /// Sets a queue's parallelism and paused state, waking messages it now admits.
+    pub fn set_queue(&self, name: &str, parallelism: u32, paused: bool) {
+        let now = self.now_ms();
+        let mut s = self.inner.sched.lock();
+        s.queues.insert(name.to_string(), (parallelism.max(1), paused));
+        let k = GateKey::Queue(name.to_string());
+        let g = s.gate(&k);
+        g.parallelism = Some(parallelism.max(1));
+        g.paused = paused;
+        s.wake(&k, now);
+        drop(s);
+        self.inner.notify.notify_one();
+    }
+
+    /// Forgets a queue's settings (after it was deleted).
+    pub fn remove_queue(&self, name: &str) {
+        let mut s = self.inner.sched.lock();
+        s.queues.remove(name);
+    }
+
+    /// Puts stored messages on the schedule.
+    pub fn schedule(&self, msgs: &[Message]) {
+        if msgs.is_empty() {
+            return;
+        }
+        let mut s = self.inner.sched.lock();
+        for m in msgs {
+            let mut gates = Vec::new();
+            if let Some(q) = &m.queue_name {
+                gates.push(GateKey::Queue(q.clone()));
+            }
+            if let Some(fc) = &m.flow_control
+                && (fc.parallelism.is_some() || fc.rate.is_some())
+            {
+                let k = GateKey::Flow(fc.key.clone());
+                let g = s.gate(&k);
+                g.parallelism = fc.parallelism.filter(|p| *p > 0);
+                g.rate = fc
+                    .rate
+                    .filter(|r| *r > 0)
+                    .map(|r| (r, fc.period.unwrap_or(1).max(1) as i64 * 1000));
+                gates.push(k);
+            }
+            s.seq += 1;
+            let seq = s.seq;
+            s.heap.push(Due {
+                at: m.next_delivery,
+                seq,
+                id: m.message_id.clone(),
+                gates,
+            });
+        }
+        drop(s);
+        self.inner.notify.notify_one();
+    }
+
+    /// Stores new messages (with their CREATED events) and schedules them.
+    pub async fn publish(&self, msgs: Vec<Message>) -> Result<(), super::store::StoreError> {
+        let now = self.now_ms();
+        let stored = self
+            .inner
+            .store
+            .call(move |c| {
+                for m in &msgs {
+                    insert_new(c, m, now)?;
+                }
+                Ok(msgs)
+            })
+            .await?;
+        self.schedule(&stored);
+        Ok(())
+    }
+
+    /// Loads pending messages (after a restart) and runs the scheduler until `shutdown`.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let queues = self
+            .inner
+            .store
+            .call(|c| {
+                let mut st = c.prepare("SELECT name, parallelism, paused FROM queues")?;
+                let rows = st
+                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, bool>(2)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+            .unwrap_or_default();
+        for (name, p, paused) in queues {
+            self.set_queue(&name, p, paused);
+        }
+        if let Ok(pending) = self.inner.store.call(db::pending_messages).await {
+            self.schedule(&pending);
+        }
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let now = self.now_ms();
+            let (ready, next_at) = self.take_ready(now);
+            let had_ready = !ready.is_empty();
+            for due in ready {
+                let permit = tokio::select! {
+                    p = self.inner.sem.clone().acquire_owned() => p,
+                    _ = shutdown.changed() => return,
+                };
+                let Ok(permit) = permit else { return };
+                let this = self.clone();
+                tokio::spawn(async move {
+                    this.deliver(due).await;
+                    drop(permit);
+                });
+            }
+            if had_ready {
+                continue;
+            }
+            let wait = match next_at {
+                Some(at) => Duration::from_millis((at - now).max(0) as u64),
+                None => Duration::from_secs(3600),
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.inner.notify.notified() => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// Pops due items, applying the gates. Returns what may be sent and when the next is due.
+    fn take_ready(&self, now: i64) -> (Vec<Due>, Option<i64>) {
+        let mut s = self.inner.sched.lock();
+        let mut ready = Vec::new();
+        while ready.len() < 1024 {
+            match s.heap.peek() {
+                Some(d) if d.at <= now => {}
+                _ => break,
+            }
+            let Some(due) = s.heap.pop() else { break };
+            let mut verdict = Admit::Go;
+            let mut blocking: Option<GateKey> = None;
+            for k in &due.gates {
+                match s.gate(k).check(&due.id, now) {
+                    Admit::Go => {}
+                    other => {
+                        verdict = other;
+                        blocking = Some(k.clone());
+                        break;
+                    }
+                }
+            }
+            match verdict {
+                Admit::Go => {
+                    for k in &due.gates {
+                        s.gate(k).take(&due.id);
+                    }
+                    ready.push(due);
+                }
+                Admit::Park => {
+                    if let Some(k) = blocking {
+                        s.gate(&k).waiting.push_back(due);
+                    }
+                }
+                Admit::Later(at) => {
+                    let mut d = due;
+                    d.at = at;
+                    s.heap.push(d);
+                }
+            }
+        }
+        let next = s.heap.peek().map(|d| d.at);
+        (ready, next)
+    }
+
+    /// A message reached a final state: frees its gate slots.
+    fn release(&self, due: &Due) {
+        if due.gates.is_empty() {
+            return;
+        }
+        let now = self.now_ms();
+        let mut s = self.inner.sched.lock();
+        for k in &due.gates {
+            if let Some(g) = s.gates.get_mut(k) {
+                g.holding.remove(&due.id);
+            }
+            s.wake(k, now);
+        }
+        drop(s);
+        self.inner.notify.notify_one();
+    }
+
+    fn requeue(&self, mut due: Due, at: i64) {
+        due.at = at;
+        self.inner.sched.lock().heap.push(due);
+        self.inner.notify.notify_one();
+    }
+
+    async fn deliver(&self, due: Due) {
+        let id = due.id.clone();
+        let msg = match self.inner.store.call(move |c| db::get_message(c, &id)).await {
+            Ok(Some(m)) => m,
+            // Cancelled, or the store is gone: nothing to send.
+            _ => {
+                self.release(&due);
+                return;
+            }
+        };
+        let started = self.now_ms();
+        let resp = self.attempt(&msg).await;
+        let now = self.now_ms();
+        let ok = (200..300).contains(&resp.status);
+        let non_retryable = resp.status == 489
+            && resp
+                .header
+                .get("Upstash-Nonretryable-Error")
+                .is_some_and(|v| v.iter().any(|x| x.eq_ignore_ascii_case("true")));
+        let callback = msg
+            .callback
+            .as_ref()
+            .map(|cb| callback_message(&msg, cb, callback_body(&msg, &resp, None), Kind::Callback, now));
+
+        if ok {
+            let m = msg.clone();
+            let r = resp.clone();
+            let cb = callback.clone();
+            let res = self
+                .inner
+                .store
+                .call(move |c| {
+                    db::insert_log(c, &m, "ACTIVE", started, Map::new())?;
+                    let mut extra = Map::new();
+                    extra.insert("responseStatus".into(), json!(r.status));
+                    db::insert_log(c, &m, "DELIVERED", now, extra)?;
+                    db::delete_message(c, &m.message_id)?;
+                    if let Kind::FailureCallback { dlq_id } = &m.kind {
+                        db::set_failure_callback_info(c, dlq_id, "CALLBACK_SUCCESS", Some(&r))?;
+                    }
+                    if let Some(cb) = &cb {
+                        insert_new(c, cb, now)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            self.release(&due);
+            if res.is_ok()
+                && let Some(cb) = callback
+            {
+                self.schedule(&[cb]);
+            }
+            return;
+        }
+
+        if !non_retryable && msg.retried < msg.max_retries {
+            let delay = self.retry_delay_ms(&msg, &resp, now);
+            let mut m = msg;
+            m.retried += 1;
+            m.next_delivery = now + delay as i64;
+            let next = m.next_delivery;
+            let r = resp.clone();
+            let cb = callback.clone();
+            let res = self
+                .inner
+                .store
+                .call(move |c| {
+                    db::insert_log(c, &m, "ACTIVE", started, Map::new())?;
+                    db::insert_log(c, &m, "ERROR", now, db::error_fields(&r))?;
+                    let mut extra = Map::new();
+                    extra.insert("nextDeliveryTime".into(), json!(m.next_delivery));
+                    db::insert_log(c, &m, "RETRY", now, extra)?;
+                    db::update_message(c, &m)?;
+                    if let Some(cb) = &cb {
+                        insert_new(c, cb, now)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            match res {
+                Ok(()) => {
+                    self.requeue(due, next);
+                    if let Some(cb) = callback {
+                        self.schedule(&[cb]);
+                    }
+                }
+                // Could not record the retry: try the same attempt again shortly.
+                Err(_) => self.requeue(due, now + 100),
+            }
+            return;
+        }
+
+        // Retries exhausted (or non-retryable): dead-letter, and queue the failure callback.
+        let ids = self.inner.store.ids();
+        let m = msg;
+        let r = resp;
+        let cb = callback.clone();
+        let res = self
+            .inner
+            .store
+            .call(move |c| {
+                db::insert_log(c, &m, "ACTIVE", started, Map::new())?;
+                db::insert_log(c, &m, "ERROR", now, db::error_fields(&r))?;
+                let mut created = Vec::new();
+                match &m.kind {
+                    Kind::Normal => {
+                        let dlq_id = db::dead_letter(c, &mut ids.lock(), &m, &r, now)?;
+                        let mut extra = Map::new();
+                        extra.insert("dlqId".into(), json!(dlq_id));
+                        db::insert_log(c, &m, "FAILED", now, extra)?;
+                        if let Some(fcb) = &m.failure_callback {
+                            let body = callback_body(&m, &r, Some(&dlq_id));
+                            let f = callback_message(&m, fcb, body, Kind::FailureCallback { dlq_id }, now);
+                            insert_new(c, &f, now)?;
+                            created.push(f);
+                        }
+                    }
+                    // Callbacks are not dead-lettered; a failed failure callback is recorded
+                    // on its DLQ entry (so `callback/{dlqId}` may re-run it).
+                    Kind::Callback => {
+                        db::insert_log(c, &m, "FAILED", now, Map::new())?;
+                        db::delete_message(c, &m.message_id)?;
+                    }
+                    Kind::FailureCallback { dlq_id } => {
+                        db::insert_log(c, &m, "FAILED", now, Map::new())?;
+                        db::delete_message(c, &m.message_id)?;
+                        db::set_failure_callback_info(c, dlq_id, "CALLBACK_FAIL", Some(&r))?;
+                    }
+                }
+                if let Some(cb) = &cb {
+                    insert_new(c, cb, now)?;
+                    created.push(cb.clone());
+                }
+                Ok(created)
+            })
+            .await;
+        self.release(&due);
+        if let Ok(created) = res {
+            self.schedule(&created);
+        }
+    }
+
+    /// Delay before the next attempt, in ms: the destination's `Retry-After` (or rate-limit
+    /// reset) if given, else the message's retry-delay expression, else the exponential backoff
+    /// `min(86400, e^(2.5·n))` s; multiplied by the backoff scale.
+    fn retry_delay_ms(&self, msg: &Message, resp: &AttemptResponse, now: i64) -> u64 {
+        let base = retry_after_ms(&resp.header, now)
+            .or_else(|| {
+                msg.retry_delay_expression
+                    .as_deref()
+                    .and_then(|e| RetryDelay::parse(e).ok())
+                    .and_then(|e| e.delay_ms(msg.retried).ok())
+            })
+            .unwrap_or_else(|| backoff_ms(msg.retried + 1));
+        (base as f64 * self.inner.cfg.backoff_scale).round().max(0.0) as u64
+    }
+
+    async fn attempt(&self, msg: &Message) -> AttemptResponse {
+        let method = reqwest::Method::from_bytes(msg.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+        let timeout = Duration::from_millis(msg.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).max(1));
+        let mut req = self.inner.http.request(method, &msg.url).timeout(timeout);
+        let mut has_ua = false;
+        for (k, vs) in &msg.header {
+            has_ua |= k.eq_ignore_ascii_case("user-agent");
+            for v in vs {
+                req = req.header(k.as_str(), v.as_str());
+            }
+        }
+        if !has_ua {
+            req = req.header("User-Agent", "Upstash-QStash");
+        }
+        let now_s = self.now_ms() / 1000;
+        let key = self.inner.keys.lock().current.clone();
+        req = req
+            .header("Upstash-Message-Id", msg.message_id.as_str())
+            .header("Upstash-Retried", msg.retried.to_string())
+            .header("Upstash-Caller-Ip", msg.caller_ip.as_str())
+            .header("Upstash-Signature", signing::sign(&key, &msg.url, &msg.body, now_s));
+        if let Some(t) = &msg.topic_name {
+            req = req.header("Upstash-Topic-Name", t.as_str());
+        }
+        if let Some(s) = &msg.schedule_id {
+            req = req.header("Upstash-Schedule-Id", s.as_str());
+        }
+        if let Some(q) = &msg.queue_name {
+            req = req.header("Upstash-Queue-Name", q.as_str());
+        }
+        let res = match req.body(msg.body.clone()).send().await {
+            Ok(r) => r,
+            Err(e) => return transport_error(&e),
+        };
+        let status = res.status().as_u16();
+        let mut header = HeaderMap::new();
+        for (k, v) in res.headers() {
+            header
+                .entry(canonical_header_name(k.as_str()))
+                .or_default()
+                .push(String::from_utf8_lossy(v.as_bytes()).into_owned());
+        }
+        let mut body = Vec::new();
+        let mut stream = res.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(c) => {
+                    let room = MAX_RESPONSE_BODY.saturating_sub(body.len());
+                    body.extend_from_slice(&c[..c.len().min(room)]);
+                    if room <= c.len() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    if e.is_timeout() {
+                        return transport_error(&e);
+                    }
+                    break;
+                }
+            }
+        }
+        AttemptResponse {
+            status,
+            header,
+            body,
+            error: None,
+        }
+    }
+}
+
+fn transport_error(e: &reqwest::Error) -> AttemptResponse {
+    let what = if e.is_timeout() {
+        "request timed out".to_string()
+    } else if e.is_connect() {
+        format!("connection failed: {}", root_cause(e))
+    } else {
+        format!("request failed: {}", root_cause(e))
+    };
+    AttemptResponse {
+        status: 0,
+        header: HeaderMap::new(),
+        body: what.clone().into_bytes(),
+        error: Some(what),
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(s) = cur.source() {
+        cur = s;
+    }
+    cur.to_string()
+}
+
+/// Stores a new message with its CREATED event.
+pub fn insert_new(c: &rusqlite::Connection, m: &Message, now: i64) -> Result<(), super::store::StoreError> {
+    db::insert_message(c, m)?;
+    db::remember_workflow_run(c, m)?;
+    let mut extra = Map::new();
+    extra.insert("header".into(), json!(m.header));
+    extra.insert(
+        "body".into(),
+        json!(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &m.body)),
+    );
+    db::insert_log(c, m, "CREATED", now, extra)
+}
+
+/// The exponential backoff of retry number `n` (1-based), in ms: `min(86400, e^(2.5·n))` s.
+pub fn backoff_ms(n: u32) -> u64 {
+    let secs = (2.5 * f64::from(n)).exp().min(86_400.0);
+    (secs * 1000.0) as u64
+}
+
+/// `Retry-After`, `X-RateLimit-Reset`, `-Reset-Requests`, `-Reset-Tokens`: seconds, a Unix
+/// time, an HTTP date or a duration such as `6m5s`; capped at one day.
+fn retry_after_ms(h: &HeaderMap, now_ms: i64) -> Option<u64> {
+    for name in ["Retry-After", "X-Ratelimit-Reset", "X-Ratelimit-Reset-Requests", "X-Ratelimit-Reset-Tokens"] {
+        let Some(v) = h.get(name).and_then(|v| v.first()) else { continue };
+        let v = v.trim();
+        let ms = if let Ok(n) = v.parse::<f64>() {
+            if n > 1e9 {
+                // A Unix timestamp in seconds.
+                ((n * 1000.0) as i64 - now_ms).max(0) as u64
+            } else {
+                (n.max(0.0) * 1000.0) as u64
+            }
+        } else if let Ok(t) = httpdate::parse_http_date(v) {
+            let t = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+            (t - now_ms).max(0) as u64
+        } else if let Ok(d) = humantime::parse_duration(v) {
+            d.as_millis() as u64
+        } else {
+            continue;
+        };
+        return Some(ms.min(86_400_000));
+    }
+    None
+}
+
+fn callback_message(src: &Message, cfg: &CallbackConfig, body: serde_json::Value, kind: Kind, now: i64) -> Message {
+    let mut header = cfg.header.clone();
+    header.entry("Content-Type".into()).or_insert_with(|| vec!["application/json".into()]);
+    let delay = cfg.delay_ms.unwrap_or(0) as i64;
+    Message {
+        message_id: new_id("msg_"),
+        url: cfg.url.clone(),
+        method: cfg.method.clone().unwrap_or_else(|| "POST".into()),
+        header,
+        body: body.to_string().into_bytes(),
+        max_retries: cfg.retries.unwrap_or(src.max_retries),
+        retried: 0,
+        not_before: now + delay,
+        created_at: now,
+        next_delivery: now + delay,
+        timeout_ms: cfg.timeout_ms,
+        caller_ip: src.caller_ip.clone(),
+        retry_delay_expression: cfg.retry_delay.clone().or_else(|| src.retry_delay_expression.clone()),
+        kind,
+        ..Message::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_backoff() {
+        assert_eq!(backoff_ms(1) / 1000, 12);
+        assert_eq!(backoff_ms(2) / 1000, 148);
+        assert_eq!(backoff_ms(3) / 1000, 1808);
+        assert_eq!(backoff_ms(4) / 1000, 22026);
+        assert_eq!(backoff_ms(5), 86_400_000);
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let h = |k: &str, v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(k.into(), vec![v.into()]);
+            m
+        };
+        assert_eq!(retry_after_ms(&h("Retry-After", "5"), 0), Some(5000));
+        assert_eq!(retry_after_ms(&h("Retry-After", "6m5s"), 0), Some(365_000));
+        assert_eq!(retry_after_ms(&h("X-Ratelimit-Reset", "1700000010"), 1_700_000_000_000), Some(10_000));
+        assert_eq!(retry_after_ms(&h("Retry-After", "999999"), 0), Some(86_400_000));
+        assert_eq!(retry_after_ms(&h("Retry-After", "soon"), 0), None);
+    }
+}

@@ -1,0 +1,270 @@
+//! Parsing of the publish configuration headers (`Upstash-*`), shared by publish, enqueue,
+//! batch, schedules and the retry/resume override headers.
+
+use axum::http::HeaderMap as HttpHeaders;
+
+use super::message::{CallbackConfig, FlowControl, HeaderMap};
+use super::retry_expr::RetryDelay;
+use crate::parse::{canonical_header_name, parse_qstash_duration};
+
+/// Most retries the dev server accepts (the service caps retries by plan).
+pub const MAX_RETRIES: u32 = 100;
+
+/// Everything the `Upstash-*` headers of one request configure.
+#[derive(Debug, Clone, Default)]
+pub struct PublishOptions {
+    pub method: Option<String>,
+    /// Headers for the destination: `Content-Type`, `Upstash-Forward-*` (prefix stripped) and
+    /// the workflow headers.
+    pub forward: HeaderMap,
+    pub retries: Option<u32>,
+    pub retry_delay: Option<RetryDelay>,
+    pub delay_ms: Option<u64>,
+    pub not_before_s: Option<i64>,
+    pub timeout_ms: Option<u64>,
+    pub callback: Option<CallbackConfig>,
+    pub failure_callback: Option<CallbackConfig>,
+    pub dedup_id: Option<String>,
+    pub content_dedup: bool,
+    pub labels: Option<Vec<String>>,
+    pub flow_control: Option<FlowControl>,
+    pub redact: Vec<String>,
+    pub cron: Option<String>,
+    pub schedule_id: Option<String>,
+}
+
+fn header_str<'a>(name: &str, v: &'a axum::http::HeaderValue) -> Result<&'a str, String> {
+    v.to_str()
+        .map(str::trim)
+        .map_err(|_| format!("header {name} is not valid text"))
+}
+
+fn parse_url(name: &str, v: &str) -> Result<String, String> {
+    match url::Url::parse(v) {
+        Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.has_host() => Ok(v.to_string()),
+        _ => Err(format!("{name} must be an http:// or https:// URL, got '{v}'")),
+    }
+}
+
+fn parse_u32(name: &str, v: &str, max: u32) -> Result<u32, String> {
+    match v.parse::<u32>() {
+        Ok(n) if n <= max => Ok(n),
+        Ok(_) => Err(format!("{name} must be at most {max}, got '{v}'")),
+        Err(_) => Err(format!("{name} must be a non-negative integer, got '{v}'")),
+    }
+}
+
+fn parse_duration(name: &str, v: &str) -> Result<u64, String> {
+    parse_qstash_duration(v).map_err(|e| format!("{name}: {e}"))
+}
+
+fn parse_method(name: &str, v: &str) -> Result<String, String> {
+    let m = v.to_ascii_uppercase();
+    match m.as_str() {
+        "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" => Ok(m),
+        _ => Err(format!("{name} must be one of GET, POST, PUT, PATCH, DELETE, got '{v}'")),
+    }
+}
+
+/// Parses `parallelism=3, rate=10, period=1m` (period: a duration or plain seconds).
+pub fn parse_flow_control_value(key: &str, v: &str) -> Result<FlowControl, String> {
+    let mut fc = FlowControl {
+        key: key.to_string(),
+        ..FlowControl::default()
+    };
+    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, val) = part.split_once('=').ok_or_else(|| {
+            format!("Upstash-Flow-Control-Value: expected key=value pairs such as 'parallelism=3, rate=10, period=1m', got '{part}'")
+        })?;
+        let (k, val) = (k.trim(), val.trim());
+        match k {
+            "parallelism" => fc.parallelism = Some(parse_u32("Upstash-Flow-Control-Value parallelism", val, 100_000)?),
+            "rate" => fc.rate = Some(parse_u32("Upstash-Flow-Control-Value rate", val, 1_000_000)?),
+            "period" => {
+                let secs = match val.parse::<u64>() {
+                    Ok(n) => n,
+                    Err(_) => parse_duration("Upstash-Flow-Control-Value period", val)? / 1000,
+                };
+                if secs == 0 {
+                    return Err("Upstash-Flow-Control-Value period must be at least 1s".into());
+                }
+                fc.period = Some(secs);
+            }
+            other => return Err(format!("Upstash-Flow-Control-Value: unknown key '{other}' (use parallelism, rate, period)")),
+        }
+    }
+    Ok(fc)
+}
+
+/// Parses the configuration headers of a publish-like request.
+pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> {
+    let mut o = PublishOptions::default();
+    let mut cb = CallbackConfig::default();
+    let mut fcb = CallbackConfig::default();
+    let mut fc_key: Option<String> = None;
+    let mut fc_value: Option<String> = None;
+    for (name, value) in h {
+        let lname = name.as_str();
+        let cname = canonical_header_name(lname);
+        let v = header_str(&cname, value)?;
+        if lname == "content-type" {
+            o.forward.entry("Content-Type".into()).or_default().push(v.to_string());
+            continue;
+        }
+        if !lname.starts_with("upstash-") {
+            continue;
+        }
+        if let Some(rest) = lname.strip_prefix("upstash-failure-callback-forward-") {
+            fcb.header.entry(canonical_header_name(rest)).or_default().push(v.into());
+        } else if let Some(rest) = lname.strip_prefix("upstash-callback-forward-") {
+            cb.header.entry(canonical_header_name(rest)).or_default().push(v.into());
+        } else if let Some(rest) = lname.strip_prefix("upstash-forward-") {
+            o.forward.entry(canonical_header_name(rest)).or_default().push(v.into());
+        } else if lname.starts_with("upstash-workflow-") {
+            o.forward.entry(cname.clone()).or_default().push(v.into());
+        } else {
+            match lname {
+                "upstash-method" => o.method = Some(parse_method(&cname, v)?),
+                "upstash-retries" => o.retries = Some(parse_u32(&cname, v, MAX_RETRIES)?),
+                "upstash-retry-delay" => {
+                    o.retry_delay = Some(RetryDelay::parse(v).map_err(|e| format!("{cname}: invalid expression '{v}': {e}"))?)
+                }
+                "upstash-delay" => o.delay_ms = Some(parse_duration(&cname, v)?),
+                "upstash-not-before" => {
+                    o.not_before_s = Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                        format!("{cname} must be a Unix timestamp in seconds, got '{v}'")
+                    })?)
+                }
+                "upstash-timeout" => o.timeout_ms = Some(parse_duration(&cname, v)?),
+                "upstash-callback" => cb.url = parse_url(&cname, v)?,
+                "upstash-callback-method" => cb.method = Some(parse_method(&cname, v)?),
+                "upstash-callback-timeout" => cb.timeout_ms = Some(parse_duration(&cname, v)?),
+                "upstash-callback-retries" => cb.retries = Some(parse_u32(&cname, v, MAX_RETRIES)?),
+                "upstash-callback-retry-delay" => {
+                    RetryDelay::parse(v).map_err(|e| format!("{cname}: {e}"))?;
+                    cb.retry_delay = Some(v.into())
+                }
+                "upstash-callback-delay" => cb.delay_ms = Some(parse_duration(&cname, v)?),
+                "upstash-failure-callback" => fcb.url = parse_url(&cname, v)?,
+                "upstash-failure-callback-method" => fcb.method = Some(parse_method(&cname, v)?),
+                "upstash-failure-callback-timeout" => fcb.timeout_ms = Some(parse_duration(&cname, v)?),
+                "upstash-failure-callback-retries" => fcb.retries = Some(parse_u32(&cname, v, MAX_RETRIES)?),
+                "upstash-failure-callback-retry-delay" => {
+                    RetryDelay::parse(v).map_err(|e| format!("{cname}: {e}"))?;
+                    fcb.retry_delay = Some(v.into())
+                }
+                "upstash-failure-callback-delay" => fcb.delay_ms = Some(parse_duration(&cname, v)?),
+                "upstash-deduplication-id" => {
+                    if v.is_empty() {
+                        return Err(format!("{cname} must not be empty"));
+                    }
+                    o.dedup_id = Some(v.into())
+                }
+                "upstash-content-based-deduplication" => {
+                    // The Python SDK sends `True`; accept any case.
+                    o.content_dedup = match v.to_ascii_lowercase().as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(format!("{cname} must be true or false, got '{v}'")),
+                    }
+                }
+                "upstash-label" => {
+                    let labels: Vec<String> =
+                        v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+                    o.labels = Some(labels);
+                }
+                "upstash-flow-control-key" => {
+                    if v.is_empty() {
+                        return Err(format!("{cname} must not be empty"));
+                    }
+                    fc_key = Some(v.into())
+                }
+                "upstash-flow-control-value" => fc_value = Some(v.into()),
+                "upstash-redact-fields" => {
+                    o.redact = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+                }
+                "upstash-cron" => o.cron = Some(v.into()),
+                "upstash-schedule-id" => o.schedule_id = Some(v.into()),
+                _ => {}
+            }
+        }
+    }
+    if !cb.url.is_empty() {
+        o.callback = Some(cb);
+    } else if cb.method.is_some() || !cb.header.is_empty() {
+        return Err("Upstash-Callback-* headers need Upstash-Callback".into());
+    }
+    if !fcb.url.is_empty() {
+        o.failure_callback = Some(fcb);
+    }
+    match (fc_key, fc_value) {
+        (Some(k), Some(v)) => o.flow_control = Some(parse_flow_control_value(&k, &v)?),
+        (Some(k), None) => {
+            o.flow_control = Some(FlowControl {
+                key: k,
+                ..FlowControl::default()
+            })
+        }
+        (None, Some(_)) => return Err("Upstash-Flow-Control-Value needs Upstash-Flow-Control-Key".into()),
+        (None, None) => {}
+    }
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HttpHeaders {
+        let mut h = HttpHeaders::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn parses_the_documented_headers() {
+        let o = parse_publish_headers(&headers(&[
+            ("content-type", "application/json"),
+            ("upstash-forward-x-api-key", "k"),
+            ("upstash-method", "put"),
+            ("upstash-retries", "5"),
+            ("upstash-retry-delay", "7000 * retried"),
+            ("upstash-delay", "1m"),
+            ("upstash-label", "a, b"),
+            ("upstash-flow-control-key", "fk"),
+            ("upstash-flow-control-value", "parallelism=3, rate=10, period=1d"),
+            ("upstash-failure-callback", "http://127.0.0.1:1/fail"),
+            ("upstash-failure-callback-forward-auth", "x"),
+        ]))
+        .unwrap();
+        assert_eq!(o.method.as_deref(), Some("PUT"));
+        assert_eq!(o.retries, Some(5));
+        assert_eq!(o.delay_ms, Some(60_000));
+        assert_eq!(o.labels, Some(vec!["a".into(), "b".into()]));
+        assert_eq!(o.forward["X-Api-Key"], vec!["k".to_string()]);
+        assert_eq!(o.forward["Content-Type"], vec!["application/json".to_string()]);
+        let fc = o.flow_control.unwrap();
+        assert_eq!((fc.parallelism, fc.rate, fc.period), (Some(3), Some(10), Some(86_400)));
+        let fcb = o.failure_callback.unwrap();
+        assert_eq!(fcb.header["Auth"], vec!["x".to_string()]);
+    }
+
+    #[test]
+    fn malformed_headers_name_the_problem() {
+        for (k, v, needle) in [
+            ("upstash-retries", "-1", "Upstash-Retries"),
+            ("upstash-retries", "1000", "at most"),
+            ("upstash-delay", "10x", "Upstash-Delay"),
+            ("upstash-retry-delay", "pow(", "Upstash-Retry-Delay"),
+            ("upstash-method", "FETCH", "Upstash-Method"),
+            ("upstash-callback", "ftp://x", "Upstash-Callback"),
+            ("upstash-not-before", "soon", "Upstash-Not-Before"),
+        ] {
+            let err = parse_publish_headers(&headers(&[(k, v)])).unwrap_err();
+            assert!(err.contains(needle), "{err} should mention {needle}");
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! The dev server's internal message record and the API shapes built from it.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+pub type HeaderMap = BTreeMap<String, Vec<String>>;
+
+/// Flow-control settings of a message (`Upstash-Flow-Control-Key`/`-Value`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowControl {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<u32>,
+    /// Seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<u64>,
+}
+
+/// Workflow run a message belongs to (from the `Upstash-Workflow-*` headers).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowInfo {
+    pub run_id: String,
+    pub url: String,
+    pub created_at: i64,
+}
+
+/// Settings for a callback or failure callback.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CallbackConfig {
+    pub url: String,
+    #[serde(default)]
+    pub header: HeaderMap,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_delay: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+}
+
+/// What a message is: a user's message, or a callback the server generated.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Kind {
+    #[default]
+    Normal,
+    Callback,
+    /// The failure callback of the DLQ entry `dlq_id`.
+    FailureCallback { dlq_id: String },
+}
+
+/// A message waiting for delivery (or being retried).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub message_id: String,
+    pub url: String,
+    pub method: String,
+    /// Headers sent to the destination (already stripped of `Upstash-Forward-`).
+    pub header: HeaderMap,
+    #[serde(with = "b64")]
+    pub body: Vec<u8>,
+    pub max_retries: u32,
+    /// Attempts that failed so far; `Upstash-Retried` of the next attempt.
+    pub retried: u32,
+    pub not_before: i64,
+    pub created_at: i64,
+    /// When the next attempt is due (ms).
+    pub next_delivery: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<CallbackConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_callback: Option<CallbackConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_name: Option<String>,
+    pub caller_ip: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_control: Option<FlowControl>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_delay_expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<WorkflowInfo>,
+    #[serde(default)]
+    pub kind: Kind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedup_id: Option<String>,
+    /// Fields redacted from API responses (`Upstash-Redact-Fields`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redact: Vec<String>,
+}
+
+pub(crate) mod b64 {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(v))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        STANDARD.decode(s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Puts `body` (UTF-8) or `bodyBase64` (anything else) into `obj` under the given names.
+pub fn put_body(obj: &mut Map<String, Value>, text_key: &str, b64_key: &str, body: &[u8]) {
+    if body.is_empty() {
+        return;
+    }
+    match std::str::from_utf8(body) {
+        Ok(s) => obj.insert(text_key.into(), Value::String(s.into())),
+        Err(_) => obj.insert(b64_key.into(), Value::String(STANDARD.encode(body))),
+    };
+}
+
+/// The response received from the destination on the last attempt.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptResponse {
+    /// 0 when there was no HTTP response (timeout, connection error).
+    pub status: u16,
+    pub header: HeaderMap,
+    #[serde(with = "b64")]
+    pub body: Vec<u8>,
+    /// Transport error text when there was no response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn redacted(v: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(v.as_bytes());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("REDACTED:{hex}")
+}
+
+impl Message {
+    /// The fields shared by the `Message`, `DLQMessage` and workflow DLQ schemas.
+    pub fn api_fields(&self) -> Map<String, Value> {
+        let mut o = Map::new();
+        o.insert("messageId".into(), json!(self.message_id));
+        o.insert("url".into(), json!(self.url));
+        if let Some(t) = &self.topic_name {
+            o.insert("topicName".into(), json!(t));
+        }
+        if let Some(e) = &self.endpoint_name {
+            o.insert("endpointName".into(), json!(e));
+        }
+        o.insert("method".into(), json!(self.method));
+        let redact_all_headers = self.redact.iter().any(|r| r == "headers");
+        let header: HeaderMap = self
+            .header
+            .iter()
+            .map(|(k, v)| {
+                let hide = redact_all_headers
+                    || self
+                        .redact
+                        .iter()
+                        .any(|r| r.eq_ignore_ascii_case(&format!("header[{k}]")));
+                let v = if hide { v.iter().map(|x| redacted(x)).collect() } else { v.clone() };
+                (k.clone(), v)
+            })
+            .collect();
+        o.insert("header".into(), json!(header));
+        if self.redact.iter().any(|r| r == "body") {
+            o.insert(
+                "body".into(),
+                json!(redacted(&String::from_utf8_lossy(&self.body))),
+            );
+        } else {
+            put_body(&mut o, "body", "bodyBase64", &self.body);
+        }
+        o.insert("maxRetries".into(), json!(self.max_retries));
+        o.insert("notBefore".into(), json!(self.not_before));
+        o.insert("createdAt".into(), json!(self.created_at));
+        if let Some(c) = &self.callback {
+            o.insert("callback".into(), json!(c.url));
+            if !c.header.is_empty() {
+                o.insert("callbackHeader".into(), json!(c.header));
+            }
+        }
+        if let Some(c) = &self.failure_callback {
+            o.insert("failureCallback".into(), json!(c.url));
+            if !c.header.is_empty() {
+                o.insert("failureCallbackHeader".into(), json!(c.header));
+            }
+        }
+        if let Some(q) = &self.queue_name {
+            o.insert("queueName".into(), json!(q));
+        }
+        if let Some(s) = &self.schedule_id {
+            o.insert("scheduleId".into(), json!(s));
+        }
+        o.insert("callerIP".into(), json!(self.caller_ip));
+        if let Some(first) = self.labels.first() {
+            o.insert("label".into(), json!(first));
+            o.insert("labels".into(), json!(self.labels));
+        }
+        if let Some(fc) = &self.flow_control {
+            o.insert("flowControlKey".into(), json!(fc.key));
+            if let Some(r) = fc.rate {
+                o.insert("rate".into(), json!(r));
+            }
+            if let Some(p) = fc.parallelism {
+                o.insert("parallelism".into(), json!(p));
+            }
+            if let Some(p) = fc.period {
+                o.insert("period".into(), json!(p));
+            }
+        }
+        if let Some(e) = &self.retry_delay_expression {
+            o.insert("retryDelayExpression".into(), json!(e));
+        }
+        if let Some(w) = &self.workflow {
+            o.insert("workflowRunId".into(), json!(w.run_id));
+            o.insert("workflowUrl".into(), json!(w.url));
+            o.insert("workflowCreatedAt".into(), json!(w.created_at));
+        }
+        o
+    }
+}
+
+/// The documented body POSTed to a callback / failure callback.
+pub fn callback_body(msg: &Message, resp: &AttemptResponse, dlq_id: Option<&str>) -> Value {
+    let mut o = Map::new();
+    o.insert("status".into(), json!(resp.status));
+    o.insert("header".into(), json!(resp.header));
+    o.insert("body".into(), json!(STANDARD.encode(&resp.body)));
+    o.insert("retried".into(), json!(msg.retried));
+    o.insert("maxRetries".into(), json!(msg.max_retries));
+    if let Some(d) = dlq_id {
+        o.insert("dlqId".into(), json!(d));
+    }
+    o.insert("sourceMessageId".into(), json!(msg.message_id));
+    if let Some(t) = &msg.topic_name {
+        o.insert("topicName".into(), json!(t));
+    }
+    if let Some(e) = &msg.endpoint_name {
+        o.insert("endpointName".into(), json!(e));
+    }
+    o.insert("url".into(), json!(msg.url));
+    o.insert("method".into(), json!(msg.method));
+    o.insert("sourceHeader".into(), json!(msg.header));
+    o.insert("sourceBody".into(), json!(STANDARD.encode(&msg.body)));
+    // The docs show these two as strings in callback bodies.
+    o.insert("notBefore".into(), json!(msg.not_before.to_string()));
+    o.insert("createdAt".into(), json!(msg.created_at.to_string()));
+    if let Some(s) = &msg.schedule_id {
+        o.insert("scheduleId".into(), json!(s));
+    }
+    if let Some(q) = &msg.queue_name {
+        o.insert("queueName".into(), json!(q));
+    }
+    o.insert("callerIP".into(), json!(msg.caller_ip));
+    if let Some(w) = &msg.workflow {
+        o.insert("workflowRunId".into(), json!(w.run_id));
+        o.insert("workflowCreatedAt".into(), json!(w.created_at));
+    }
+    if let Some(e) = &resp.error {
+        o.insert("error".into(), json!(e));
+    }
+    Value::Object(o)
+}
+
+/// Generates ids such as `msg_2XbA…` and `wfr_…`.
+pub fn new_id(prefix: &str) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut s = String::with_capacity(prefix.len() + 23);
+    s.push_str(prefix);
+    let (mut a, mut b) = (rand::random::<u64>(), rand::random::<u64>());
+    for i in 0..22 {
+        let src = if i < 11 { &mut a } else { &mut b };
+        s.push(ALPHABET[(*src % 62) as usize] as char);
+        *src /= 62;
+    }
+    s
+}

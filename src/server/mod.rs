@@ -1,0 +1,240 @@
+//! `dlq dev`: a local QStash-compatible server that really delivers, retries and
+//! dead-letters, and serves the DLQ API. Usable in-process: start it on port 0, read its URL,
+//! shut it down.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use parking_lot::Mutex;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tower::ServiceExt as _;
+
+pub mod clock;
+pub mod cron;
+pub mod db;
+pub mod engine;
+pub mod fault;
+pub mod headers;
+pub mod message;
+pub mod queues_db;
+pub mod retry_expr;
+pub mod routes;
+pub mod signing;
+pub mod store;
+pub mod topics_db;
+
+use clock::{Clock, SystemClock};
+use engine::{Engine, EngineConfig, SigningKeys};
+use fault::{ConnKill, Faults};
+use routes::{AppState, CallerIp};
+
+/// The official dev server's test user 1 (also the SDKs' `DEV_CREDENTIALS`).
+pub const DEFAULT_TOKEN: &str = "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBhc3N3b3JkIn0=";
+pub const DEFAULT_CURRENT_SIGNING_KEY: &str = "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r";
+pub const DEFAULT_NEXT_SIGNING_KEY: &str = "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs";
+pub const DEFAULT_PORT: u16 = 8080;
+/// Largest request body accepted by default (1 MiB).
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// Settings of a dev server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub host: String,
+    pub port: u16,
+    pub db: Option<PathBuf>,
+    pub token: String,
+    pub current_signing_key: String,
+    pub next_signing_key: String,
+    pub backoff_scale: f64,
+    pub schedule_scale: f64,
+    pub fault_rate: f64,
+    pub rate_limit: u32,
+    pub max_body: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            host: "127.0.0.1".into(),
+            port: DEFAULT_PORT,
+            db: None,
+            token: DEFAULT_TOKEN.into(),
+            current_signing_key: DEFAULT_CURRENT_SIGNING_KEY.into(),
+            next_signing_key: DEFAULT_NEXT_SIGNING_KEY.into(),
+            backoff_scale: 1.0,
+            schedule_scale: 1.0,
+            fault_rate: 0.0,
+            rate_limit: 0,
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// For tests: a random loopback port, fast retries, in memory.
+    pub fn for_tests() -> Self {
+        ServerConfig {
+            port: 0,
+            backoff_scale: 0.0001,
+            schedule_scale: 0.001,
+            ..ServerConfig::default()
+        }
+    }
+}
+
+/// A running dev server.
+pub struct Server {
+    addr: SocketAddr,
+    url: String,
+    shutdown: watch::Sender<bool>,
+    faults: Arc<Faults>,
+    engine: Engine,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds, opens the store and starts serving and delivering.
+    pub async fn start(cfg: ServerConfig) -> anyhow::Result<Server> {
+        Self::start_with_clock(cfg, Arc::new(SystemClock)).await
+    }
+
+    pub async fn start_with_clock(cfg: ServerConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Server> {
+        if !(cfg.backoff_scale.is_finite() && cfg.backoff_scale >= 0.0) {
+            anyhow::bail!("--backoff-scale must be a non-negative number");
+        }
+        if !(cfg.schedule_scale.is_finite() && cfg.schedule_scale > 0.0) {
+            anyhow::bail!("--schedule-scale must be a positive number");
+        }
+        let store = store::Store::open(cfg.db.as_deref())
+            .with_context(|| match &cfg.db {
+                Some(p) => format!("cannot open the database {}", p.display()),
+                None => "cannot open the in-memory database".into(),
+            })?;
+        let keys = Arc::new(Mutex::new(SigningKeys {
+            current: cfg.current_signing_key.clone(),
+            next: cfg.next_signing_key.clone(),
+        }));
+        let engine = Engine::new(
+            store,
+            clock.clone(),
+            EngineConfig {
+                backoff_scale: cfg.backoff_scale,
+                max_in_flight: engine::MAX_IN_FLIGHT,
+            },
+            keys,
+        );
+        let faults = Arc::new(Faults::new(cfg.fault_rate, cfg.rate_limit));
+        let state = AppState {
+            engine: engine.clone(),
+            token: Arc::new(cfg.token.clone()),
+            faults: faults.clone(),
+            schedule_clock: Arc::new(routes::ScheduleClock {
+                origin_ms: clock.now_ms(),
+                scale: cfg.schedule_scale,
+            }),
+        };
+        let router = routes::router(state.clone(), cfg.max_body);
+        let listener = TcpListener::bind((cfg.host.as_str(), cfg.port))
+            .await
+            .with_context(|| format!("cannot listen on {}:{}", cfg.host, cfg.port))?;
+        let addr = listener.local_addr()?;
+        let host = if addr.is_ipv6() { format!("[{}]", addr.ip()) } else { addr.ip().to_string() };
+        let url = format!("http://{host}:{}", addr.port());
+        let (tx, rx) = watch::channel(false);
+
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(engine.clone().run(rx.clone())));
+        tasks.push(tokio::spawn(schedule_loop(state, rx.clone())));
+        tasks.push(tokio::spawn(accept_loop(listener, router, rx)));
+        Ok(Server {
+            addr,
+            url,
+            shutdown: tx,
+            faults,
+            engine,
+            tasks,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Fault injection settings, changeable at run time.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Stops accepting, lets open requests finish, stops delivering.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+async fn schedule_loop(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let tick = ((60_000.0 * state.schedule_clock.scale) / 4.0).clamp(5.0, 1000.0) as u64;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_millis(tick)) => {}
+            _ = shutdown.changed() => return,
+        }
+        let _ = routes::fire_due_schedules(&state).await;
+    }
+}
+
+async fn accept_loop(listener: TcpListener, router: axum::Router, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(_) => {
+                    // Out of file descriptors and the like: back off briefly.
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let kill = Arc::new(Notify::new());
+        let ip = CallerIp(peer.ip().to_string());
+        let k = ConnKill(kill.clone());
+        let svc = router.clone().map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ip.clone());
+            req.extensions_mut().insert(k.clone());
+            req
+        });
+        let mut stop = shutdown.clone();
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = kill.notified() => {}
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,342 @@
+//! `POST /v2/publish/{destination}`, `POST /v2/enqueue/{queueName}/{destination}`, `POST /v2/batch`.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Extension, OriginalUri, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::{ApiError, ApiResult, AppState, CallerIp};
+use crate::server::engine::insert_new;
+use crate::server::headers::{PublishOptions, parse_publish_headers};
+use crate::server::message::{Message, WorkflowInfo, new_id};
+use crate::server::{db, topics_db};
+
+/// Deduplication window (the docs and OpenAPI say 10 minutes).
+pub const DEDUP_WINDOW_MS: i64 = 10 * 60 * 1000;
+/// Default retries when `Upstash-Retries` is absent.
+pub const DEFAULT_RETRIES: u32 = 3;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2/publish/{*destination}", post(publish))
+        .route("/v2/enqueue/{queue}/{*destination}", post(enqueue))
+        .route("/v2/batch", post(batch))
+}
+
+/// The destination as sent: everything after the route prefix, with the query string (minus
+/// `qstash_token`). SDKs send it unencoded; a percent-encoded URL is decoded.
+fn raw_destination(uri: &axum::http::Uri, prefix_segments: usize) -> ApiResult<String> {
+    let path = uri.path();
+    let mut rest = path;
+    for _ in 0..prefix_segments {
+        rest = rest.trim_start_matches('/');
+        rest = rest.split_once('/').map(|(_, r)| r).unwrap_or("");
+    }
+    let mut dest = rest.to_string();
+    let lower = dest.to_ascii_lowercase();
+    if lower.starts_with("http%3a") || lower.starts_with("https%3a") {
+        dest = percent_encoding::percent_decode_str(&dest).decode_utf8_lossy().into_owned();
+    }
+    // Some proxies collapse `//`: accept `https:/host`.
+    for scheme in ["http:/", "https:/"] {
+        if dest.starts_with(scheme) && !dest.starts_with(&format!("{scheme}/")) {
+            dest = format!("{scheme}/{}", &dest[scheme.len()..]);
+        }
+    }
+    if let Some(q) = uri.query() {
+        let kept: Vec<&str> = q.split('&').filter(|p| !p.starts_with("qstash_token=") && !p.is_empty()).collect();
+        if !kept.is_empty() {
+            dest.push('?');
+            dest.push_str(&kept.join("&"));
+        }
+    }
+    if dest.is_empty() {
+        return Err(ApiError::bad_request("destination is missing: use /v2/publish/<url or URL group name>"));
+    }
+    Ok(dest)
+}
+
+/// A destination: a URL or a URL group name.
+pub enum Destination {
+    Url(String),
+    Group(String),
+}
+
+pub fn parse_destination(dest: &str) -> ApiResult<Destination> {
+    if dest.contains("://") || dest.starts_with("http:") || dest.starts_with("https:") {
+        match url::Url::parse(dest) {
+            Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.has_host() => Ok(Destination::Url(dest.to_string())),
+            _ => Err(ApiError::bad_request(format!(
+                "invalid destination '{dest}': it must be an http:// or https:// URL or a URL group name"
+            ))),
+        }
+    } else if valid_name(dest) {
+        Ok(Destination::Group(dest.to_string()))
+    } else {
+        Err(ApiError::bad_request(format!(
+            "invalid destination '{dest}': it must be an http:// or https:// URL or a URL group name"
+        )))
+    }
+}
+
+/// Names of URL groups, queues: letters, digits, `-`, `_`, `.`.
+pub fn valid_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 256 && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Where a message came from besides its destination.
+#[derive(Default, Clone)]
+pub struct Origin {
+    pub queue_name: Option<String>,
+    pub topic_name: Option<String>,
+    pub endpoint_name: Option<String>,
+    pub schedule_id: Option<String>,
+}
+
+/// Builds a message from parsed publish options.
+pub fn build_message(o: &PublishOptions, url: &str, body: &[u8], caller_ip: &str, now: i64, origin: Origin) -> Message {
+    let not_before = match (o.not_before_s, o.delay_ms) {
+        (Some(s), _) => s.saturating_mul(1000),
+        (None, Some(d)) => now + d as i64,
+        (None, None) => now,
+    };
+    let workflow = workflow_info(o, url, now);
+    Message {
+        message_id: new_id("msg_"),
+        url: url.to_string(),
+        method: o.method.clone().unwrap_or_else(|| "POST".into()),
+        header: o.forward.clone(),
+        body: body.to_vec(),
+        max_retries: o.retries.unwrap_or(DEFAULT_RETRIES),
+        retried: 0,
+        not_before,
+        created_at: now,
+        next_delivery: not_before,
+        timeout_ms: o.timeout_ms,
+        callback: o.callback.clone(),
+        failure_callback: o.failure_callback.clone(),
+        queue_name: origin.queue_name,
+        schedule_id: origin.schedule_id,
+        topic_name: origin.topic_name,
+        endpoint_name: origin.endpoint_name,
+        caller_ip: caller_ip.to_string(),
+        labels: o.labels.clone().unwrap_or_default(),
+        flow_control: o.flow_control.clone(),
+        retry_delay_expression: o.retry_delay.as_ref().map(|r| r.source().to_string()),
+        workflow,
+        redact: o.redact.clone(),
+        ..Message::default()
+    }
+}
+
+/// A message is a workflow step when it carries `Upstash-Workflow-RunId` (sent directly or
+/// as `Upstash-Forward-Upstash-Workflow-RunId`; both end up among the forwarded headers).
+fn workflow_info(o: &PublishOptions, url: &str, now: i64) -> Option<WorkflowInfo> {
+    let get = |k: &str| o.forward.get(k).and_then(|v| v.first()).cloned();
+    let run_id = get("Upstash-Workflow-Runid")?;
+    Some(WorkflowInfo {
+        run_id,
+        url: get("Upstash-Workflow-Url").unwrap_or_else(|| url.to_string()),
+        created_at: get("Upstash-Workflow-Createdat").and_then(|v| v.parse().ok()).unwrap_or(now),
+    })
+}
+
+fn dedup_key(o: &PublishOptions, m: &Message) -> Option<String> {
+    if let Some(id) = &o.dedup_id {
+        return Some(format!("id\n{id}\n{}", m.url));
+    }
+    if o.content_dedup {
+        let mut h = Sha256::new();
+        h.update(m.url.as_bytes());
+        h.update(b"\n");
+        h.update(&m.body);
+        for (k, vs) in &m.header {
+            h.update(k.as_bytes());
+            for v in vs {
+                h.update(v.as_bytes());
+            }
+        }
+        let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        return Some(format!("content\n{hex}"));
+    }
+    None
+}
+
+/// Publishes to one destination (fanning out over a URL group). Returns one
+/// `(messageId, url, deduplicated)` per message.
+pub async fn publish_to(
+    st: &AppState,
+    dest: &str,
+    opts: &PublishOptions,
+    body: Bytes,
+    caller_ip: &str,
+    origin: Origin,
+) -> ApiResult<(bool, Vec<(String, String, bool)>)> {
+    let now = st.engine.now_ms();
+    let (is_group, targets) = match parse_destination(dest)? {
+        Destination::Url(u) => (false, vec![(u, None)]),
+        Destination::Group(g) => {
+            let name = g.clone();
+            let group = st
+                .engine
+                .store()
+                .call(move |c| topics_db::get(c, &name))
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("URL group '{g}' not found")))?;
+            if group.endpoints.is_empty() {
+                return Err(ApiError::bad_request(format!("URL group '{g}' has no endpoints")));
+            }
+            (true, group.endpoints.into_iter().map(|e| (e.url, e.name.filter(|n| !n.is_empty()))).collect())
+        }
+    };
+    let topic = if is_group { Some(dest.to_string()) } else { None };
+    let mut msgs = Vec::with_capacity(targets.len());
+    for (url, endpoint_name) in targets {
+        let o = Origin {
+            topic_name: topic.clone(),
+            endpoint_name,
+            ..origin.clone()
+        };
+        let m = build_message(opts, &url, &body, caller_ip, now, o);
+        let key = dedup_key(opts, &m);
+        msgs.push((m, key));
+    }
+    let queue = origin.queue_name.clone();
+    let (created, results) = st
+        .engine
+        .store()
+        .call(move |c| {
+            if let Some(q) = &queue {
+                crate::server::queues_db::ensure(c, q, now)?;
+            }
+            let mut created = Vec::new();
+            let mut results = Vec::new();
+            for (m, key) in msgs {
+                if let Some(k) = key
+                    && let Some(existing) = db::dedup(c, &k, &m.message_id, now, DEDUP_WINDOW_MS)?
+                {
+                    results.push((existing, m.url.clone(), true));
+                    continue;
+                }
+                insert_new(c, &m, now)?;
+                results.push((m.message_id.clone(), m.url.clone(), false));
+                created.push(m);
+            }
+            Ok((created, results))
+        })
+        .await?;
+    st.engine.schedule(&created);
+    Ok((is_group, results))
+}
+
+fn publish_json(is_group: bool, results: Vec<(String, String, bool)>) -> (StatusCode, Value) {
+    let all_dup = results.iter().all(|r| r.2);
+    let items: Vec<Value> = results
+        .into_iter()
+        .map(|(id, url, dup)| {
+            if dup {
+                json!({ "messageId": id, "url": url, "deduplicated": true })
+            } else {
+                json!({ "messageId": id, "url": url })
+            }
+        })
+        .collect();
+    // A duplicate is answered 202 Accepted with the existing messageId.
+    let status = if all_dup { StatusCode::ACCEPTED } else { StatusCode::OK };
+    if is_group {
+        (status, Value::Array(items))
+    } else {
+        (status, items.into_iter().next().unwrap_or(Value::Null))
+    }
+}
+
+async fn publish(
+    State(st): State<AppState>,
+    Extension(ip): Extension<CallerIp>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let dest = raw_destination(&uri, 2)?;
+    let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
+    let (is_group, results) = publish_to(&st, &dest, &opts, body, &ip.0, Origin::default()).await?;
+    let (status, v) = publish_json(is_group, results);
+    Ok((status, axum::Json(v)).into_response())
+}
+
+async fn enqueue(
+    State(st): State<AppState>,
+    Extension(ip): Extension<CallerIp>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let queue = uri.path().trim_start_matches('/').split('/').nth(2).unwrap_or("").to_string();
+    let queue = percent_encoding::percent_decode_str(&queue).decode_utf8_lossy().into_owned();
+    if !valid_name(&queue) {
+        return Err(ApiError::bad_request(format!(
+            "invalid queue name '{queue}': use letters, digits, '-', '_' and '.'"
+        )));
+    }
+    let dest = raw_destination(&uri, 3)?;
+    let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
+    let origin = Origin {
+        queue_name: Some(queue),
+        ..Origin::default()
+    };
+    let (is_group, results) = publish_to(&st, &dest, &opts, body, &ip.0, origin).await?;
+    let (status, v) = publish_json(is_group, results);
+    Ok((status, axum::Json(v)).into_response())
+}
+
+#[derive(Deserialize)]
+struct BatchItem {
+    destination: String,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    queue: Option<String>,
+}
+
+async fn batch(State(st): State<AppState>, Extension(ip): Extension<CallerIp>, body: Bytes) -> ApiResult<Response> {
+    let items: Vec<BatchItem> = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("invalid batch body: expected a JSON array of {{destination, body, headers, queue}}: {e}")))?;
+    // Validate everything before publishing anything.
+    let mut parsed = Vec::with_capacity(items.len());
+    for (i, it) in items.into_iter().enumerate() {
+        let mut h = HeaderMap::new();
+        for (k, v) in &it.headers {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| ApiError::bad_request(format!("batch item {i}: invalid header name '{k}'")))?;
+            let value = HeaderValue::from_str(v)
+                .map_err(|_| ApiError::bad_request(format!("batch item {i}: invalid value for header '{k}'")))?;
+            h.append(name, value);
+        }
+        let opts = parse_publish_headers(&h).map_err(|e| ApiError::bad_request(format!("batch item {i}: {e}")))?;
+        parse_destination(&it.destination).map_err(|e| ApiError::bad_request(format!("batch item {i}: {}", e.1)))?;
+        if let Some(q) = &it.queue
+            && !valid_name(q)
+        {
+            return Err(ApiError::bad_request(format!("batch item {i}: invalid queue name '{q}'")));
+        }
+        parsed.push((it, opts));
+    }
+    let mut out = Vec::new();
+    for (it, opts) in parsed {
+        let origin = Origin {
+            queue_name: it.queue.clone(),
+            ..Origin::default()
+        };
+        let body = Bytes::from(it.body.unwrap_or_default());
+        let (is_group, results) = publish_to(&st, &it.destination, &opts, body, &ip.0, origin).await?;
+        out.push(publish_json(is_group, results).1);
+    }
+    Ok((StatusCode::OK, axum::Json(Value::Array(out))).into_response())
+}

@@ -1,0 +1,265 @@
+//! The workflow DLQ: list/get/delete, resume and restart (single and bulk), and re-running
+//! the failure callback.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use super::dlq::{WORKFLOW_FILTERS, bulk_delete_in, delete_entry, get_entry, list_page, parse_filter, republish, select_for_bulk};
+use super::{ApiError, ApiResult, AppState, Query};
+use crate::server::db::{self, DlqRow};
+use crate::server::engine::insert_new;
+use crate::server::headers::{PublishOptions, parse_publish_headers};
+use crate::server::message::{AttemptResponse, Kind, Message, callback_body, new_id};
+use crate::server::store::StoreError;
+
+/// Most runs one bulk restart handles (documented: 50 per request, cursor to continue).
+pub const RESTART_BATCH: usize = 50;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2/workflows/dlq", get(list).delete(bulk_delete))
+        .route("/v2/workflows/dlq/{dlq_id}", get(get_one).delete(delete_one))
+        .route("/v2/workflows/dlq/resume/{dlq_id}", post(resume_one))
+        .route("/v2/workflows/dlq/restart/{dlq_id}", post(restart_one))
+        .route("/v2/workflows/dlq/resume", post(bulk_resume))
+        .route("/v2/workflows/dlq/restart", post(bulk_restart))
+        .route("/v2/workflows/dlq/callback/{dlq_id}", post(callback_rerun).delete(callback_cancel))
+}
+
+fn allowed(base: &[&'static str]) -> Vec<&'static str> {
+    base.iter().chain(WORKFLOW_FILTERS).copied().collect()
+}
+
+async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+    let q = Query::parse(raw.as_deref());
+    q.allow(&allowed(&["cursor", "count"]))?;
+    list_page(&st, &q, true).await
+}
+
+async fn get_one(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    get_entry(&st, id, Some(true)).await
+}
+
+async fn delete_one(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    delete_entry(&st, id, Some(true)).await
+}
+
+async fn bulk_delete(State(st): State<AppState>, RawQuery(raw): RawQuery, body: Bytes) -> ApiResult<Response> {
+    let q = Query::parse(raw.as_deref());
+    q.allow(&allowed(&["cursor", "count", "dlqIds"]))?;
+    bulk_delete_in(&st, &q, &body, true).await
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Resume,
+    Restart,
+}
+
+/// Republishes a failed run under a new run id: resume sends the failed step again; restart
+/// sends the run's first request again.
+fn rerun(c: &rusqlite::Connection, r: &DlqRow, o: &PublishOptions, mode: Mode, now: i64) -> Result<Message, StoreError> {
+    let run_id = new_id("wfr_");
+    let base = match mode {
+        Mode::Resume => r.message.clone(),
+        Mode::Restart => {
+            let old = r.message.workflow.as_ref().map(|w| w.run_id.clone()).unwrap_or_default();
+            db::workflow_run_start(c, &old)?.unwrap_or_else(|| r.message.clone())
+        }
+    };
+    let mut m = republish(&base, o, now);
+    // Failure callback and flow control stay with the run unless overridden.
+    if m.failure_callback.is_none() {
+        m.failure_callback = r.message.failure_callback.clone();
+    }
+    m.header.insert("Upstash-Workflow-Runid".into(), vec![run_id.clone()]);
+    if m.header.contains_key("Upstash-Workflow-Createdat") {
+        m.header.insert("Upstash-Workflow-Createdat".into(), vec![now.to_string()]);
+    }
+    let url = r.message.workflow.as_ref().map(|w| w.url.clone()).unwrap_or_else(|| m.url.clone());
+    m.workflow = Some(crate::server::message::WorkflowInfo {
+        run_id,
+        url,
+        created_at: now,
+    });
+    insert_new(c, &m, now)?;
+    db::delete_dlq(c, r.key)?;
+    Ok(m)
+}
+
+fn run_json(m: &Message) -> Value {
+    let w = m.workflow.as_ref();
+    json!({
+        "workflowRunId": w.map(|w| w.run_id.clone()),
+        "workflowCreatedAt": w.map(|w| w.created_at),
+    })
+}
+
+async fn single(st: AppState, id: String, headers: HeaderMap, mode: Mode) -> ApiResult<Response> {
+    let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
+    let now = st.engine.now_ms();
+    let key = id.clone();
+    let res = st
+        .engine
+        .store()
+        .call(move |c| match db::get_dlq(c, &key)? {
+            Some(r) if r.workflow => rerun(c, &r, &opts, mode, now).map(Ok),
+            Some(_) => Ok(Err(ApiError::bad_request(format!("DLQ message '{key}' is not a workflow message")))),
+            None => Ok(Err(ApiError::not_found(format!("DLQ message '{key}' not found")))),
+        })
+        .await??;
+    st.engine.schedule(std::slice::from_ref(&res));
+    Ok(axum::Json(run_json(&res)).into_response())
+}
+
+async fn resume_one(State(st): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+    single(st, id, headers, Mode::Resume).await
+}
+
+async fn restart_one(State(st): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+    single(st, id, headers, Mode::Restart).await
+}
+
+async fn bulk(st: AppState, raw: Option<String>, headers: HeaderMap, mode: Mode) -> ApiResult<Response> {
+    let q = Query::parse(raw.as_deref());
+    q.allow(&allowed(&["cursor", "count", "dlqIds"]))?;
+    let f = parse_filter(&q, true)?;
+    let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
+    let max = if mode == Mode::Restart { RESTART_BATCH } else { 100 };
+    let count = q.count(max, 100)?.min(max);
+    if mode == Mode::Restart && f.dlq_ids.len() > RESTART_BATCH {
+        return Err(ApiError::bad_request(format!("restart takes at most {RESTART_BATCH} runs per request")));
+    }
+    let cursor = q.dlq_cursor()?;
+    let now = st.engine.now_ms();
+    let res = st
+        .engine
+        .store()
+        .call(move |c| match select_for_bulk(c, &f, cursor, count)? {
+            Ok((rows, next)) => {
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push(rerun(c, r, &opts, mode, now)?);
+                }
+                Ok(Some((out, next)))
+            }
+            Err(()) => Ok(None),
+        })
+        .await?;
+    let Some((created, next)) = res else {
+        return Err(ApiError::not_found("Some DLQ messages were not found"));
+    };
+    st.engine.schedule(&created);
+    let runs: Vec<Value> = created.iter().map(run_json).collect();
+    Ok(axum::Json(json!({ "workflowRuns": runs, "cursor": next.unwrap_or_default() })).into_response())
+}
+
+async fn bulk_resume(State(st): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> ApiResult<Response> {
+    bulk(st, raw, headers, Mode::Resume).await
+}
+
+async fn bulk_restart(State(st): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> ApiResult<Response> {
+    bulk(st, raw, headers, Mode::Restart).await
+}
+
+/// The destination's last response, as stored on the entry.
+fn stored_response(entry: &Value) -> AttemptResponse {
+    let body = match (entry["responseBody"].as_str(), entry["responseBodyBase64"].as_str()) {
+        (Some(s), _) => s.as_bytes().to_vec(),
+        (None, Some(b)) => base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    AttemptResponse {
+        status: entry["responseStatus"].as_u64().unwrap_or(0) as u16,
+        header: serde_json::from_value(entry["responseHeader"].clone()).unwrap_or_default(),
+        body,
+        error: None,
+    }
+}
+
+/// `POST /v2/workflows/dlq/callback/{dlqId}`: runs the failure callback again; only when it
+/// failed before.
+async fn callback_rerun(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let now = st.engine.now_ms();
+    let key = id.clone();
+    let res = st
+        .engine
+        .store()
+        .call(move |c| {
+            let Some(r) = db::get_dlq(c, &key)? else {
+                return Ok(Err(ApiError::not_found(format!("DLQ message '{key}' not found"))));
+            };
+            let entry: Value = serde_json::from_str(&r.entry)?;
+            let state = entry["failureFunctionState"].as_str().unwrap_or("");
+            let Some(fcb) = r.message.failure_callback.clone() else {
+                return Ok(Err(ApiError::bad_request(format!("DLQ message '{key}' has no failure callback"))));
+            };
+            if state != "CALLBACK_FAIL" {
+                return Ok(Err(ApiError::bad_request(format!(
+                    "the failure callback of '{key}' can be re-run only after it failed (state: {})",
+                    if state.is_empty() { "none" } else { state }
+                ))));
+            }
+            let resp = stored_response(&entry);
+            let body = callback_body(&r.message, &resp, Some(&r.dlq_id));
+            let mut header = fcb.header.clone();
+            header.entry("Content-Type".into()).or_insert_with(|| vec!["application/json".into()]);
+            let m = Message {
+                message_id: new_id("msg_"),
+                url: fcb.url.clone(),
+                method: fcb.method.clone().unwrap_or_else(|| "POST".into()),
+                header,
+                body: body.to_string().into_bytes(),
+                max_retries: fcb.retries.unwrap_or(r.message.max_retries),
+                not_before: now,
+                created_at: now,
+                next_delivery: now,
+                timeout_ms: fcb.timeout_ms,
+                caller_ip: r.message.caller_ip.clone(),
+                kind: Kind::FailureCallback { dlq_id: r.dlq_id.clone() },
+                ..Message::default()
+            };
+            insert_new(c, &m, now)?;
+            db::set_failure_callback_info(c, &r.dlq_id, "CALLBACK_INPROGRESS", None)?;
+            Ok(Ok((m, r.message.workflow.clone())))
+        })
+        .await??;
+    let (m, wf) = res;
+    st.engine.schedule(std::slice::from_ref(&m));
+    Ok(axum::Json(json!({
+        "workflowRunId": wf.as_ref().map(|w| w.run_id.clone()),
+        "workflowCreatedAt": wf.as_ref().map(|w| w.created_at),
+    }))
+    .into_response())
+}
+
+/// `DELETE /v2/workflows/dlq/callback/{dlqId}`: cancels a failure callback in progress.
+/// Answers 302, as documented.
+async fn callback_cancel(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let key = id.clone();
+    let res = st
+        .engine
+        .store()
+        .call(move |c| {
+            let Some(r) = db::get_dlq(c, &key)? else {
+                return Ok(Err(ApiError::not_found(format!("DLQ message '{key}' not found"))));
+            };
+            let entry: Value = serde_json::from_str(&r.entry)?;
+            if entry["failureFunctionState"].as_str() != Some("CALLBACK_INPROGRESS") {
+                return Ok(Err(ApiError::bad_request(format!("no failure callback of '{key}' is in progress"))));
+            }
+            let pattern = format!("%\"dlqId\":\"{}\"%", r.dlq_id);
+            c.execute("DELETE FROM messages WHERE data LIKE ?1", [pattern])?;
+            db::set_failure_callback_info(c, &r.dlq_id, "CALLBACK_CANCELED", None)?;
+            Ok(Ok(()))
+        })
+        .await??;
+    let _ = res;
+    Ok(StatusCode::FOUND.into_response())
+}

@@ -1,0 +1,292 @@
+//! The dev server's state: one SQLite schema, in memory or in a file, owned by one thread.
+//!
+//! Every operation is a closure run on that thread. The thread groups the closures waiting
+//! in its queue into one transaction (each in its own savepoint, so one failing closure does
+//! not undo the others) and answers them only after the commit: bursts of deliveries cost
+//! one fsync, not thousands, and a reply always means "durable".
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use parking_lot::Mutex;
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+/// Error from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("invalid stored data: {0}")]
+    Data(#[from] serde_json::Error),
+    #[error("the store has shut down")]
+    Closed,
+    #[error("{0}")]
+    Other(String),
+}
+
+type Reply = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
+
+/// Handle to the store thread. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    tx: mpsc::Sender<Job>,
+    ids: Arc<Mutex<DlqIdGen>>,
+}
+
+/// Generates `<unix-ms>-<seq>` DLQ ids, monotonic even if the clock steps back.
+#[derive(Debug, Default)]
+pub struct DlqIdGen {
+    last_ms: i64,
+    seq: i64,
+}
+
+/// Entries per millisecond that fit the sort key.
+const SEQ_SPACE: i64 = 1_000_000;
+
+impl DlqIdGen {
+    /// Next id as (sort key, text id).
+    pub fn next(&mut self, now_ms: i64) -> (i64, String) {
+        if now_ms > self.last_ms {
+            self.last_ms = now_ms;
+            self.seq = 0;
+        } else {
+            self.seq += 1;
+            if self.seq >= SEQ_SPACE {
+                self.last_ms += 1;
+                self.seq = 0;
+            }
+        }
+        let key = self.last_ms * SEQ_SPACE + self.seq;
+        (key, format_dlq_id(key))
+    }
+}
+
+/// `1725323658779-0` from its sort key.
+pub fn format_dlq_id(key: i64) -> String {
+    format!("{}-{}", key / SEQ_SPACE, key % SEQ_SPACE)
+}
+
+/// Sort key of a DLQ id or cursor in the `<ms>-<seq>` form.
+pub fn parse_dlq_id(s: &str) -> Option<i64> {
+    let (ms, seq) = s.split_once('-')?;
+    if ms.is_empty() || seq.is_empty() || !ms.bytes().all(|b| b.is_ascii_digit()) || !seq.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let ms: i64 = ms.parse().ok()?;
+    let seq: i64 = seq.parse().ok()?;
+    if seq >= SEQ_SPACE || ms > i64::MAX / SEQ_SPACE - 1 {
+        return None;
+    }
+    Some(ms * SEQ_SPACE + seq)
+}
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS messages (
+    message_id TEXT PRIMARY KEY,
+    next_delivery INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dlq (
+    sort_key INTEGER PRIMARY KEY,
+    dlq_id TEXT NOT NULL UNIQUE,
+    workflow INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    topic_name TEXT,
+    schedule_id TEXT,
+    queue_name TEXT,
+    created_at INTEGER NOT NULL,
+    response_status INTEGER NOT NULL,
+    caller_ip TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    flow_control_key TEXT,
+    workflow_run_id TEXT,
+    workflow_url TEXT,
+    workflow_created_at INTEGER,
+    failure_state TEXT,
+    entry TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dlq_message_id ON dlq(message_id);
+CREATE INDEX IF NOT EXISTS dlq_run_id ON dlq(workflow_run_id);
+CREATE TABLE IF NOT EXISTS logs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    url TEXT NOT NULL,
+    topic_name TEXT,
+    schedule_id TEXT,
+    queue_name TEXT,
+    labels TEXT NOT NULL,
+    entry TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_message_id ON logs(message_id);
+CREATE TABLE IF NOT EXISTS dedup (
+    dedup_key TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS workflow_runs (
+    run_id TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS topics (
+    name TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    endpoints TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS queues (
+    name TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    parallelism INTEGER NOT NULL,
+    paused INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS schedules (
+    schedule_id TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
+"#;
+
+/// Most jobs grouped into one transaction.
+const MAX_BATCH: usize = 512;
+
+impl Store {
+    /// Opens (and creates) the store: a file with `path`, else an in-memory database.
+    pub fn open(path: Option<&Path>) -> Result<Store, StoreError> {
+        let conn = match path {
+            Some(p) => {
+                let c = Connection::open(p)?;
+                c.pragma_update(None, "journal_mode", "WAL")?;
+                c.pragma_update(None, "synchronous", "NORMAL")?;
+                c
+            }
+            None => Connection::open_in_memory()?,
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let max_key: Option<i64> = conn.query_row("SELECT MAX(sort_key) FROM dlq", [], |r| r.get(0))?;
+        let mut ids = DlqIdGen::default();
+        if let Some(k) = max_key {
+            ids.last_ms = k / SEQ_SPACE;
+            ids.seq = k % SEQ_SPACE;
+        }
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("dlq-dev-store".into())
+            .spawn(move || run(conn, rx))
+            .map_err(|e| StoreError::Other(format!("cannot start the store thread: {e}")))?;
+        Ok(Store {
+            tx,
+            ids: Arc::new(Mutex::new(ids)),
+        })
+    }
+
+    /// Shared DLQ id generator (used inside store jobs).
+    pub fn ids(&self) -> Arc<Mutex<DlqIdGen>> {
+        self.ids.clone()
+    }
+
+    /// Runs `f` in a transaction on the store thread and returns its result once committed.
+    /// An `Err` from `f` rolls back only what `f` did.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (otx, orx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let res = f(conn);
+            let ok = res.is_ok();
+            let reply: Reply = Box::new(move || {
+                let _ = otx.send(res);
+            });
+            (ok, reply)
+        });
+        self.tx.send(job).map_err(|_| StoreError::Closed)?;
+        orx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut replies = Vec::with_capacity(jobs.len());
+        let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        for job in jobs {
+            let sp = conn.execute_batch("SAVEPOINT job").is_ok();
+            let (ok, reply) = job(&conn);
+            if sp {
+                if !ok {
+                    let _ = conn.execute_batch("ROLLBACK TO job");
+                }
+                let _ = conn.execute_batch("RELEASE job");
+            }
+            replies.push(reply);
+        }
+        if began && conn.execute_batch("COMMIT").is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for r in replies {
+            r();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dlq_ids_are_monotonic_and_round_trip() {
+        let mut g = DlqIdGen::default();
+        let (k1, a) = g.next(1000);
+        let (k2, b) = g.next(1000);
+        let (k3, c) = g.next(999);
+        assert_eq!(a, "1000-0");
+        assert_eq!(b, "1000-1");
+        assert_eq!(c, "1000-2");
+        assert!(k1 < k2 && k2 < k3);
+        assert_eq!(parse_dlq_id(&a), Some(k1));
+        assert_eq!(parse_dlq_id("x-1"), None);
+        assert_eq!(parse_dlq_id("1-"), None);
+        assert_eq!(parse_dlq_id("-1"), None);
+        assert_eq!(parse_dlq_id("1-2-3"), None);
+    }
+
+    #[tokio::test]
+    async fn failing_job_rolls_back_only_itself() {
+        let s = Store::open(None).unwrap();
+        let a = s.call(|c| {
+            c.execute("INSERT INTO meta(key, value) VALUES ('a', '1')", [])?;
+            Ok(())
+        });
+        let b = s.call(|c| {
+            c.execute("INSERT INTO meta(key, value) VALUES ('b', '1')", [])?;
+            Err::<(), _>(StoreError::Other("nope".into()))
+        });
+        let (a, b) = tokio::join!(a, b);
+        assert!(a.is_ok() && b.is_err());
+        let n: i64 = s
+            .call(|c| Ok(c.query_row("SELECT COUNT(*) FROM meta", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+}
