@@ -65,9 +65,15 @@ mod tests {
     #[test]
     fn codes() {
         assert_eq!(exit_code(&anyhow::anyhow!("x")), Exit::Error);
-        assert_eq!(exit_code(&anyhow::Error::new(CliError::usage("bad"))), Exit::Usage);
+        assert_eq!(
+            exit_code(&anyhow::Error::new(CliError::usage("bad"))),
+            Exit::Usage
+        );
         let pipe = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "pipe");
-        assert_eq!(exit_code(&anyhow::Error::new(pipe).context("writing")), Exit::Ok);
+        assert_eq!(
+            exit_code(&anyhow::Error::new(pipe).context("writing")),
+            Exit::Ok
+        );
         assert_eq!(Exit::Interrupted as u8, 130);
     }
 }

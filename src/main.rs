@@ -5,7 +5,10 @@ use dlq::{app, cli::Cli, error};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             let err = anyhow::Error::new(e).context("cannot start the async runtime");

@@ -70,7 +70,7 @@ pub fn parse_qstash_duration(input: &str) -> Result<u64, DurationError> {
 
 /// Formats milliseconds the way QStash headers expect (`90s`, `1500ms`).
 pub fn format_qstash_duration(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")
@@ -100,7 +100,10 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(parse_qstash_duration("50s"), Ok(50_000));
-        assert_eq!(parse_qstash_duration("1d10h30m"), Ok(86_400_000 + 36_000_000 + 1_800_000));
+        assert_eq!(
+            parse_qstash_duration("1d10h30m"),
+            Ok(86_400_000 + 36_000_000 + 1_800_000)
+        );
         assert_eq!(parse_qstash_duration("250ms"), Ok(250));
         assert!(parse_qstash_duration("10").is_err());
         assert!(parse_qstash_duration("s").is_err());
@@ -112,6 +115,9 @@ mod tests {
     #[test]
     fn header_names() {
         assert_eq!(canonical_header_name("content-type"), "Content-Type");
-        assert_eq!(canonical_header_name("UPSTASH-WORKFLOW-RUNID"), "Upstash-Workflow-Runid");
+        assert_eq!(
+            canonical_header_name("UPSTASH-WORKFLOW-RUNID"),
+            "Upstash-Workflow-Runid"
+        );
     }
 }

@@ -17,10 +17,14 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         .into());
     }
     if !(args.backoff_scale.is_finite() && args.backoff_scale >= 0.0) {
-        return Err(CliError::usage("--backoff-scale must be a non-negative number such as 0.001").into());
+        return Err(
+            CliError::usage("--backoff-scale must be a non-negative number such as 0.001").into(),
+        );
     }
     if !(args.schedule_scale.is_finite() && args.schedule_scale > 0.0) {
-        return Err(CliError::usage("--schedule-scale must be a positive number such as 0.001").into());
+        return Err(
+            CliError::usage("--schedule-scale must be a positive number such as 0.001").into(),
+        );
     }
     let cfg = ServerConfig {
         host: args.host,
@@ -35,7 +39,10 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         ..ServerConfig::default()
     };
     let token = cfg.token.clone();
-    let (current, next) = (cfg.current_signing_key.clone(), cfg.next_signing_key.clone());
+    let (current, next) = (
+        cfg.current_signing_key.clone(),
+        cfg.next_signing_key.clone(),
+    );
     let server = Server::start(cfg).await?;
     {
         let mut out = std::io::stdout().lock();
@@ -46,9 +53,15 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         out.flush()?;
     }
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "dlq dev: listening on {} (Ctrl-C to stop)", server.url());
+    let _ = writeln!(
+        err,
+        "dlq dev: listening on {} (Ctrl-C to stop)",
+        server.url()
+    );
     drop(err);
-    tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot listen for Ctrl-C")?;
     server.shutdown().await;
     Ok(())
 }

@@ -13,7 +13,9 @@ pub struct Cron {
     dow_star: bool,
 }
 
-const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 fn field(s: &str, min: u32, max: u32, names: &[&str], what: &str) -> Result<(u64, bool), String> {
@@ -22,12 +24,15 @@ fn field(s: &str, min: u32, max: u32, names: &[&str], what: &str) -> Result<(u64
         if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(v)) {
             return Ok(i as u32 + min);
         }
-        v.parse::<u32>().map_err(|_| format!("invalid {what} '{v}'"))
+        v.parse::<u32>()
+            .map_err(|_| format!("invalid {what} '{v}'"))
     };
     for part in s.split(',') {
         let (range, step) = match part.split_once('/') {
             Some((r, st)) => {
-                let st: u32 = st.parse().map_err(|_| format!("invalid step '{st}' in {what}"))?;
+                let st: u32 = st
+                    .parse()
+                    .map_err(|_| format!("invalid step '{st}' in {what}"))?;
                 if st == 0 {
                     return Err(format!("step 0 in {what}"));
                 }
@@ -44,13 +49,22 @@ fn field(s: &str, min: u32, max: u32, names: &[&str], what: &str) -> Result<(u64
             (v, if part.contains('/') { max } else { v })
         };
         // Day of week 7 is Sunday too.
-        let (lo, hi) = if what == "day of week" { (lo, hi.min(7)) } else { (lo, hi) };
+        let (lo, hi) = if what == "day of week" {
+            (lo, hi.min(7))
+        } else {
+            (lo, hi)
+        };
         if lo < min || hi > max.max(if what == "day of week" { 7 } else { max }) || lo > hi {
             return Err(format!("{what} '{range}' out of range {min}-{max}"));
         }
         let mut v = lo;
         while v <= hi {
-            bits |= 1 << (if what == "day of week" && v == 7 { 0 } else { v });
+            bits |= 1
+                << (if what == "day of week" && v == 7 {
+                    0
+                } else {
+                    v
+                });
             v += step;
         }
     }
@@ -65,7 +79,9 @@ impl Cron {
                 "invalid cron expression '{expr}': expected 5 fields (minute hour day-of-month month day-of-week)"
             ));
         }
-        let wrap = |r: Result<(u64, bool), String>| r.map_err(|e| format!("invalid cron expression '{expr}': {e}"));
+        let wrap = |r: Result<(u64, bool), String>| {
+            r.map_err(|e| format!("invalid cron expression '{expr}': {e}"))
+        };
         let (minutes, _) = wrap(field(parts[0], 0, 59, &[], "minute"))?;
         let (hours, _) = wrap(field(parts[1], 0, 23, &[], "hour"))?;
         let (dom, dom_star) = wrap(field(parts[2], 1, 31, &[], "day of month"))?;
@@ -129,19 +145,39 @@ mod tests {
     #[test]
     fn next_times() {
         let every = Cron::parse("* * * * *").unwrap();
-        assert_eq!(every.next_after(at("2026-01-01T00:00:30Z")), Some(at("2026-01-01T00:01:00Z")));
+        assert_eq!(
+            every.next_after(at("2026-01-01T00:00:30Z")),
+            Some(at("2026-01-01T00:01:00Z"))
+        );
         let c = Cron::parse("*/15 9-17 * * MON-FRI").unwrap();
         // 2026-01-03 is a Saturday.
-        assert_eq!(c.next_after(at("2026-01-03T10:00:00Z")), Some(at("2026-01-05T09:00:00Z")));
+        assert_eq!(
+            c.next_after(at("2026-01-03T10:00:00Z")),
+            Some(at("2026-01-05T09:00:00Z"))
+        );
         let c = Cron::parse("0 0 1 JAN *").unwrap();
-        assert_eq!(c.next_after(at("2026-06-01T00:00:00Z")), Some(at("2027-01-01T00:00:00Z")));
+        assert_eq!(
+            c.next_after(at("2026-06-01T00:00:00Z")),
+            Some(at("2027-01-01T00:00:00Z"))
+        );
         let c = Cron::parse("30 2 * * 7").unwrap();
-        assert_eq!(c.next_after(at("2026-01-03T00:00:00Z")), Some(at("2026-01-04T02:30:00Z")));
+        assert_eq!(
+            c.next_after(at("2026-01-03T00:00:00Z")),
+            Some(at("2026-01-04T02:30:00Z"))
+        );
     }
 
     #[test]
     fn rejects_bad_expressions() {
-        for bad in ["* * * *", "60 * * * *", "* 24 * * *", "*/0 * * * *", "a * * * *", "* * 0 * *", "5-1 * * * *"] {
+        for bad in [
+            "* * * *",
+            "60 * * * *",
+            "* 24 * * *",
+            "*/0 * * * *",
+            "a * * * *",
+            "* * 0 * *",
+            "5-1 * * * *",
+        ] {
             assert!(Cron::parse(bad).is_err(), "{bad}");
         }
     }

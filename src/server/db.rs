@@ -13,14 +13,22 @@ type Result<T> = std::result::Result<T, StoreError>;
 
 pub fn insert_message(c: &Connection, m: &Message) -> Result<()> {
     c.prepare_cached("INSERT INTO messages(message_id, next_delivery, data) VALUES (?1, ?2, ?3)")?
-        .execute(params![m.message_id, m.next_delivery, serde_json::to_string(m)?])?;
+        .execute(params![
+            m.message_id,
+            m.next_delivery,
+            serde_json::to_string(m)?
+        ])?;
     Ok(())
 }
 
 pub fn update_message(c: &Connection, m: &Message) -> Result<bool> {
     let n = c
         .prepare_cached("UPDATE messages SET next_delivery = ?2, data = ?3 WHERE message_id = ?1")?
-        .execute(params![m.message_id, m.next_delivery, serde_json::to_string(m)?])?;
+        .execute(params![
+            m.message_id,
+            m.next_delivery,
+            serde_json::to_string(m)?
+        ])?;
     Ok(n == 1)
 }
 
@@ -36,7 +44,11 @@ pub fn get_message(c: &Connection, id: &str) -> Result<Option<Message>> {
 }
 
 pub fn delete_message(c: &Connection, id: &str) -> Result<bool> {
-    Ok(c.prepare_cached("DELETE FROM messages WHERE message_id = ?1")?.execute([id])? == 1)
+    Ok(
+        c.prepare_cached("DELETE FROM messages WHERE message_id = ?1")?
+            .execute([id])?
+            == 1,
+    )
 }
 
 pub fn pending_messages(c: &Connection) -> Result<Vec<Message>> {
@@ -52,7 +64,13 @@ pub fn pending_messages(c: &Connection) -> Result<Vec<Message>> {
 // ---------------------------------------------------------------- logs
 
 /// Appends a log event for `m` in `state` with extra fields.
-pub fn insert_log(c: &Connection, m: &Message, state: &str, time: i64, extra: Map<String, Value>) -> Result<()> {
+pub fn insert_log(
+    c: &Connection,
+    m: &Message,
+    state: &str,
+    time: i64,
+    extra: Map<String, Value>,
+) -> Result<()> {
     let mut o = Map::new();
     o.insert("time".into(), json!(time));
     o.insert("messageId".into(), json!(m.message_id));
@@ -136,13 +154,24 @@ pub struct LogFilter {
 }
 
 /// Newest first. Returns the entries' JSON and the next cursor.
-pub fn list_logs(c: &Connection, f: &LogFilter, cursor: Option<i64>, count: usize) -> Result<(Vec<String>, Option<String>)> {
+pub fn list_logs(
+    c: &Connection,
+    f: &LogFilter,
+    cursor: Option<i64>,
+    count: usize,
+) -> Result<(Vec<String>, Option<String>)> {
     let mut w = Where::default();
     if let Some(v) = &f.message_id {
         w.eq("message_id", v.clone().into());
     }
     match f.state.as_deref() {
-        Some("IN_PROGRESS") => w.any("state", ["ACTIVE", "RETRY", "ERROR"].iter().map(|s| SqlValue::from(s.to_string())).collect()),
+        Some("IN_PROGRESS") => w.any(
+            "state",
+            ["ACTIVE", "RETRY", "ERROR"]
+                .iter()
+                .map(|s| SqlValue::from(s.to_string()))
+                .collect(),
+        ),
         Some(s) => w.eq("state", s.to_string().into()),
         None => {}
     }
@@ -168,12 +197,22 @@ pub fn list_logs(c: &Connection, f: &LogFilter, cursor: Option<i64>, count: usiz
     if let Some(cur) = cursor {
         w.cmp("id", "<=", cur.into());
     }
-    let sql = format!("SELECT id, entry FROM logs {} ORDER BY id DESC LIMIT {}", w.sql(), count + 1);
+    let sql = format!(
+        "SELECT id, entry FROM logs {} ORDER BY id DESC LIMIT {}",
+        w.sql(),
+        count + 1
+    );
     let mut st = c.prepare_cached(&sql)?;
     let mut rows = st
-        .query_map(params_from_iter(w.params.iter()), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .query_map(params_from_iter(w.params.iter()), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let next = if rows.len() > count { rows.pop().map(|(id, _)| id.to_string()) } else { None };
+    let next = if rows.len() > count {
+        rows.pop().map(|(id, _)| id.to_string())
+    } else {
+        None
+    };
     Ok((rows.into_iter().map(|(_, e)| e).collect(), next))
 }
 
@@ -181,7 +220,13 @@ pub fn list_logs(c: &Connection, f: &LogFilter, cursor: Option<i64>, count: usiz
 
 /// Returns the existing message id when `key` was used in the last `window_ms`; otherwise
 /// records it for `message_id`.
-pub fn dedup(c: &Connection, key: &str, message_id: &str, now: i64, window_ms: i64) -> Result<Option<String>> {
+pub fn dedup(
+    c: &Connection,
+    key: &str,
+    message_id: &str,
+    now: i64,
+    window_ms: i64,
+) -> Result<Option<String>> {
     let existing: Option<(String, i64)> = c
         .prepare_cached("SELECT message_id, created_at FROM dedup WHERE dedup_key = ?1")?
         .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -191,8 +236,10 @@ pub fn dedup(c: &Connection, key: &str, message_id: &str, now: i64, window_ms: i
     {
         return Ok(Some(id));
     }
-    c.prepare_cached("INSERT OR REPLACE INTO dedup(dedup_key, message_id, created_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![key, message_id, now])?;
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO dedup(dedup_key, message_id, created_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![key, message_id, now])?;
     Ok(None)
 }
 
@@ -231,7 +278,13 @@ pub struct DlqRow {
 }
 
 /// Moves `m` from the pending messages to the DLQ. Returns the new dlqId.
-pub fn dead_letter(c: &Connection, ids: &mut DlqIdGen, m: &Message, resp: &AttemptResponse, now: i64) -> Result<String> {
+pub fn dead_letter(
+    c: &Connection,
+    ids: &mut DlqIdGen,
+    m: &Message,
+    resp: &AttemptResponse,
+    now: i64,
+) -> Result<String> {
     let (key, dlq_id) = ids.next(now);
     let mut o = m.api_fields();
     o.insert("dlqId".into(), json!(dlq_id));
@@ -314,14 +367,17 @@ impl Where {
     }
     fn cmp(&mut self, col: &str, op: &str, v: SqlValue) {
         self.params.push(v);
-        self.clauses.push(format!("{col} {op} ?{}", self.params.len()));
+        self.clauses
+            .push(format!("{col} {op} ?{}", self.params.len()));
     }
     fn any(&mut self, col: &str, vs: Vec<SqlValue>) {
         if vs.is_empty() {
             return;
         }
         let start = self.params.len();
-        let marks: Vec<String> = (0..vs.len()).map(|i| format!("?{}", start + i + 1)).collect();
+        let marks: Vec<String> = (0..vs.len())
+            .map(|i| format!("?{}", start + i + 1))
+            .collect();
         self.params.extend(vs);
         self.clauses.push(format!("{col} IN ({})", marks.join(",")));
     }
@@ -333,8 +389,11 @@ impl Where {
             return;
         }
         let start = self.params.len();
-        let marks: Vec<String> = (0..vs.len()).map(|i| format!("?{}", start + i + 1)).collect();
-        self.params.extend(vs.iter().map(|s| SqlValue::from(s.clone())));
+        let marks: Vec<String> = (0..vs.len())
+            .map(|i| format!("?{}", start + i + 1))
+            .collect();
+        self.params
+            .extend(vs.iter().map(|s| SqlValue::from(s.clone())));
         self.clauses.push(format!(
             "EXISTS (SELECT 1 FROM json_each({col}) WHERE json_each.value IN ({}))",
             marks.join(",")
@@ -376,7 +435,13 @@ fn dlq_where(f: &DlqFilter) -> Where {
     if let Some(v) = f.to {
         w.cmp("created_at", "<=", v.into());
     }
-    w.any("response_status", f.response_status.iter().map(|s| SqlValue::from(*s)).collect());
+    w.any(
+        "response_status",
+        f.response_status
+            .iter()
+            .map(|s| SqlValue::from(*s))
+            .collect(),
+    );
     w.any_str("caller_ip", &f.caller_ip);
     w.labels("labels", &f.label);
     w.any_str("flow_control_key", &f.flow_control_key);
@@ -392,13 +457,21 @@ fn dlq_where(f: &DlqFilter) -> Where {
 }
 
 /// One page of matching entries (API JSON, oldest first) and the cursor of the next page.
-pub fn list_dlq(c: &Connection, f: &DlqFilter, cursor: Option<i64>, count: usize) -> Result<(Vec<String>, Option<String>)> {
+pub fn list_dlq(
+    c: &Connection,
+    f: &DlqFilter,
+    cursor: Option<i64>,
+    count: usize,
+) -> Result<(Vec<String>, Option<String>)> {
     let rows = select_dlq(c, f, cursor, count, "entry")?;
     let (rows, next) = split_page(rows, count);
     Ok((rows.into_iter().map(|(_, _, e)| e).collect(), next))
 }
 
-fn split_page<T>(mut rows: Vec<(i64, String, T)>, count: usize) -> (Vec<(i64, String, T)>, Option<String>) {
+fn split_page<T>(
+    mut rows: Vec<(i64, String, T)>,
+    count: usize,
+) -> (Vec<(i64, String, T)>, Option<String>) {
     let next = if rows.len() > count {
         rows.pop().map(|(k, _, _)| format_dlq_id(k))
     } else {
@@ -407,7 +480,13 @@ fn split_page<T>(mut rows: Vec<(i64, String, T)>, count: usize) -> (Vec<(i64, St
     (rows, next)
 }
 
-fn select_dlq(c: &Connection, f: &DlqFilter, cursor: Option<i64>, count: usize, col: &str) -> Result<Vec<(i64, String, String)>> {
+fn select_dlq(
+    c: &Connection,
+    f: &DlqFilter,
+    cursor: Option<i64>,
+    count: usize,
+    col: &str,
+) -> Result<Vec<(i64, String, String)>> {
     let mut w = dlq_where(f);
     if let Some(cur) = cursor {
         w.cmp("sort_key", ">=", cur.into());
@@ -419,13 +498,20 @@ fn select_dlq(c: &Connection, f: &DlqFilter, cursor: Option<i64>, count: usize, 
     );
     let mut st = c.prepare_cached(&sql)?;
     let rows = st
-        .query_map(params_from_iter(w.params.iter()), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map(params_from_iter(w.params.iter()), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
         .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
 /// Matching rows (with their messages), up to `count`, and the next cursor.
-pub fn select_dlq_rows(c: &Connection, f: &DlqFilter, cursor: Option<i64>, count: usize) -> Result<(Vec<DlqRow>, Option<String>)> {
+pub fn select_dlq_rows(
+    c: &Connection,
+    f: &DlqFilter,
+    cursor: Option<i64>,
+    count: usize,
+) -> Result<(Vec<DlqRow>, Option<String>)> {
     let mut w = dlq_where(f);
     if let Some(cur) = cursor {
         w.cmp("sort_key", ">=", cur.into());
@@ -438,7 +524,13 @@ pub fn select_dlq_rows(c: &Connection, f: &DlqFilter, cursor: Option<i64>, count
     let mut st = c.prepare_cached(&sql)?;
     let raw = st
         .query_map(params_from_iter(w.params.iter()), |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
         })?
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let mut rows = Vec::with_capacity(raw.len());
@@ -451,7 +543,11 @@ pub fn select_dlq_rows(c: &Connection, f: &DlqFilter, cursor: Option<i64>, count
             message: serde_json::from_str(&message)?,
         });
     }
-    let next = if rows.len() > count { rows.pop().map(|r| format_dlq_id(r.key)) } else { None };
+    let next = if rows.len() > count {
+        rows.pop().map(|r| format_dlq_id(r.key))
+    } else {
+        None
+    };
     Ok((rows, next))
 }
 
@@ -462,7 +558,12 @@ pub fn get_dlq(c: &Connection, dlq_id: &str) -> Result<Option<DlqRow>> {
     let row = c
         .prepare_cached("SELECT dlq_id, workflow, entry, message FROM dlq WHERE sort_key = ?1")?
         .query_row([key], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
         })
         .optional()?;
     Ok(match row {
@@ -478,11 +579,18 @@ pub fn get_dlq(c: &Connection, dlq_id: &str) -> Result<Option<DlqRow>> {
 }
 
 pub fn delete_dlq(c: &Connection, key: i64) -> Result<bool> {
-    Ok(c.prepare_cached("DELETE FROM dlq WHERE sort_key = ?1")?.execute([key])? == 1)
+    Ok(c.prepare_cached("DELETE FROM dlq WHERE sort_key = ?1")?
+        .execute([key])?
+        == 1)
 }
 
 /// Records the outcome of a failure callback on its DLQ entry (if still there).
-pub fn set_failure_callback_info(c: &Connection, dlq_id: &str, state: &str, resp: Option<&AttemptResponse>) -> Result<()> {
+pub fn set_failure_callback_info(
+    c: &Connection,
+    dlq_id: &str,
+    state: &str,
+    resp: Option<&AttemptResponse>,
+) -> Result<()> {
     let Some(row) = get_dlq(c, dlq_id)? else {
         return Ok(());
     };
@@ -491,7 +599,10 @@ pub fn set_failure_callback_info(c: &Connection, dlq_id: &str, state: &str, resp
     info.insert("state".into(), json!(state));
     if let Some(r) = resp {
         info.insert("responseStatus".into(), json!(r.status));
-        info.insert("responseBody".into(), json!(String::from_utf8_lossy(&r.body)));
+        info.insert(
+            "responseBody".into(),
+            json!(String::from_utf8_lossy(&r.body)),
+        );
         // Plural inside this object, as documented.
         info.insert("responseHeaders".into(), json!(r.header));
     }

@@ -13,7 +13,9 @@ use tokio::sync::{Notify, Semaphore, watch};
 
 use super::clock::Clock;
 use super::db;
-use super::message::{AttemptResponse, CallbackConfig, HeaderMap, Kind, Message, callback_body, new_id};
+use super::message::{
+    AttemptResponse, CallbackConfig, HeaderMap, Kind, Message, callback_body, new_id,
+};
 use super::retry_expr::RetryDelay;
 use super::signing;
 use super::store::Store;
@@ -189,7 +191,12 @@ struct Inner {
 }
 
 impl Engine {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: EngineConfig, keys: Arc<Mutex<SigningKeys>>) -> Engine {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        cfg: EngineConfig,
+        keys: Arc<Mutex<SigningKeys>>,
+    ) -> Engine {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(256)
             .build()
@@ -233,7 +240,8 @@ impl Engine {
     pub fn set_queue(&self, name: &str, parallelism: u32, paused: bool) {
         let now = self.now_ms();
         let mut s = self.inner.sched.lock();
-        s.queues.insert(name.to_string(), (parallelism.max(1), paused));
+        s.queues
+            .insert(name.to_string(), (parallelism.max(1), paused));
         let k = GateKey::Queue(name.to_string());
         let g = s.gate(&k);
         g.parallelism = Some(parallelism.max(1));
@@ -310,7 +318,13 @@ impl Engine {
             .call(|c| {
                 let mut st = c.prepare("SELECT name, parallelism, paused FROM queues")?;
                 let rows = st
-                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, bool>(2)?)))?
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, u32>(1)?,
+                            r.get::<_, bool>(2)?,
+                        ))
+                    })?
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(rows)
             })
@@ -426,7 +440,12 @@ impl Engine {
 
     async fn deliver(&self, due: Due) {
         let id = due.id.clone();
-        let msg = match self.inner.store.call(move |c| db::get_message(c, &id)).await {
+        let msg = match self
+            .inner
+            .store
+            .call(move |c| db::get_message(c, &id))
+            .await
+        {
             Ok(Some(m)) => m,
             // Cancelled, or the store is gone: nothing to send.
             _ => {
@@ -443,10 +462,15 @@ impl Engine {
                 .header
                 .get("Upstash-Nonretryable-Error")
                 .is_some_and(|v| v.iter().any(|x| x.eq_ignore_ascii_case("true")));
-        let callback = msg
-            .callback
-            .as_ref()
-            .map(|cb| callback_message(&msg, cb, callback_body(&msg, &resp, None), Kind::Callback, now));
+        let callback = msg.callback.as_ref().map(|cb| {
+            callback_message(
+                &msg,
+                cb,
+                callback_body(&msg, &resp, None),
+                Kind::Callback,
+                now,
+            )
+        });
 
         if ok {
             let m = msg.clone();
@@ -536,7 +560,13 @@ impl Engine {
                         db::insert_log(c, &m, "FAILED", now, extra)?;
                         if let Some(fcb) = &m.failure_callback {
                             let body = callback_body(&m, &r, Some(&dlq_id));
-                            let f = callback_message(&m, fcb, body, Kind::FailureCallback { dlq_id }, now);
+                            let f = callback_message(
+                                &m,
+                                fcb,
+                                body,
+                                Kind::FailureCallback { dlq_id },
+                                now,
+                            );
                             insert_new(c, &f, now)?;
                             created.push(f);
                         }
@@ -578,11 +608,14 @@ impl Engine {
                     .and_then(|e| e.delay_ms(msg.retried).ok())
             })
             .unwrap_or_else(|| backoff_ms(msg.retried + 1));
-        (base as f64 * self.inner.cfg.backoff_scale).round().max(0.0) as u64
+        (base as f64 * self.inner.cfg.backoff_scale)
+            .round()
+            .max(0.0) as u64
     }
 
     async fn attempt(&self, msg: &Message) -> AttemptResponse {
-        let method = reqwest::Method::from_bytes(msg.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+        let method =
+            reqwest::Method::from_bytes(msg.method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let timeout = Duration::from_millis(msg.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).max(1));
         let mut req = self.inner.http.request(method, &msg.url).timeout(timeout);
         let mut has_ua = false;
@@ -601,7 +634,10 @@ impl Engine {
             .header("Upstash-Message-Id", msg.message_id.as_str())
             .header("Upstash-Retried", msg.retried.to_string())
             .header("Upstash-Caller-Ip", msg.caller_ip.as_str())
-            .header("Upstash-Signature", signing::sign(&key, &msg.url, &msg.body, now_s));
+            .header(
+                "Upstash-Signature",
+                signing::sign(&key, &msg.url, &msg.body, now_s),
+            );
         if let Some(t) = &msg.topic_name {
             req = req.header("Upstash-Topic-Name", t.as_str());
         }
@@ -676,14 +712,21 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Stores a new message with its CREATED event.
-pub fn insert_new(c: &rusqlite::Connection, m: &Message, now: i64) -> Result<(), super::store::StoreError> {
+pub fn insert_new(
+    c: &rusqlite::Connection,
+    m: &Message,
+    now: i64,
+) -> Result<(), super::store::StoreError> {
     db::insert_message(c, m)?;
     db::remember_workflow_run(c, m)?;
     let mut extra = Map::new();
     extra.insert("header".into(), json!(m.header));
     extra.insert(
         "body".into(),
-        json!(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &m.body)),
+        json!(base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            &m.body
+        )),
     );
     db::insert_log(c, m, "CREATED", now, extra)
 }
@@ -697,8 +740,15 @@ pub fn backoff_ms(n: u32) -> u64 {
 /// `Retry-After`, `X-RateLimit-Reset`, `-Reset-Requests`, `-Reset-Tokens`: seconds, a Unix
 /// time, an HTTP date or a duration such as `6m5s`; capped at one day.
 fn retry_after_ms(h: &HeaderMap, now_ms: i64) -> Option<u64> {
-    for name in ["Retry-After", "X-Ratelimit-Reset", "X-Ratelimit-Reset-Requests", "X-Ratelimit-Reset-Tokens"] {
-        let Some(v) = h.get(name).and_then(|v| v.first()) else { continue };
+    for name in [
+        "Retry-After",
+        "X-Ratelimit-Reset",
+        "X-Ratelimit-Reset-Requests",
+        "X-Ratelimit-Reset-Tokens",
+    ] {
+        let Some(v) = h.get(name).and_then(|v| v.first()) else {
+            continue;
+        };
         let v = v.trim();
         let ms = if let Ok(n) = v.parse::<f64>() {
             if n > 1e9 {
@@ -708,7 +758,10 @@ fn retry_after_ms(h: &HeaderMap, now_ms: i64) -> Option<u64> {
                 (n.max(0.0) * 1000.0) as u64
             }
         } else if let Ok(t) = httpdate::parse_http_date(v) {
-            let t = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+            let t = t
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
             (t - now_ms).max(0) as u64
         } else if let Ok(d) = humantime::parse_duration(v) {
             d.as_millis() as u64
@@ -720,9 +773,17 @@ fn retry_after_ms(h: &HeaderMap, now_ms: i64) -> Option<u64> {
     None
 }
 
-fn callback_message(src: &Message, cfg: &CallbackConfig, body: serde_json::Value, kind: Kind, now: i64) -> Message {
+fn callback_message(
+    src: &Message,
+    cfg: &CallbackConfig,
+    body: serde_json::Value,
+    kind: Kind,
+    now: i64,
+) -> Message {
     let mut header = cfg.header.clone();
-    header.entry("Content-Type".into()).or_insert_with(|| vec!["application/json".into()]);
+    header
+        .entry("Content-Type".into())
+        .or_insert_with(|| vec!["application/json".into()]);
     let delay = cfg.delay_ms.unwrap_or(0) as i64;
     Message {
         message_id: new_id("msg_"),
@@ -737,7 +798,10 @@ fn callback_message(src: &Message, cfg: &CallbackConfig, body: serde_json::Value
         next_delivery: now + delay,
         timeout_ms: cfg.timeout_ms,
         caller_ip: src.caller_ip.clone(),
-        retry_delay_expression: cfg.retry_delay.clone().or_else(|| src.retry_delay_expression.clone()),
+        retry_delay_expression: cfg
+            .retry_delay
+            .clone()
+            .or_else(|| src.retry_delay_expression.clone()),
         kind,
         ..Message::default()
     }
@@ -765,8 +829,14 @@ mod tests {
         };
         assert_eq!(retry_after_ms(&h("Retry-After", "5"), 0), Some(5000));
         assert_eq!(retry_after_ms(&h("Retry-After", "6m5s"), 0), Some(365_000));
-        assert_eq!(retry_after_ms(&h("X-Ratelimit-Reset", "1700000010"), 1_700_000_000_000), Some(10_000));
-        assert_eq!(retry_after_ms(&h("Retry-After", "999999"), 0), Some(86_400_000));
+        assert_eq!(
+            retry_after_ms(&h("X-Ratelimit-Reset", "1700000010"), 1_700_000_000_000),
+            Some(10_000)
+        );
+        assert_eq!(
+            retry_after_ms(&h("Retry-After", "999999"), 0),
+            Some(86_400_000)
+        );
         assert_eq!(retry_after_ms(&h("Retry-After", "soon"), 0), None);
     }
 }

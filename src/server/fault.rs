@@ -38,7 +38,8 @@ impl Faults {
     }
 
     pub fn set_fault_rate(&self, p: f64) {
-        self.rate_bits.store(p.clamp(0.0, 1.0).to_bits(), Ordering::Relaxed);
+        self.rate_bits
+            .store(p.clamp(0.0, 1.0).to_bits(), Ordering::Relaxed);
     }
 
     pub fn fault_rate(&self) -> f64 {
@@ -91,7 +92,8 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
             Ok(_) => {}
             Err((limit, reset)) => {
                 f.limited.fetch_add(1, Ordering::Relaxed);
-                let mut res = ApiError(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded".into()).into_response();
+                let mut res = ApiError(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded".into())
+                    .into_response();
                 let h = res.headers_mut();
                 h.insert("Burst-RateLimit-Limit", limit.into());
                 h.insert("Burst-RateLimit-Remaining", 0u32.into());
@@ -118,7 +120,11 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
                 std::future::pending::<()>().await;
                 unreachable_response()
             }
-            _ => ApiError(StatusCode::INTERNAL_SERVER_ERROR, "injected fault: internal server error".into()).into_response(),
+            _ => ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "injected fault: internal server error".into(),
+            )
+            .into_response(),
         }
     } else {
         next.run(req).await

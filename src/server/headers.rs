@@ -41,8 +41,12 @@ fn header_str<'a>(name: &str, v: &'a axum::http::HeaderValue) -> Result<&'a str,
 
 fn parse_url(name: &str, v: &str) -> Result<String, String> {
     match url::Url::parse(v) {
-        Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.has_host() => Ok(v.to_string()),
-        _ => Err(format!("{name} must be an http:// or https:// URL, got '{v}'")),
+        Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.has_host() => {
+            Ok(v.to_string())
+        }
+        _ => Err(format!(
+            "{name} must be an http:// or https:// URL, got '{v}'"
+        )),
     }
 }
 
@@ -62,7 +66,9 @@ fn parse_method(name: &str, v: &str) -> Result<String, String> {
     let m = v.to_ascii_uppercase();
     match m.as_str() {
         "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" => Ok(m),
-        _ => Err(format!("{name} must be one of GET, POST, PUT, PATCH, DELETE, got '{v}'")),
+        _ => Err(format!(
+            "{name} must be one of GET, POST, PUT, PATCH, DELETE, got '{v}'"
+        )),
     }
 }
 
@@ -78,8 +84,20 @@ pub fn parse_flow_control_value(key: &str, v: &str) -> Result<FlowControl, Strin
         })?;
         let (k, val) = (k.trim(), val.trim());
         match k {
-            "parallelism" => fc.parallelism = Some(parse_u32("Upstash-Flow-Control-Value parallelism", val, 100_000)?),
-            "rate" => fc.rate = Some(parse_u32("Upstash-Flow-Control-Value rate", val, 1_000_000)?),
+            "parallelism" => {
+                fc.parallelism = Some(parse_u32(
+                    "Upstash-Flow-Control-Value parallelism",
+                    val,
+                    100_000,
+                )?)
+            }
+            "rate" => {
+                fc.rate = Some(parse_u32(
+                    "Upstash-Flow-Control-Value rate",
+                    val,
+                    1_000_000,
+                )?)
+            }
             "period" => {
                 let secs = match val.parse::<u64>() {
                     Ok(n) => n,
@@ -90,7 +108,11 @@ pub fn parse_flow_control_value(key: &str, v: &str) -> Result<FlowControl, Strin
                 }
                 fc.period = Some(secs);
             }
-            other => return Err(format!("Upstash-Flow-Control-Value: unknown key '{other}' (use parallelism, rate, period)")),
+            other => {
+                return Err(format!(
+                    "Upstash-Flow-Control-Value: unknown key '{other}' (use parallelism, rate, period)"
+                ));
+            }
         }
     }
     Ok(fc)
@@ -108,18 +130,30 @@ pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> 
         let cname = canonical_header_name(lname);
         let v = header_str(&cname, value)?;
         if lname == "content-type" {
-            o.forward.entry("Content-Type".into()).or_default().push(v.to_string());
+            o.forward
+                .entry("Content-Type".into())
+                .or_default()
+                .push(v.to_string());
             continue;
         }
         if !lname.starts_with("upstash-") {
             continue;
         }
         if let Some(rest) = lname.strip_prefix("upstash-failure-callback-forward-") {
-            fcb.header.entry(canonical_header_name(rest)).or_default().push(v.into());
+            fcb.header
+                .entry(canonical_header_name(rest))
+                .or_default()
+                .push(v.into());
         } else if let Some(rest) = lname.strip_prefix("upstash-callback-forward-") {
-            cb.header.entry(canonical_header_name(rest)).or_default().push(v.into());
+            cb.header
+                .entry(canonical_header_name(rest))
+                .or_default()
+                .push(v.into());
         } else if let Some(rest) = lname.strip_prefix("upstash-forward-") {
-            o.forward.entry(canonical_header_name(rest)).or_default().push(v.into());
+            o.forward
+                .entry(canonical_header_name(rest))
+                .or_default()
+                .push(v.into());
         } else if lname.starts_with("upstash-workflow-") {
             o.forward.entry(cname.clone()).or_default().push(v.into());
         } else {
@@ -127,13 +161,17 @@ pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> 
                 "upstash-method" => o.method = Some(parse_method(&cname, v)?),
                 "upstash-retries" => o.retries = Some(parse_u32(&cname, v, MAX_RETRIES)?),
                 "upstash-retry-delay" => {
-                    o.retry_delay = Some(RetryDelay::parse(v).map_err(|e| format!("{cname}: invalid expression '{v}': {e}"))?)
+                    o.retry_delay = Some(
+                        RetryDelay::parse(v)
+                            .map_err(|e| format!("{cname}: invalid expression '{v}': {e}"))?,
+                    )
                 }
                 "upstash-delay" => o.delay_ms = Some(parse_duration(&cname, v)?),
                 "upstash-not-before" => {
-                    o.not_before_s = Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                        format!("{cname} must be a Unix timestamp in seconds, got '{v}'")
-                    })?)
+                    o.not_before_s =
+                        Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                            format!("{cname} must be a Unix timestamp in seconds, got '{v}'")
+                        })?)
                 }
                 "upstash-timeout" => o.timeout_ms = Some(parse_duration(&cname, v)?),
                 "upstash-callback" => cb.url = parse_url(&cname, v)?,
@@ -147,8 +185,12 @@ pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> 
                 "upstash-callback-delay" => cb.delay_ms = Some(parse_duration(&cname, v)?),
                 "upstash-failure-callback" => fcb.url = parse_url(&cname, v)?,
                 "upstash-failure-callback-method" => fcb.method = Some(parse_method(&cname, v)?),
-                "upstash-failure-callback-timeout" => fcb.timeout_ms = Some(parse_duration(&cname, v)?),
-                "upstash-failure-callback-retries" => fcb.retries = Some(parse_u32(&cname, v, MAX_RETRIES)?),
+                "upstash-failure-callback-timeout" => {
+                    fcb.timeout_ms = Some(parse_duration(&cname, v)?)
+                }
+                "upstash-failure-callback-retries" => {
+                    fcb.retries = Some(parse_u32(&cname, v, MAX_RETRIES)?)
+                }
                 "upstash-failure-callback-retry-delay" => {
                     RetryDelay::parse(v).map_err(|e| format!("{cname}: {e}"))?;
                     fcb.retry_delay = Some(v.into())
@@ -169,8 +211,12 @@ pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> 
                     }
                 }
                 "upstash-label" => {
-                    let labels: Vec<String> =
-                        v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+                    let labels: Vec<String> = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect();
                     o.labels = Some(labels);
                 }
                 "upstash-flow-control-key" => {
@@ -181,7 +227,12 @@ pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> 
                 }
                 "upstash-flow-control-value" => fc_value = Some(v.into()),
                 "upstash-redact-fields" => {
-                    o.redact = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+                    o.redact = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect()
                 }
                 "upstash-cron" => o.cron = Some(v.into()),
                 "upstash-schedule-id" => o.schedule_id = Some(v.into()),
@@ -205,7 +256,9 @@ pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> 
                 ..FlowControl::default()
             })
         }
-        (None, Some(_)) => return Err("Upstash-Flow-Control-Value needs Upstash-Flow-Control-Key".into()),
+        (None, Some(_)) => {
+            return Err("Upstash-Flow-Control-Value needs Upstash-Flow-Control-Key".into());
+        }
         (None, None) => {}
     }
     Ok(o)
@@ -235,7 +288,10 @@ mod tests {
             ("upstash-delay", "1m"),
             ("upstash-label", "a, b"),
             ("upstash-flow-control-key", "fk"),
-            ("upstash-flow-control-value", "parallelism=3, rate=10, period=1d"),
+            (
+                "upstash-flow-control-value",
+                "parallelism=3, rate=10, period=1d",
+            ),
             ("upstash-failure-callback", "http://127.0.0.1:1/fail"),
             ("upstash-failure-callback-forward-auth", "x"),
         ]))
@@ -245,9 +301,15 @@ mod tests {
         assert_eq!(o.delay_ms, Some(60_000));
         assert_eq!(o.labels, Some(vec!["a".into(), "b".into()]));
         assert_eq!(o.forward["X-Api-Key"], vec!["k".to_string()]);
-        assert_eq!(o.forward["Content-Type"], vec!["application/json".to_string()]);
+        assert_eq!(
+            o.forward["Content-Type"],
+            vec!["application/json".to_string()]
+        );
         let fc = o.flow_control.unwrap();
-        assert_eq!((fc.parallelism, fc.rate, fc.period), (Some(3), Some(10), Some(86_400)));
+        assert_eq!(
+            (fc.parallelism, fc.rate, fc.period),
+            (Some(3), Some(10), Some(86_400))
+        );
         let fcb = o.failure_callback.unwrap();
         assert_eq!(fcb.header["Auth"], vec!["x".to_string()]);
     }

@@ -53,13 +53,19 @@ pub struct CallbackConfig {
 
 /// What a message is: a user's message, or a callback the server generated.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Kind {
     #[default]
     Normal,
     Callback,
     /// The failure callback of the DLQ entry `dlq_id`.
-    FailureCallback { dlq_id: String },
+    FailureCallback {
+        dlq_id: String,
+    },
 }
 
 /// A message waiting for delivery (or being retried).
@@ -182,7 +188,11 @@ impl Message {
                         .redact
                         .iter()
                         .any(|r| r.eq_ignore_ascii_case(&format!("header[{k}]")));
-                let v = if hide { v.iter().map(|x| redacted(x)).collect() } else { v.clone() };
+                let v = if hide {
+                    v.iter().map(|x| redacted(x)).collect()
+                } else {
+                    v.clone()
+                };
                 (k.clone(), v)
             })
             .collect();

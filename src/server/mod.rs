@@ -34,7 +34,8 @@ use fault::{ConnKill, Faults};
 use routes::{AppState, CallerIp};
 
 /// The official dev server's test user 1 (also the SDKs' `DEV_CREDENTIALS`).
-pub const DEFAULT_TOKEN: &str = "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBhc3N3b3JkIn0=";
+pub const DEFAULT_TOKEN: &str =
+    "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBhc3N3b3JkIn0=";
 pub const DEFAULT_CURRENT_SIGNING_KEY: &str = "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r";
 pub const DEFAULT_NEXT_SIGNING_KEY: &str = "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs";
 pub const DEFAULT_PORT: u16 = 8080;
@@ -103,18 +104,20 @@ impl Server {
         Self::start_with_clock(cfg, Arc::new(SystemClock)).await
     }
 
-    pub async fn start_with_clock(cfg: ServerConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Server> {
+    pub async fn start_with_clock(
+        cfg: ServerConfig,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Server> {
         if !(cfg.backoff_scale.is_finite() && cfg.backoff_scale >= 0.0) {
             anyhow::bail!("--backoff-scale must be a non-negative number");
         }
         if !(cfg.schedule_scale.is_finite() && cfg.schedule_scale > 0.0) {
             anyhow::bail!("--schedule-scale must be a positive number");
         }
-        let store = store::Store::open(cfg.db.as_deref())
-            .with_context(|| match &cfg.db {
-                Some(p) => format!("cannot open the database {}", p.display()),
-                None => "cannot open the in-memory database".into(),
-            })?;
+        let store = store::Store::open(cfg.db.as_deref()).with_context(|| match &cfg.db {
+            Some(p) => format!("cannot open the database {}", p.display()),
+            None => "cannot open the in-memory database".into(),
+        })?;
         let keys = Arc::new(Mutex::new(SigningKeys {
             current: cfg.current_signing_key.clone(),
             next: cfg.next_signing_key.clone(),
@@ -143,14 +146,19 @@ impl Server {
             .await
             .with_context(|| format!("cannot listen on {}:{}", cfg.host, cfg.port))?;
         let addr = listener.local_addr()?;
-        let host = if addr.is_ipv6() { format!("[{}]", addr.ip()) } else { addr.ip().to_string() };
+        let host = if addr.is_ipv6() {
+            format!("[{}]", addr.ip())
+        } else {
+            addr.ip().to_string()
+        };
         let url = format!("http://{host}:{}", addr.port());
         let (tx, rx) = watch::channel(false);
 
-        let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(engine.clone().run(rx.clone())));
-        tasks.push(tokio::spawn(schedule_loop(state, rx.clone())));
-        tasks.push(tokio::spawn(accept_loop(listener, router, rx)));
+        let tasks = vec![
+            tokio::spawn(engine.clone().run(rx.clone())),
+            tokio::spawn(schedule_loop(state, rx.clone())),
+            tokio::spawn(accept_loop(listener, router, rx)),
+        ];
         Ok(Server {
             addr,
             url,
@@ -199,7 +207,11 @@ async fn schedule_loop(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-async fn accept_loop(listener: TcpListener, router: axum::Router, mut shutdown: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    router: axum::Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
@@ -216,11 +228,13 @@ async fn accept_loop(listener: TcpListener, router: axum::Router, mut shutdown: 
         let kill = Arc::new(Notify::new());
         let ip = CallerIp(peer.ip().to_string());
         let k = ConnKill(kill.clone());
-        let svc = router.clone().map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(ip.clone());
-            req.extensions_mut().insert(k.clone());
-            req
-        });
+        let svc = router.clone().map_request(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ip.clone());
+                req.extensions_mut().insert(k.clone());
+                req
+            },
+        );
         let mut stop = shutdown.clone();
         tokio::spawn(async move {
             let conn = hyper::server::conn::http1::Builder::new()

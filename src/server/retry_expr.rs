@@ -28,7 +28,11 @@ impl RetryDelay {
         let expr = p.expr()?;
         p.ws();
         if p.i != p.s.len() {
-            return Err(format!("unexpected '{}' at position {}", p.s[p.i] as char, p.i + 1));
+            return Err(format!(
+                "unexpected '{}' at position {}",
+                p.s[p.i] as char,
+                p.i + 1
+            ));
         }
         let d = RetryDelay {
             source: src.trim().to_string(),
@@ -186,7 +190,9 @@ impl Parser<'_> {
             }
             Some(c) if c.is_ascii_digit() || c == b'.' => {
                 let start = self.i;
-                while self.i < self.s.len() && (self.s[self.i].is_ascii_digit() || self.s[self.i] == b'.') {
+                while self.i < self.s.len()
+                    && (self.s[self.i].is_ascii_digit() || self.s[self.i] == b'.')
+                {
                     self.i += 1;
                 }
                 let txt = String::from_utf8_lossy(&self.s[start..self.i]);
@@ -196,7 +202,9 @@ impl Parser<'_> {
             }
             Some(c) if c.is_ascii_alphabetic() => {
                 let start = self.i;
-                while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_') {
+                while self.i < self.s.len()
+                    && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
+                {
                     self.i += 1;
                 }
                 let name = String::from_utf8_lossy(&self.s[start..self.i]).to_string();
@@ -214,7 +222,9 @@ impl Parser<'_> {
                                     self.i += 1;
                                     break;
                                 }
-                                _ => return Err(format!("expected ',' or ')' in call to {name}()")),
+                                _ => {
+                                    return Err(format!("expected ',' or ')' in call to {name}()"));
+                                }
                             }
                         }
                     }
@@ -222,10 +232,16 @@ impl Parser<'_> {
                 } else if name == "retried" {
                     Ok(Expr::Retried)
                 } else {
-                    Err(format!("unknown variable '{name}' (only 'retried' is defined)"))
+                    Err(format!(
+                        "unknown variable '{name}' (only 'retried' is defined)"
+                    ))
                 }
             }
-            Some(c) => Err(format!("unexpected '{}' at position {}", c as char, self.i + 1)),
+            Some(c) => Err(format!(
+                "unexpected '{}' at position {}",
+                c as char,
+                self.i + 1
+            )),
         }
     }
 }
@@ -236,19 +252,52 @@ mod tests {
 
     #[test]
     fn documented_examples() {
-        assert_eq!(RetryDelay::parse("1000").unwrap().delay_ms(3).unwrap(), 1000);
-        assert_eq!(RetryDelay::parse("1000 * (1 + retried)").unwrap().delay_ms(2).unwrap(), 3000);
-        assert_eq!(RetryDelay::parse("pow(2, retried) * 1000").unwrap().delay_ms(3).unwrap(), 8000);
         assert_eq!(
-            RetryDelay::parse("max(1000, pow(2, retried) * 100)").unwrap().delay_ms(0).unwrap(),
+            RetryDelay::parse("1000").unwrap().delay_ms(3).unwrap(),
             1000
         );
-        assert_eq!(RetryDelay::parse("7000 * retried").unwrap().delay_ms(2).unwrap(), 14000);
+        assert_eq!(
+            RetryDelay::parse("1000 * (1 + retried)")
+                .unwrap()
+                .delay_ms(2)
+                .unwrap(),
+            3000
+        );
+        assert_eq!(
+            RetryDelay::parse("pow(2, retried) * 1000")
+                .unwrap()
+                .delay_ms(3)
+                .unwrap(),
+            8000
+        );
+        assert_eq!(
+            RetryDelay::parse("max(1000, pow(2, retried) * 100)")
+                .unwrap()
+                .delay_ms(0)
+                .unwrap(),
+            1000
+        );
+        assert_eq!(
+            RetryDelay::parse("7000 * retried")
+                .unwrap()
+                .delay_ms(2)
+                .unwrap(),
+            14000
+        );
     }
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "1000 *", "foo", "pow(2)", "1000)", "sqrt(", "retried retried", "nope(1)"] {
+        for bad in [
+            "",
+            "1000 *",
+            "foo",
+            "pow(2)",
+            "1000)",
+            "sqrt(",
+            "retried retried",
+            "nope(1)",
+        ] {
             assert!(RetryDelay::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -41,11 +41,13 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
 /// Verifies a signature made by [`sign`]; used by tests and by the demo receiver.
 pub fn verify(key: &str, jwt: &str, body: &[u8]) -> bool {
     let mut parts = jwt.split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
-    let expected = URL_SAFE_NO_PAD.encode(hmac_sha256(key.as_bytes(), format!("{h}.{c}").as_bytes()));
+    let expected =
+        URL_SAFE_NO_PAD.encode(hmac_sha256(key.as_bytes(), format!("{h}.{c}").as_bytes()));
     if expected != s {
         return false;
     }

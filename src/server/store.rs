@@ -72,7 +72,11 @@ pub fn format_dlq_id(key: i64) -> String {
 /// Sort key of a DLQ id or cursor in the `<ms>-<seq>` form.
 pub fn parse_dlq_id(s: &str) -> Option<i64> {
     let (ms, seq) = s.split_once('-')?;
-    if ms.is_empty() || seq.is_empty() || !ms.bytes().all(|b| b.is_ascii_digit()) || !seq.bytes().all(|b| b.is_ascii_digit()) {
+    if ms.is_empty()
+        || seq.is_empty()
+        || !ms.bytes().all(|b| b.is_ascii_digit())
+        || !seq.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let ms: i64 = ms.parse().ok()?;
@@ -175,7 +179,8 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         conn.set_prepared_statement_cache_capacity(64);
-        let max_key: Option<i64> = conn.query_row("SELECT MAX(sort_key) FROM dlq", [], |r| r.get(0))?;
+        let max_key: Option<i64> =
+            conn.query_row("SELECT MAX(sort_key) FROM dlq", [], |r| r.get(0))?;
         let mut ids = DlqIdGen::default();
         if let Some(k) = max_key {
             ids.last_ms = k / SEQ_SPACE;

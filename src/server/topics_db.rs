@@ -26,7 +26,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64, i64, String)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
-fn to_group((name, created_at, updated_at, eps): (String, i64, i64, String)) -> Result<Group, StoreError> {
+fn to_group(
+    (name, created_at, updated_at, eps): (String, i64, i64, String),
+) -> Result<Group, StoreError> {
     Ok(Group {
         name,
         created_at,
@@ -37,14 +39,17 @@ fn to_group((name, created_at, updated_at, eps): (String, i64, i64, String)) -> 
 
 pub fn get(c: &Connection, name: &str) -> Result<Option<Group>, StoreError> {
     let r = c
-        .prepare_cached("SELECT name, created_at, updated_at, endpoints FROM topics WHERE name = ?1")?
+        .prepare_cached(
+            "SELECT name, created_at, updated_at, endpoints FROM topics WHERE name = ?1",
+        )?
         .query_row([name], row)
         .optional()?;
     r.map(to_group).transpose()
 }
 
 pub fn list(c: &Connection) -> Result<Vec<Group>, StoreError> {
-    let mut st = c.prepare("SELECT name, created_at, updated_at, endpoints FROM topics ORDER BY name")?;
+    let mut st =
+        c.prepare("SELECT name, created_at, updated_at, endpoints FROM topics ORDER BY name")?;
     let rows = st.query_map([], row)?.collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(to_group).collect()
 }
@@ -93,5 +98,7 @@ pub fn remove(c: &Connection, name: &str, eps: &[Endpoint], now: i64) -> Result<
 }
 
 pub fn delete(c: &Connection, name: &str) -> Result<bool, StoreError> {
-    Ok(c.prepare_cached("DELETE FROM topics WHERE name = ?1")?.execute([name])? == 1)
+    Ok(c.prepare_cached("DELETE FROM topics WHERE name = ?1")?
+        .execute([name])?
+        == 1)
 }

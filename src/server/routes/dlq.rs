@@ -51,7 +51,12 @@ pub const WORKFLOW_FILTERS: &[&str] = &[
     "messageId",
 ];
 
-const FAILURE_STATES: &[&str] = &["CALLBACK_INPROGRESS", "CALLBACK_SUCCESS", "CALLBACK_FAIL", "CALLBACK_CANCELED"];
+const FAILURE_STATES: &[&str] = &[
+    "CALLBACK_INPROGRESS",
+    "CALLBACK_SUCCESS",
+    "CALLBACK_FAIL",
+    "CALLBACK_CANCELED",
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -125,7 +130,11 @@ pub async fn list_page(st: &AppState, q: &Query, workflow: bool) -> ApiResult<Re
     let f = parse_filter(q, workflow)?;
     let cursor = q.dlq_cursor()?;
     let count = q.count(100, 100)?;
-    let (entries, next) = st.engine.store().call(move |c| db::list_dlq(c, &f, cursor, count)).await?;
+    let (entries, next) = st
+        .engine
+        .store()
+        .call(move |c| db::list_dlq(c, &f, cursor, count))
+        .await?;
     Ok(page_json(entries, next))
 }
 
@@ -136,9 +145,17 @@ async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<
     let workflow = match q.one("source").as_deref() {
         None | Some("qstash") => false,
         Some("workflow") => true,
-        Some(other) => return Err(ApiError::bad_request(format!("invalid source '{other}': use 'workflow'"))),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "invalid source '{other}': use 'workflow'"
+            )));
+        }
     };
-    let filters = if workflow { WORKFLOW_FILTERS } else { QSTASH_FILTERS };
+    let filters = if workflow {
+        WORKFLOW_FILTERS
+    } else {
+        QSTASH_FILTERS
+    };
     q.allow(&allowed(&["cursor", "count", "dlqIds", "source"], filters))?;
     list_page(&st, &q, workflow).await
 }
@@ -146,7 +163,11 @@ async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<
 /// GET of one entry; `workflow` restricts it to the workflow DLQ.
 pub async fn get_entry(st: &AppState, id: String, workflow: Option<bool>) -> ApiResult<Response> {
     let key = id.clone();
-    let row = st.engine.store().call(move |c| db::get_dlq(c, &key)).await?;
+    let row = st
+        .engine
+        .store()
+        .call(move |c| db::get_dlq(c, &key))
+        .await?;
     match row {
         Some(r) if workflow.is_none_or(|w| w == r.workflow) => {
             Ok(([("content-type", "application/json")], r.entry).into_response())
@@ -155,12 +176,20 @@ pub async fn get_entry(st: &AppState, id: String, workflow: Option<bool>) -> Api
     }
 }
 
-async fn get_one(State(st): State<AppState>, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+async fn get_one(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
     Query::parse(raw.as_deref()).allow(&[])?;
     get_entry(&st, id, None).await
 }
 
-pub async fn delete_entry(st: &AppState, id: String, workflow: Option<bool>) -> ApiResult<Response> {
+pub async fn delete_entry(
+    st: &AppState,
+    id: String,
+    workflow: Option<bool>,
+) -> ApiResult<Response> {
     let key = id.clone();
     let gone = st
         .engine
@@ -177,14 +206,23 @@ pub async fn delete_entry(st: &AppState, id: String, workflow: Option<bool>) -> 
     }
 }
 
-async fn delete_one(State(st): State<AppState>, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+async fn delete_one(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
     Query::parse(raw.as_deref()).allow(&[])?;
     delete_entry(&st, id, None).await
 }
 
 /// Bulk delete by `dlqIds` (query or the legacy JSON body `{"dlqIds": [...]}`) or by filter.
 /// Ids that are already gone are skipped, not an error.
-pub async fn bulk_delete_in(st: &AppState, q: &Query, body: &[u8], workflow: bool) -> ApiResult<Response> {
+pub async fn bulk_delete_in(
+    st: &AppState,
+    q: &Query,
+    body: &[u8],
+    workflow: bool,
+) -> ApiResult<Response> {
     let mut f = parse_filter(q, workflow)?;
     if !body.iter().all(u8::is_ascii_whitespace) {
         #[derive(serde::Deserialize)]
@@ -192,15 +230,22 @@ pub async fn bulk_delete_in(st: &AppState, q: &Query, body: &[u8], workflow: boo
             #[serde(rename = "dlqIds")]
             dlq_ids: Vec<String>,
         }
-        let legacy: Legacy = serde_json::from_slice(body)
-            .map_err(|e| ApiError::bad_request(format!("invalid body: expected {{\"dlqIds\": [\"...\"]}}: {e}")))?;
+        let legacy: Legacy = serde_json::from_slice(body).map_err(|e| {
+            ApiError::bad_request(format!(
+                "invalid body: expected {{\"dlqIds\": [\"...\"]}}: {e}"
+            ))
+        })?;
         if legacy.dlq_ids.is_empty() {
             return Err(ApiError::bad_request("dlqIds must not be empty"));
         }
         f.dlq_ids.extend(legacy.dlq_ids);
     }
     let by_ids = !f.dlq_ids.is_empty();
-    let count = if by_ids { f.dlq_ids.len().max(1) } else { q.count(100, 100)? };
+    let count = if by_ids {
+        f.dlq_ids.len().max(1)
+    } else {
+        q.count(100, 100)?
+    };
     let cursor = if by_ids { None } else { q.dlq_cursor()? };
     let (deleted, next) = st
         .engine
@@ -223,7 +268,11 @@ pub async fn bulk_delete_in(st: &AppState, q: &Query, body: &[u8], workflow: boo
     Ok(axum::Json(out).into_response())
 }
 
-async fn bulk_delete(State(st): State<AppState>, RawQuery(raw): RawQuery, body: Bytes) -> ApiResult<Response> {
+async fn bulk_delete(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref());
     q.allow(&allowed(&["cursor", "count", "dlqIds"], QSTASH_FILTERS))?;
     bulk_delete_in(&st, &q, &body, false).await
@@ -253,7 +302,10 @@ pub fn republish(orig: &Message, o: &PublishOptions, now: i64) -> Message {
         next_delivery: not_before,
         timeout_ms: o.timeout_ms.or(orig.timeout_ms),
         callback: o.callback.clone().or_else(|| orig.callback.clone()),
-        failure_callback: o.failure_callback.clone().or_else(|| orig.failure_callback.clone()),
+        failure_callback: o
+            .failure_callback
+            .clone()
+            .or_else(|| orig.failure_callback.clone()),
         queue_name: orig.queue_name.clone(),
         schedule_id: orig.schedule_id.clone(),
         topic_name: orig.topic_name.clone(),
@@ -274,7 +326,12 @@ pub fn republish(orig: &Message, o: &PublishOptions, now: i64) -> Message {
 }
 
 /// Republishes `rows` and removes them from the DLQ, in the caller's transaction.
-pub fn retry_rows(c: &rusqlite::Connection, rows: &[DlqRow], o: &PublishOptions, now: i64) -> Result<Vec<Message>, crate::server::store::StoreError> {
+pub fn retry_rows(
+    c: &rusqlite::Connection,
+    rows: &[DlqRow],
+    o: &PublishOptions,
+    now: i64,
+) -> Result<Vec<Message>, crate::server::store::StoreError> {
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let m = republish(&r.message, o, now);
@@ -305,32 +362,42 @@ async fn retry_one(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("DLQ message '{id}' not found")))?;
     st.engine.schedule(&created);
-    let id = created.first().map(|m| m.message_id.clone()).unwrap_or_default();
+    let id = created
+        .first()
+        .map(|m| m.message_id.clone())
+        .unwrap_or_default();
     Ok((StatusCode::CREATED, axum::Json(json!({ "messageId": id }))).into_response())
 }
 
+/// Rows of one bulk step and the cursor of the next.
+pub type Page = (Vec<DlqRow>, Option<String>);
+
 /// Selects the rows of a bulk action: by ids (all-or-nothing: any missing id is a 404 and
-/// nothing is done) or by filter (up to `count`, with a cursor for the rest).
+/// nothing is done: `None`) or by filter (up to `count`, with a cursor for the rest).
 pub fn select_for_bulk(
     c: &rusqlite::Connection,
     f: &DlqFilter,
     cursor: Option<i64>,
     count: usize,
-) -> Result<Result<(Vec<DlqRow>, Option<String>), ()>, crate::server::store::StoreError> {
+) -> Result<Option<Page>, crate::server::store::StoreError> {
     if f.dlq_ids.is_empty() {
-        return Ok(Ok(db::select_dlq_rows(c, f, cursor, count)?));
+        return Ok(Some(db::select_dlq_rows(c, f, cursor, count)?));
     }
     let mut wanted: Vec<String> = f.dlq_ids.clone();
     wanted.sort();
     wanted.dedup();
     let (rows, _) = db::select_dlq_rows(c, f, None, wanted.len())?;
     if rows.len() != wanted.len() {
-        return Ok(Err(()));
+        return Ok(None);
     }
-    Ok(Ok((rows, None)))
+    Ok(Some((rows, None)))
 }
 
-async fn bulk_retry(State(st): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> ApiResult<Response> {
+async fn bulk_retry(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref());
     // `cursor` and `count` are sent by the JS SDK though the OpenAPI omits them; accept both.
     q.allow(&allowed(&["cursor", "count", "dlqIds"], QSTASH_FILTERS))?;
@@ -343,15 +410,20 @@ async fn bulk_retry(State(st): State<AppState>, RawQuery(raw): RawQuery, headers
         .engine
         .store()
         .call(move |c| match select_for_bulk(c, &f, cursor, count)? {
-            Ok((rows, next)) => Ok(Some((retry_rows(c, &rows, &opts, now)?, next))),
-            Err(()) => Ok(None),
+            Some((rows, next)) => Ok(Some((retry_rows(c, &rows, &opts, now)?, next))),
+            None => Ok(None),
         })
         .await?;
     let Some((created, next)) = res else {
-        return Err(ApiError::not_found("Some messages were not found in the DLQ"));
+        return Err(ApiError::not_found(
+            "Some messages were not found in the DLQ",
+        ));
     };
     st.engine.schedule(&created);
-    let responses: Vec<Value> = created.iter().map(|m| json!({ "messageId": m.message_id })).collect();
+    let responses: Vec<Value> = created
+        .iter()
+        .map(|m| json!({ "messageId": m.message_id }))
+        .collect();
     let mut out = json!({ "responses": responses });
     if let Some(c) = next {
         out["cursor"] = json!(c);

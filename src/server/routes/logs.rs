@@ -25,7 +25,10 @@ const STATES: &[&str] = &[
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v2/logs", get(logs))
-        .route("/v2/messages/{message_id}", get(get_message).delete(cancel_message))
+        .route(
+            "/v2/messages/{message_id}",
+            get(get_message).delete(cancel_message),
+        )
         .route("/v2/keys", get(keys))
         .route("/v2/keys/rotate", post(rotate))
 }
@@ -49,7 +52,10 @@ async fn logs(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<
     if let Some(s) = &state
         && !STATES.contains(&s.as_str())
     {
-        return Err(ApiError::bad_request(format!("invalid state '{s}': use one of {}", STATES.join(", "))));
+        return Err(ApiError::bad_request(format!(
+            "invalid state '{s}': use one of {}",
+            STATES.join(", ")
+        )));
     }
     let f = LogFilter {
         message_id: q.one("messageId"),
@@ -64,10 +70,17 @@ async fn logs(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<
     };
     let cursor = match q.one("cursor") {
         None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::bad_request(format!("invalid cursor '{c}'")))?),
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| ApiError::bad_request(format!("invalid cursor '{c}'")))?,
+        ),
     };
     let count = q.count(100, 100)?;
-    let (entries, next) = st.engine.store().call(move |c| db::list_logs(c, &f, cursor, count)).await?;
+    let (entries, next) = st
+        .engine
+        .store()
+        .call(move |c| db::list_logs(c, &f, cursor, count))
+        .await?;
     let mut s = String::from("{\"logs\":[");
     s.push_str(&entries.join(","));
     s.push(']');
@@ -81,9 +94,16 @@ async fn logs(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<
 
 async fn get_message(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let key = id.clone();
-    match st.engine.store().call(move |c| db::get_message(c, &key)).await? {
+    match st
+        .engine
+        .store()
+        .call(move |c| db::get_message(c, &key))
+        .await?
+    {
         Some(m) => Ok(axum::Json(Value::Object(m.api_fields())).into_response()),
-        None => Err(ApiError::not_found(format!("message '{id}' not found (it may have been delivered or dead-lettered)"))),
+        None => Err(ApiError::not_found(format!(
+            "message '{id}' not found (it may have been delivered or dead-lettered)"
+        ))),
     }
 }
 

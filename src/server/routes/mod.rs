@@ -72,7 +72,11 @@ impl Query {
     pub fn parse(raw: Option<&str>) -> Query {
         Query {
             pairs: raw
-                .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+                .map(|q| {
+                    url::form_urlencoded::parse(q.as_bytes())
+                        .into_owned()
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }
@@ -81,7 +85,9 @@ impl Query {
     pub fn allow(&self, allowed: &[&str]) -> ApiResult<()> {
         for (k, _) in &self.pairs {
             if k != "qstash_token" && !allowed.contains(&k.as_str()) {
-                return Err(ApiError::bad_request(format!("unknown query parameter '{k}'")));
+                return Err(ApiError::bad_request(format!(
+                    "unknown query parameter '{k}'"
+                )));
             }
         }
         Ok(())
@@ -118,10 +124,11 @@ impl Query {
     pub fn int(&self, k: &str) -> ApiResult<Option<i64>> {
         match self.one(k) {
             None => Ok(None),
-            Some(v) => v
-                .parse::<i64>()
-                .map(Some)
-                .map_err(|_| ApiError::bad_request(format!("query parameter '{k}' must be an integer, got '{v}'"))),
+            Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+                ApiError::bad_request(format!(
+                    "query parameter '{k}' must be an integer, got '{v}'"
+                ))
+            }),
         }
     }
 
@@ -129,8 +136,11 @@ impl Query {
         self.multi(k)
             .into_iter()
             .map(|v| {
-                v.parse::<i64>()
-                    .map_err(|_| ApiError::bad_request(format!("query parameter '{k}' must be an integer, got '{v}'")))
+                v.parse::<i64>().map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "query parameter '{k}' must be an integer, got '{v}'"
+                    ))
+                })
             })
             .collect()
     }
@@ -140,7 +150,9 @@ impl Query {
         match self.int("count")? {
             None => Ok(default),
             Some(n) if n >= 1 && n as usize <= max => Ok(n as usize),
-            Some(n) => Err(ApiError::bad_request(format!("count must be between 1 and {max}, got {n}"))),
+            Some(n) => Err(ApiError::bad_request(format!(
+                "count must be between 1 and {max}, got {n}"
+            ))),
         }
     }
 
@@ -164,7 +176,10 @@ async fn auth(State(st): State<AppState>, req: Request, next: Next) -> Response 
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(|t| t.trim().to_string());
     let query_token = Query::parse(req.uri().query()).one("qstash_token");
     let given = header_token.or(query_token);
@@ -193,7 +208,10 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint".into())
+    ApiError(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this endpoint".into(),
+    )
 }
 
 /// Maps axum's own rejections (bad JSON, too large bodies) to the `{"error"}` shape.
@@ -209,9 +227,15 @@ async fn error_shape(req: Request, next: Next) -> Response {
         let msg = match status {
             StatusCode::PAYLOAD_TOO_LARGE => "request body too large".to_string(),
             _ => {
-                let body = axum::body::to_bytes(res.into_body(), 64 * 1024).await.unwrap_or_default();
+                let body = axum::body::to_bytes(res.into_body(), 64 * 1024)
+                    .await
+                    .unwrap_or_default();
                 let text = String::from_utf8_lossy(&body).trim().to_string();
-                if text.is_empty() { status.canonical_reason().unwrap_or("error").to_string() } else { text }
+                if text.is_empty() {
+                    status.canonical_reason().unwrap_or("error").to_string()
+                } else {
+                    text
+                }
             }
         };
         return ApiError(status, msg).into_response();
@@ -237,8 +261,11 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth));
-    api.layer(middleware::from_fn_with_state(state.clone(), super::fault::layer))
-        .layer(middleware::from_fn(error_shape))
-        .layer(DefaultBodyLimit::max(max_body))
-        .with_state(state)
+    api.layer(middleware::from_fn_with_state(
+        state.clone(),
+        super::fault::layer,
+    ))
+    .layer(middleware::from_fn(error_shape))
+    .layer(DefaultBodyLimit::max(max_body))
+    .with_state(state)
 }

@@ -40,7 +40,9 @@ fn raw_destination(uri: &axum::http::Uri, prefix_segments: usize) -> ApiResult<S
     let mut dest = rest.to_string();
     let lower = dest.to_ascii_lowercase();
     if lower.starts_with("http%3a") || lower.starts_with("https%3a") {
-        dest = percent_encoding::percent_decode_str(&dest).decode_utf8_lossy().into_owned();
+        dest = percent_encoding::percent_decode_str(&dest)
+            .decode_utf8_lossy()
+            .into_owned();
     }
     // Some proxies collapse `//`: accept `https:/host`.
     for scheme in ["http:/", "https:/"] {
@@ -49,14 +51,19 @@ fn raw_destination(uri: &axum::http::Uri, prefix_segments: usize) -> ApiResult<S
         }
     }
     if let Some(q) = uri.query() {
-        let kept: Vec<&str> = q.split('&').filter(|p| !p.starts_with("qstash_token=") && !p.is_empty()).collect();
+        let kept: Vec<&str> = q
+            .split('&')
+            .filter(|p| !p.starts_with("qstash_token=") && !p.is_empty())
+            .collect();
         if !kept.is_empty() {
             dest.push('?');
             dest.push_str(&kept.join("&"));
         }
     }
     if dest.is_empty() {
-        return Err(ApiError::bad_request("destination is missing: use /v2/publish/<url or URL group name>"));
+        return Err(ApiError::bad_request(
+            "destination is missing: use /v2/publish/<url or URL group name>",
+        ));
     }
     Ok(dest)
 }
@@ -70,7 +77,9 @@ pub enum Destination {
 pub fn parse_destination(dest: &str) -> ApiResult<Destination> {
     if dest.contains("://") || dest.starts_with("http:") || dest.starts_with("https:") {
         match url::Url::parse(dest) {
-            Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.has_host() => Ok(Destination::Url(dest.to_string())),
+            Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.has_host() => {
+                Ok(Destination::Url(dest.to_string()))
+            }
             _ => Err(ApiError::bad_request(format!(
                 "invalid destination '{dest}': it must be an http:// or https:// URL or a URL group name"
             ))),
@@ -86,7 +95,10 @@ pub fn parse_destination(dest: &str) -> ApiResult<Destination> {
 
 /// Names of URL groups, queues: letters, digits, `-`, `_`, `.`.
 pub fn valid_name(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 256 && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    !s.is_empty()
+        && s.len() <= 256
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// Where a message came from besides its destination.
@@ -99,7 +111,14 @@ pub struct Origin {
 }
 
 /// Builds a message from parsed publish options.
-pub fn build_message(o: &PublishOptions, url: &str, body: &[u8], caller_ip: &str, now: i64, origin: Origin) -> Message {
+pub fn build_message(
+    o: &PublishOptions,
+    url: &str,
+    body: &[u8],
+    caller_ip: &str,
+    now: i64,
+    origin: Origin,
+) -> Message {
     let not_before = match (o.not_before_s, o.delay_ms) {
         (Some(s), _) => s.saturating_mul(1000),
         (None, Some(d)) => now + d as i64,
@@ -142,7 +161,9 @@ fn workflow_info(o: &PublishOptions, url: &str, now: i64) -> Option<WorkflowInfo
     Some(WorkflowInfo {
         run_id,
         url: get("Upstash-Workflow-Url").unwrap_or_else(|| url.to_string()),
-        created_at: get("Upstash-Workflow-Createdat").and_then(|v| v.parse().ok()).unwrap_or(now),
+        created_at: get("Upstash-Workflow-Createdat")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(now),
     })
 }
 
@@ -189,12 +210,25 @@ pub async fn publish_to(
                 .await?
                 .ok_or_else(|| ApiError::not_found(format!("URL group '{g}' not found")))?;
             if group.endpoints.is_empty() {
-                return Err(ApiError::bad_request(format!("URL group '{g}' has no endpoints")));
+                return Err(ApiError::bad_request(format!(
+                    "URL group '{g}' has no endpoints"
+                )));
             }
-            (true, group.endpoints.into_iter().map(|e| (e.url, e.name.filter(|n| !n.is_empty()))).collect())
+            (
+                true,
+                group
+                    .endpoints
+                    .into_iter()
+                    .map(|e| (e.url, e.name.filter(|n| !n.is_empty())))
+                    .collect(),
+            )
         }
     };
-    let topic = if is_group { Some(dest.to_string()) } else { None };
+    let topic = if is_group {
+        Some(dest.to_string())
+    } else {
+        None
+    };
     let mut msgs = Vec::with_capacity(targets.len());
     for (url, endpoint_name) in targets {
         let o = Origin {
@@ -247,7 +281,11 @@ fn publish_json(is_group: bool, results: Vec<(String, String, bool)>) -> (Status
         })
         .collect();
     // A duplicate is answered 202 Accepted with the existing messageId.
-    let status = if all_dup { StatusCode::ACCEPTED } else { StatusCode::OK };
+    let status = if all_dup {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
     if is_group {
         (status, Value::Array(items))
     } else {
@@ -276,8 +314,16 @@ async fn enqueue(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let queue = uri.path().trim_start_matches('/').split('/').nth(2).unwrap_or("").to_string();
-    let queue = percent_encoding::percent_decode_str(&queue).decode_utf8_lossy().into_owned();
+    let queue = uri
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .nth(2)
+        .unwrap_or("")
+        .to_string();
+    let queue = percent_encoding::percent_decode_str(&queue)
+        .decode_utf8_lossy()
+        .into_owned();
     if !valid_name(&queue) {
         return Err(ApiError::bad_request(format!(
             "invalid queue name '{queue}': use letters, digits, '-', '_' and '.'"
@@ -305,7 +351,11 @@ struct BatchItem {
     queue: Option<String>,
 }
 
-async fn batch(State(st): State<AppState>, Extension(ip): Extension<CallerIp>, body: Bytes) -> ApiResult<Response> {
+async fn batch(
+    State(st): State<AppState>,
+    Extension(ip): Extension<CallerIp>,
+    body: Bytes,
+) -> ApiResult<Response> {
     let items: Vec<BatchItem> = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("invalid batch body: expected a JSON array of {{destination, body, headers, queue}}: {e}")))?;
     // Validate everything before publishing anything.
@@ -313,18 +363,24 @@ async fn batch(State(st): State<AppState>, Extension(ip): Extension<CallerIp>, b
     for (i, it) in items.into_iter().enumerate() {
         let mut h = HeaderMap::new();
         for (k, v) in &it.headers {
-            let name = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| ApiError::bad_request(format!("batch item {i}: invalid header name '{k}'")))?;
-            let value = HeaderValue::from_str(v)
-                .map_err(|_| ApiError::bad_request(format!("batch item {i}: invalid value for header '{k}'")))?;
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
+                ApiError::bad_request(format!("batch item {i}: invalid header name '{k}'"))
+            })?;
+            let value = HeaderValue::from_str(v).map_err(|_| {
+                ApiError::bad_request(format!("batch item {i}: invalid value for header '{k}'"))
+            })?;
             h.append(name, value);
         }
-        let opts = parse_publish_headers(&h).map_err(|e| ApiError::bad_request(format!("batch item {i}: {e}")))?;
-        parse_destination(&it.destination).map_err(|e| ApiError::bad_request(format!("batch item {i}: {}", e.1)))?;
+        let opts = parse_publish_headers(&h)
+            .map_err(|e| ApiError::bad_request(format!("batch item {i}: {e}")))?;
+        parse_destination(&it.destination)
+            .map_err(|e| ApiError::bad_request(format!("batch item {i}: {}", e.1)))?;
         if let Some(q) = &it.queue
             && !valid_name(q)
         {
-            return Err(ApiError::bad_request(format!("batch item {i}: invalid queue name '{q}'")));
+            return Err(ApiError::bad_request(format!(
+                "batch item {i}: invalid queue name '{q}'"
+            )));
         }
         parsed.push((it, opts));
     }
@@ -335,7 +391,8 @@ async fn batch(State(st): State<AppState>, Extension(ip): Extension<CallerIp>, b
             ..Origin::default()
         };
         let body = Bytes::from(it.body.unwrap_or_default());
-        let (is_group, results) = publish_to(&st, &it.destination, &opts, body, &ip.0, origin).await?;
+        let (is_group, results) =
+            publish_to(&st, &it.destination, &opts, body, &ip.0, origin).await?;
         out.push(publish_json(is_group, results).1);
     }
     Ok((StatusCode::OK, axum::Json(Value::Array(out))).into_response())

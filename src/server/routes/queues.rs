@@ -39,16 +39,25 @@ struct Upsert {
 }
 
 async fn upsert(State(st): State<AppState>, body: Bytes) -> ApiResult<Response> {
-    let u: Upsert = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("invalid body: expected {{\"queueName\": \"...\", \"parallelism\": 1}}: {e}")))?;
+    let u: Upsert = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "invalid body: expected {{\"queueName\": \"...\", \"parallelism\": 1}}: {e}"
+        ))
+    })?;
     check_name(&u.queue_name)?;
     let p = u.parallelism.unwrap_or(1);
     if !(1..=1000).contains(&p) {
-        return Err(ApiError::bad_request(format!("parallelism must be between 1 and 1000, got {p}")));
+        return Err(ApiError::bad_request(format!(
+            "parallelism must be between 1 and 1000, got {p}"
+        )));
     }
     let now = st.engine.now_ms();
     let name = u.queue_name.clone();
-    let (p, paused) = st.engine.store().call(move |c| queues_db::upsert(c, &name, p as u32, now)).await?;
+    let (p, paused) = st
+        .engine
+        .store()
+        .call(move |c| queues_db::upsert(c, &name, p as u32, now))
+        .await?;
     st.engine.set_queue(&u.queue_name, p, paused);
     Ok(StatusCode::OK.into_response())
 }
@@ -60,7 +69,12 @@ async fn list(State(st): State<AppState>) -> ApiResult<Response> {
 async fn get_one(State(st): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
     check_name(&name)?;
     let n = name.clone();
-    match st.engine.store().call(move |c| queues_db::get(c, &n)).await? {
+    match st
+        .engine
+        .store()
+        .call(move |c| queues_db::get(c, &n))
+        .await?
+    {
         Some(q) => Ok(axum::Json(q).into_response()),
         None => Err(ApiError::not_found(format!("queue '{name}' not found"))),
     }
@@ -69,7 +83,12 @@ async fn get_one(State(st): State<AppState>, Path(name): Path<String>) -> ApiRes
 async fn delete_one(State(st): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
     check_name(&name)?;
     let n = name.clone();
-    if st.engine.store().call(move |c| queues_db::delete(c, &n)).await? {
+    if st
+        .engine
+        .store()
+        .call(move |c| queues_db::delete(c, &n))
+        .await?
+    {
         st.engine.remove_queue(&name);
         Ok(StatusCode::OK.into_response())
     } else {
@@ -81,7 +100,12 @@ async fn set_paused(st: AppState, name: String, paused: bool) -> ApiResult<Respo
     check_name(&name)?;
     let now = st.engine.now_ms();
     let n = name.clone();
-    match st.engine.store().call(move |c| queues_db::set_paused(c, &n, paused, now)).await? {
+    match st
+        .engine
+        .store()
+        .call(move |c| queues_db::set_paused(c, &n, paused, now))
+        .await?
+    {
         Some(p) => {
             st.engine.set_queue(&name, p, paused);
             Ok(StatusCode::OK.into_response())

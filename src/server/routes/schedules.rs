@@ -43,7 +43,10 @@ impl Schedule {
     fn header_map(&self) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in &self.headers {
-            if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+            if let (Ok(k), Ok(v)) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
                 h.append(k, v);
             }
         }
@@ -61,10 +64,16 @@ impl Schedule {
         m.insert("cron".into(), json!(self.cron));
         m.insert("destination".into(), json!(self.destination));
         m.insert("createdAt".into(), json!(self.created_at));
-        m.insert("method".into(), json!(o.method.clone().unwrap_or_else(|| "POST".into())));
+        m.insert(
+            "method".into(),
+            json!(o.method.clone().unwrap_or_else(|| "POST".into())),
+        );
         m.insert("header".into(), json!(o.forward));
         put_body(&mut m, "body", "bodyBase64", &self.body);
-        m.insert("retries".into(), json!(o.retries.unwrap_or(super::publish::DEFAULT_RETRIES)));
+        m.insert(
+            "retries".into(),
+            json!(o.retries.unwrap_or(super::publish::DEFAULT_RETRIES)),
+        );
         if let Some(d) = o.delay_ms {
             m.insert("delay".into(), json!(d / 1000));
         }
@@ -99,7 +108,10 @@ impl Schedule {
             m.insert("lastScheduleTime".into(), json!(t));
         }
         m.insert("nextScheduleTime".into(), json!(self.next_schedule_time));
-        m.insert("lastScheduleStates".into(), Value::Object(self.last_states.clone()));
+        m.insert(
+            "lastScheduleStates".into(),
+            Value::Object(self.last_states.clone()),
+        );
         Value::Object(m)
     }
 }
@@ -115,13 +127,18 @@ fn load(c: &rusqlite::Connection, id: &str) -> Result<Option<Schedule>, StoreErr
         .prepare_cached("SELECT data FROM schedules WHERE schedule_id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?;
-    d.map(|d| serde_json::from_str(&d).map_err(StoreError::from)).transpose()
+    d.map(|d| serde_json::from_str(&d).map_err(StoreError::from))
+        .transpose()
 }
 
 fn load_all(c: &rusqlite::Connection) -> Result<Vec<Schedule>, StoreError> {
     let mut st = c.prepare("SELECT data FROM schedules ORDER BY rowid")?;
-    let rows = st.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-    rows.iter().map(|d| serde_json::from_str(d).map_err(StoreError::from)).collect()
+    let rows = st
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.iter()
+        .map(|d| serde_json::from_str(d).map_err(StoreError::from))
+        .collect()
 }
 
 pub fn routes() -> Router<AppState> {
@@ -142,31 +159,50 @@ async fn dispatch(
 ) -> ApiResult<Response> {
     let rest = uri.path().trim_start_matches("/v2/schedules/").to_string();
     let segs: Vec<&str> = rest.split('/').collect();
-    let looks_like_id = segs.len() <= 2 && !rest.contains(':') && segs.first().is_some_and(|s| s.starts_with("scd_") || !s.contains('.'));
+    let looks_like_id = segs.len() <= 2
+        && !rest.contains(':')
+        && segs
+            .first()
+            .is_some_and(|s| s.starts_with("scd_") || !s.contains('.'));
     match (&method, segs.as_slice()) {
         (&Method::GET, [id]) if looks_like_id => get_one(st, id.to_string()).await,
         (&Method::DELETE, [id]) if looks_like_id => delete_one(st, id.to_string()).await,
-        (&Method::POST, [id, "pause"]) if looks_like_id => set_paused(st, id.to_string(), true).await,
-        (&Method::POST, [id, "resume"]) if looks_like_id => set_paused(st, id.to_string(), false).await,
+        (&Method::POST, [id, "pause"]) if looks_like_id => {
+            set_paused(st, id.to_string(), true).await
+        }
+        (&Method::POST, [id, "resume"]) if looks_like_id => {
+            set_paused(st, id.to_string(), false).await
+        }
         (&Method::POST, _) => create(st, ip, uri, headers, body).await,
-        _ => Err(ApiError(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint".into())),
+        _ => Err(ApiError(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed on this endpoint".into(),
+        )),
     }
 }
 
-async fn create(st: AppState, ip: CallerIp, uri: axum::http::Uri, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn create(
+    st: AppState,
+    ip: CallerIp,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let mut dest = uri.path().trim_start_matches("/v2/schedules/").to_string();
     if let Some(q) = uri.query() {
-        let kept: Vec<&str> = q.split('&').filter(|p| !p.starts_with("qstash_token=") && !p.is_empty()).collect();
+        let kept: Vec<&str> = q
+            .split('&')
+            .filter(|p| !p.starts_with("qstash_token=") && !p.is_empty())
+            .collect();
         if !kept.is_empty() {
             dest = format!("{dest}?{}", kept.join("&"));
         }
     }
     parse_destination(&dest)?;
     let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
-    let cron_src = opts
-        .cron
-        .clone()
-        .ok_or_else(|| ApiError::bad_request("Upstash-Cron header is required (a 5-field cron expression in UTC)"))?;
+    let cron_src = opts.cron.clone().ok_or_else(|| {
+        ApiError::bad_request("Upstash-Cron header is required (a 5-field cron expression in UTC)")
+    })?;
     Cron::parse(&cron_src).map_err(ApiError::bad_request)?;
     let id = match &opts.schedule_id {
         Some(id) if valid_name(id) => id.clone(),
@@ -181,7 +217,8 @@ async fn create(st: AppState, ip: CallerIp, uri: axum::http::Uri, headers: Heade
         .iter()
         .filter(|(k, _)| {
             let k = k.as_str();
-            (k.starts_with("upstash-") && k != "upstash-cron" && k != "upstash-schedule-id") || k == "content-type"
+            (k.starts_with("upstash-") && k != "upstash-cron" && k != "upstash-schedule-id")
+                || k == "content-type"
         })
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.to_string(), v.to_string())))
         .collect();
@@ -200,7 +237,10 @@ async fn create(st: AppState, ip: CallerIp, uri: axum::http::Uri, headers: Heade
         last_states: Map::new(),
     };
     let mut sched = sched;
-    sched.next_schedule_time = st.schedule_clock.next_fire(&sched.cron, now).unwrap_or(i64::MAX);
+    sched.next_schedule_time = st
+        .schedule_clock
+        .next_fire(&sched.cron, now)
+        .unwrap_or(i64::MAX);
     st.engine
         .store()
         .call(move |c| {
@@ -281,7 +321,8 @@ impl ScheduleClock {
         let c = Cron::parse(cron).ok()?;
         let virt = self.origin_ms + ((now - self.origin_ms) as f64 / self.scale) as i64;
         let next_virt = c.next_after(virt)?;
-        let real = self.origin_ms + ((next_virt - self.origin_ms) as f64 * self.scale).ceil() as i64;
+        let real =
+            self.origin_ms + ((next_virt - self.origin_ms) as f64 * self.scale).ceil() as i64;
         Some(real.max(now + 1))
     }
 }
@@ -291,12 +332,23 @@ pub async fn fire_due_schedules(st: &AppState) -> Result<usize, ApiError> {
     let now = st.engine.now_ms();
     let all = st.engine.store().call(load_all).await?;
     let mut fired = 0;
-    for mut s in all.into_iter().filter(|s| !s.is_paused && s.next_schedule_time <= now) {
+    for mut s in all
+        .into_iter()
+        .filter(|s| !s.is_paused && s.next_schedule_time <= now)
+    {
         let origin = Origin {
             schedule_id: Some(s.schedule_id.clone()),
             ..Origin::default()
         };
-        let res = publish_to(st, &s.destination, &s.options(), Bytes::from(s.body.clone()), &s.caller_ip, origin).await;
+        let res = publish_to(
+            st,
+            &s.destination,
+            &s.options(),
+            Bytes::from(s.body.clone()),
+            &s.caller_ip,
+            origin,
+        )
+        .await;
         let state = if res.is_ok() { "IN_PROGRESS" } else { "FAILED" };
         s.last_states = Map::new();
         if let Ok((_, results)) = &res {
@@ -305,7 +357,10 @@ pub async fn fire_due_schedules(st: &AppState) -> Result<usize, ApiError> {
             }
         }
         s.last_schedule_time = Some(now);
-        s.next_schedule_time = st.schedule_clock.next_fire(&s.cron, now).unwrap_or(i64::MAX);
+        s.next_schedule_time = st
+            .schedule_clock
+            .next_fire(&s.cron, now)
+            .unwrap_or(i64::MAX);
         let id = s.schedule_id.clone();
         st.engine
             .store()

@@ -44,28 +44,50 @@ fn check_name(name: &str) -> ApiResult<()> {
     }
 }
 
-async fn add(State(st): State<AppState>, Path(name): Path<String>, body: Bytes) -> ApiResult<Response> {
+async fn add(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
     check_name(&name)?;
     let eps = parse_endpoints(&body)?;
     for e in &eps {
         match url::Url::parse(&e.url) {
             Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.has_host() => {}
-            _ => return Err(ApiError::bad_request(format!("invalid endpoint URL '{}': use http:// or https://", e.url))),
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "invalid endpoint URL '{}': use http:// or https://",
+                    e.url
+                )));
+            }
         }
     }
     let now = st.engine.now_ms();
-    st.engine.store().call(move |c| topics_db::add(c, &name, eps, now)).await?;
+    st.engine
+        .store()
+        .call(move |c| topics_db::add(c, &name, eps, now))
+        .await?;
     Ok(StatusCode::OK.into_response())
 }
 
-async fn remove(State(st): State<AppState>, Path(name): Path<String>, body: Bytes) -> ApiResult<Response> {
+async fn remove(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
     let eps = parse_endpoints(&body)?;
     if eps.iter().any(|e| e.url.is_empty() && e.name.is_none()) {
-        return Err(ApiError::bad_request("each endpoint to remove needs a url or a name"));
+        return Err(ApiError::bad_request(
+            "each endpoint to remove needs a url or a name",
+        ));
     }
     let now = st.engine.now_ms();
     let n = name.clone();
-    let found = st.engine.store().call(move |c| topics_db::remove(c, &n, &eps, now)).await?;
+    let found = st
+        .engine
+        .store()
+        .call(move |c| topics_db::remove(c, &n, &eps, now))
+        .await?;
     if found {
         Ok(StatusCode::OK.into_response())
     } else {
@@ -80,7 +102,12 @@ async fn list(State(st): State<AppState>) -> ApiResult<Response> {
 
 async fn get_one(State(st): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
     let n = name.clone();
-    match st.engine.store().call(move |c| topics_db::get(c, &n)).await? {
+    match st
+        .engine
+        .store()
+        .call(move |c| topics_db::get(c, &n))
+        .await?
+    {
         Some(g) => Ok(axum::Json(g).into_response()),
         None => Err(ApiError::not_found(format!("URL group '{name}' not found"))),
     }
@@ -88,7 +115,12 @@ async fn get_one(State(st): State<AppState>, Path(name): Path<String>) -> ApiRes
 
 async fn delete_one(State(st): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
     let n = name.clone();
-    if st.engine.store().call(move |c| topics_db::delete(c, &n)).await? {
+    if st
+        .engine
+        .store()
+        .call(move |c| topics_db::delete(c, &n))
+        .await?
+    {
         Ok(StatusCode::OK.into_response())
     } else {
         Err(ApiError::not_found(format!("URL group '{name}' not found")))

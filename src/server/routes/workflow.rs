@@ -10,7 +10,10 @@ use axum::routing::{get, post};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::dlq::{WORKFLOW_FILTERS, bulk_delete_in, delete_entry, get_entry, list_page, parse_filter, republish, select_for_bulk};
+use super::dlq::{
+    WORKFLOW_FILTERS, bulk_delete_in, delete_entry, get_entry, list_page, parse_filter, republish,
+    select_for_bulk,
+};
 use super::{ApiError, ApiResult, AppState, Query};
 use crate::server::db::{self, DlqRow};
 use crate::server::engine::insert_new;
@@ -24,12 +27,18 @@ pub const RESTART_BATCH: usize = 50;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v2/workflows/dlq", get(list).delete(bulk_delete))
-        .route("/v2/workflows/dlq/{dlq_id}", get(get_one).delete(delete_one))
+        .route(
+            "/v2/workflows/dlq/{dlq_id}",
+            get(get_one).delete(delete_one),
+        )
         .route("/v2/workflows/dlq/resume/{dlq_id}", post(resume_one))
         .route("/v2/workflows/dlq/restart/{dlq_id}", post(restart_one))
         .route("/v2/workflows/dlq/resume", post(bulk_resume))
         .route("/v2/workflows/dlq/restart", post(bulk_restart))
-        .route("/v2/workflows/dlq/callback/{dlq_id}", post(callback_rerun).delete(callback_cancel))
+        .route(
+            "/v2/workflows/dlq/callback/{dlq_id}",
+            post(callback_rerun).delete(callback_cancel),
+        )
 }
 
 fn allowed(base: &[&'static str]) -> Vec<&'static str> {
@@ -50,7 +59,11 @@ async fn delete_one(State(st): State<AppState>, Path(id): Path<String>) -> ApiRe
     delete_entry(&st, id, Some(true)).await
 }
 
-async fn bulk_delete(State(st): State<AppState>, RawQuery(raw): RawQuery, body: Bytes) -> ApiResult<Response> {
+async fn bulk_delete(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref());
     q.allow(&allowed(&["cursor", "count", "dlqIds"]))?;
     bulk_delete_in(&st, &q, &body, true).await
@@ -64,12 +77,23 @@ enum Mode {
 
 /// Republishes a failed run under a new run id: resume sends the failed step again; restart
 /// sends the run's first request again.
-fn rerun(c: &rusqlite::Connection, r: &DlqRow, o: &PublishOptions, mode: Mode, now: i64) -> Result<Message, StoreError> {
+fn rerun(
+    c: &rusqlite::Connection,
+    r: &DlqRow,
+    o: &PublishOptions,
+    mode: Mode,
+    now: i64,
+) -> Result<Message, StoreError> {
     let run_id = new_id("wfr_");
     let base = match mode {
         Mode::Resume => r.message.clone(),
         Mode::Restart => {
-            let old = r.message.workflow.as_ref().map(|w| w.run_id.clone()).unwrap_or_default();
+            let old = r
+                .message
+                .workflow
+                .as_ref()
+                .map(|w| w.run_id.clone())
+                .unwrap_or_default();
             db::workflow_run_start(c, &old)?.unwrap_or_else(|| r.message.clone())
         }
     };
@@ -78,11 +102,18 @@ fn rerun(c: &rusqlite::Connection, r: &DlqRow, o: &PublishOptions, mode: Mode, n
     if m.failure_callback.is_none() {
         m.failure_callback = r.message.failure_callback.clone();
     }
-    m.header.insert("Upstash-Workflow-Runid".into(), vec![run_id.clone()]);
+    m.header
+        .insert("Upstash-Workflow-Runid".into(), vec![run_id.clone()]);
     if m.header.contains_key("Upstash-Workflow-Createdat") {
-        m.header.insert("Upstash-Workflow-Createdat".into(), vec![now.to_string()]);
+        m.header
+            .insert("Upstash-Workflow-Createdat".into(), vec![now.to_string()]);
     }
-    let url = r.message.workflow.as_ref().map(|w| w.url.clone()).unwrap_or_else(|| m.url.clone());
+    let url = r
+        .message
+        .workflow
+        .as_ref()
+        .map(|w| w.url.clone())
+        .unwrap_or_else(|| m.url.clone());
     m.workflow = Some(crate::server::message::WorkflowInfo {
         run_id,
         url,
@@ -110,31 +141,54 @@ async fn single(st: AppState, id: String, headers: HeaderMap, mode: Mode) -> Api
         .store()
         .call(move |c| match db::get_dlq(c, &key)? {
             Some(r) if r.workflow => rerun(c, &r, &opts, mode, now).map(Ok),
-            Some(_) => Ok(Err(ApiError::bad_request(format!("DLQ message '{key}' is not a workflow message")))),
-            None => Ok(Err(ApiError::not_found(format!("DLQ message '{key}' not found")))),
+            Some(_) => Ok(Err(ApiError::bad_request(format!(
+                "DLQ message '{key}' is not a workflow message"
+            )))),
+            None => Ok(Err(ApiError::not_found(format!(
+                "DLQ message '{key}' not found"
+            )))),
         })
         .await??;
     st.engine.schedule(std::slice::from_ref(&res));
     Ok(axum::Json(run_json(&res)).into_response())
 }
 
-async fn resume_one(State(st): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+async fn resume_one(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     single(st, id, headers, Mode::Resume).await
 }
 
-async fn restart_one(State(st): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+async fn restart_one(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     single(st, id, headers, Mode::Restart).await
 }
 
-async fn bulk(st: AppState, raw: Option<String>, headers: HeaderMap, mode: Mode) -> ApiResult<Response> {
+async fn bulk(
+    st: AppState,
+    raw: Option<String>,
+    headers: HeaderMap,
+    mode: Mode,
+) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref());
     q.allow(&allowed(&["cursor", "count", "dlqIds"]))?;
     let f = parse_filter(&q, true)?;
     let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
-    let max = if mode == Mode::Restart { RESTART_BATCH } else { 100 };
+    let max = if mode == Mode::Restart {
+        RESTART_BATCH
+    } else {
+        100
+    };
     let count = q.count(max, 100)?.min(max);
     if mode == Mode::Restart && f.dlq_ids.len() > RESTART_BATCH {
-        return Err(ApiError::bad_request(format!("restart takes at most {RESTART_BATCH} runs per request")));
+        return Err(ApiError::bad_request(format!(
+            "restart takes at most {RESTART_BATCH} runs per request"
+        )));
     }
     let cursor = q.dlq_cursor()?;
     let now = st.engine.now_ms();
@@ -142,14 +196,14 @@ async fn bulk(st: AppState, raw: Option<String>, headers: HeaderMap, mode: Mode)
         .engine
         .store()
         .call(move |c| match select_for_bulk(c, &f, cursor, count)? {
-            Ok((rows, next)) => {
+            Some((rows, next)) => {
                 let mut out = Vec::with_capacity(rows.len());
                 for r in &rows {
                     out.push(rerun(c, r, &opts, mode, now)?);
                 }
                 Ok(Some((out, next)))
             }
-            Err(()) => Ok(None),
+            None => Ok(None),
         })
         .await?;
     let Some((created, next)) = res else {
@@ -157,22 +211,38 @@ async fn bulk(st: AppState, raw: Option<String>, headers: HeaderMap, mode: Mode)
     };
     st.engine.schedule(&created);
     let runs: Vec<Value> = created.iter().map(run_json).collect();
-    Ok(axum::Json(json!({ "workflowRuns": runs, "cursor": next.unwrap_or_default() })).into_response())
+    Ok(
+        axum::Json(json!({ "workflowRuns": runs, "cursor": next.unwrap_or_default() }))
+            .into_response(),
+    )
 }
 
-async fn bulk_resume(State(st): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> ApiResult<Response> {
+async fn bulk_resume(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     bulk(st, raw, headers, Mode::Resume).await
 }
 
-async fn bulk_restart(State(st): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> ApiResult<Response> {
+async fn bulk_restart(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     bulk(st, raw, headers, Mode::Restart).await
 }
 
 /// The destination's last response, as stored on the entry.
 fn stored_response(entry: &Value) -> AttemptResponse {
-    let body = match (entry["responseBody"].as_str(), entry["responseBodyBase64"].as_str()) {
+    let body = match (
+        entry["responseBody"].as_str(),
+        entry["responseBodyBase64"].as_str(),
+    ) {
         (Some(s), _) => s.as_bytes().to_vec(),
-        (None, Some(b)) => base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default(),
+        (None, Some(b)) => base64::engine::general_purpose::STANDARD
+            .decode(b)
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     AttemptResponse {
@@ -241,18 +311,24 @@ async fn callback_rerun(State(st): State<AppState>, Path(id): Path<String>) -> A
 
 /// `DELETE /v2/workflows/dlq/callback/{dlqId}`: cancels a failure callback in progress.
 /// Answers 302, as documented.
-async fn callback_cancel(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let key = id.clone();
-    let res = st
-        .engine
+async fn callback_cancel(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let key = id;
+    st.engine
         .store()
         .call(move |c| {
             let Some(r) = db::get_dlq(c, &key)? else {
-                return Ok(Err(ApiError::not_found(format!("DLQ message '{key}' not found"))));
+                return Ok(Err(ApiError::not_found(format!(
+                    "DLQ message '{key}' not found"
+                ))));
             };
             let entry: Value = serde_json::from_str(&r.entry)?;
             if entry["failureFunctionState"].as_str() != Some("CALLBACK_INPROGRESS") {
-                return Ok(Err(ApiError::bad_request(format!("no failure callback of '{key}' is in progress"))));
+                return Ok(Err(ApiError::bad_request(format!(
+                    "no failure callback of '{key}' is in progress"
+                ))));
             }
             let pattern = format!("%\"dlqId\":\"{}\"%", r.dlq_id);
             c.execute("DELETE FROM messages WHERE data LIKE ?1", [pattern])?;
@@ -260,6 +336,5 @@ async fn callback_cancel(State(st): State<AppState>, Path(id): Path<String>) -> 
             Ok(Ok(()))
         })
         .await??;
-    let _ = res;
     Ok(StatusCode::FOUND.into_response())
 }

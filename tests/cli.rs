@@ -1,0 +1,7 @@
+//! The one integration-test binary (ripgrep-style), with themed modules.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod dev_api;
+mod dev_features;

@@ -1,0 +1,282 @@
+//! Test support: the crate's own dev server in-process, and a receiver the test controls.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use dlq::server::{Server, ServerConfig};
+use parking_lot::Mutex;
+use serde_json::Value;
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub path: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
+    pub at: Instant,
+}
+
+impl Received {
+    pub fn header(&self, k: &str) -> Option<&str> {
+        self.headers
+            .get(&k.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// What the receiver answers: status, headers, body.
+pub type Reply = (u16, Vec<(&'static str, String)>, Vec<u8>);
+type Behaviour = Arc<dyn Fn(&Received, usize) -> Reply + Send + Sync>;
+
+#[derive(Clone)]
+struct RecvState {
+    log: Arc<Mutex<Vec<Received>>>,
+    behaviour: Arc<Mutex<Behaviour>>,
+}
+
+/// A local HTTP receiver on a random loopback port.
+pub struct Receiver {
+    pub url: String,
+    log: Arc<Mutex<Vec<Received>>>,
+    behaviour: Arc<Mutex<Behaviour>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn handle(
+    State(st): State<RecvState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let r = Received {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+        at: Instant::now(),
+    };
+    let n = {
+        let mut log = st.log.lock();
+        log.push(r.clone());
+        log.iter().filter(|x| x.path == r.path).count()
+    };
+    let b = st.behaviour.lock().clone();
+    let (status, hs, body) = b(&r, n);
+    let mut res = (StatusCode::from_u16(status).unwrap(), body).into_response();
+    for (k, v) in hs {
+        res.headers_mut().append(k, v.parse().unwrap());
+    }
+    res
+}
+
+impl Receiver {
+    /// `behaviour(request, n)`: n counts requests to the same path, from 1.
+    pub async fn start(
+        behaviour: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static,
+    ) -> Receiver {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let behaviour: Arc<Mutex<Behaviour>> = Arc::new(Mutex::new(Arc::new(behaviour)));
+        let st = RecvState {
+            log: log.clone(),
+            behaviour: behaviour.clone(),
+        };
+        let app = axum::Router::new().fallback(handle).with_state(st);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver {
+            url,
+            log,
+            behaviour,
+            task,
+        }
+    }
+
+    /// Always answers `status` with a small body.
+    pub async fn always(status: u16) -> Receiver {
+        Receiver::start(move |_, _| (status, vec![], format!("status {status}").into_bytes())).await
+    }
+
+    pub fn set(&self, behaviour: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static) {
+        *self.behaviour.lock() = Arc::new(behaviour);
+    }
+
+    pub fn requests(&self) -> Vec<Received> {
+        self.log.lock().clone()
+    }
+
+    pub fn requests_to(&self, path: &str) -> Vec<Received> {
+        self.log
+            .lock()
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
+    }
+
+    pub async fn wait_for(&self, path: &str, n: usize) -> Vec<Received> {
+        wait_until(&format!("{n} requests to {path}"), || {
+            let got = self.requests_to(path);
+            (got.len() >= n).then_some(got)
+        })
+        .await
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Polls `f` every 10 ms for up to 20 s.
+pub async fn wait_until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// An in-process `dlq dev` with an authenticated client.
+pub struct Dev {
+    pub server: Option<Server>,
+    pub url: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+impl Dev {
+    pub async fn start() -> Dev {
+        Dev::start_with(ServerConfig::for_tests()).await
+    }
+
+    pub async fn start_with(cfg: ServerConfig) -> Dev {
+        let token = cfg.token.clone();
+        let server = Server::start(cfg).await.unwrap();
+        let url = server.url().to_string();
+        Dev {
+            server: Some(server),
+            url,
+            token,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn server(&self) -> &Server {
+        self.server.as_ref().unwrap()
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.shutdown().await;
+        }
+    }
+
+    pub fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{}", self.url, path))
+            .bearer_auth(&self.token)
+    }
+
+    /// Publishes and returns the JSON answer (asserting success).
+    pub async fn publish(
+        &self,
+        dest: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<reqwest::Body>,
+    ) -> Value {
+        let mut r = self
+            .req(reqwest::Method::POST, &format!("/v2/publish/{dest}"))
+            .body(body);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let res = r.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert!(status.is_success(), "publish failed: {status} {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let res = self.req(reqwest::Method::GET, path).send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn call(&self, method: reqwest::Method, path: &str) -> (u16, Value) {
+        let res = self.req(method, path).send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// All DLQ entries of `path` (following the cursor).
+    pub async fn dlq_all(&self, path: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let p = match &cursor {
+                Some(c) => format!("{path}{sep}cursor={c}"),
+                None => path.to_string(),
+            };
+            let (status, v) = self.get(&p).await;
+            assert_eq!(status, 200, "{v}");
+            out.extend(v["messages"].as_array().unwrap().iter().cloned());
+            match v["cursor"].as_str() {
+                Some(c) if !c.is_empty() => cursor = Some(c.to_string()),
+                _ => return out,
+            }
+        }
+    }
+
+    /// Waits until the DLQ at `path` holds `n` entries; returns them.
+    pub async fn wait_dlq(&self, path: &str, n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let all = self.dlq_all(path).await;
+            if all.len() >= n {
+                return all;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {n} DLQ entries at {path}, have {}",
+                all.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
