@@ -43,6 +43,15 @@ pub fn get_message(c: &Connection, id: &str) -> Result<Option<Message>> {
     })
 }
 
+pub fn message_exists(c: &Connection, id: &str) -> Result<bool> {
+    Ok(
+        c.prepare_cached("SELECT 1 FROM messages WHERE message_id = ?1")?
+            .query_row([id], |_| Ok(()))
+            .optional()?
+            .is_some(),
+    )
+}
+
 pub fn delete_message(c: &Connection, id: &str) -> Result<bool> {
     Ok(
         c.prepare_cached("DELETE FROM messages WHERE message_id = ?1")?

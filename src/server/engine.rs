@@ -55,6 +55,8 @@ struct Due {
     seq: u64,
     id: String,
     gates: Vec<GateKey>,
+    /// The message as last stored, so a delivery needs no read from the store.
+    msg: Box<Message>,
 }
 
 impl PartialEq for Due {
@@ -142,6 +144,8 @@ struct Sched {
     gates: HashMap<GateKey, Gate>,
     /// Queue name → (parallelism, paused).
     queues: HashMap<String, (u32, bool)>,
+    /// Messages cancelled while scheduled; skipped when they come due.
+    cancelled: HashSet<String>,
 }
 
 impl Sched {
@@ -257,6 +261,12 @@ impl Engine {
         s.queues.remove(name);
     }
 
+    /// Stops a scheduled message from being sent again (it was deleted from the store).
+    pub fn cancel(&self, id: &str) {
+        self.inner.sched.lock().cancelled.insert(id.to_string());
+        self.inner.notify.notify_one();
+    }
+
     /// Puts stored messages on the schedule.
     pub fn schedule(&self, msgs: &[Message]) {
         if msgs.is_empty() {
@@ -287,6 +297,7 @@ impl Engine {
                 seq,
                 id: m.message_id.clone(),
                 gates,
+                msg: Box::new(m.clone()),
             });
         }
         drop(s);
@@ -438,21 +449,12 @@ impl Engine {
         self.inner.notify.notify_one();
     }
 
-    async fn deliver(&self, due: Due) {
-        let id = due.id.clone();
-        let msg = match self
-            .inner
-            .store
-            .call(move |c| db::get_message(c, &id))
-            .await
-        {
-            Ok(Some(m)) => m,
-            // Cancelled, or the store is gone: nothing to send.
-            _ => {
-                self.release(&due);
-                return;
-            }
-        };
+    async fn deliver(&self, mut due: Due) {
+        if self.inner.sched.lock().cancelled.remove(&due.id) {
+            self.release(&due);
+            return;
+        }
+        let msg = (*due.msg).clone();
         let started = self.now_ms();
         let resp = self.attempt(&msg).await;
         let now = self.now_ms();
@@ -480,6 +482,9 @@ impl Engine {
                 .inner
                 .store
                 .call(move |c| {
+                    if !db::message_exists(c, &m.message_id)? {
+                        return Ok(());
+                    }
                     db::insert_log(c, &m, "ACTIVE", started, Map::new())?;
                     let mut extra = Map::new();
                     extra.insert("responseStatus".into(), json!(r.status));
@@ -509,12 +514,16 @@ impl Engine {
             m.retried += 1;
             m.next_delivery = now + delay as i64;
             let next = m.next_delivery;
+            due.msg = Box::new(m.clone());
             let r = resp.clone();
             let cb = callback.clone();
             let res = self
                 .inner
                 .store
                 .call(move |c| {
+                    if !db::message_exists(c, &m.message_id)? {
+                        return Ok(false);
+                    }
                     db::insert_log(c, &m, "ACTIVE", started, Map::new())?;
                     db::insert_log(c, &m, "ERROR", now, db::error_fields(&r))?;
                     let mut extra = Map::new();
@@ -524,11 +533,13 @@ impl Engine {
                     if let Some(cb) = &cb {
                         insert_new(c, cb, now)?;
                     }
-                    Ok(())
+                    Ok(true)
                 })
                 .await;
             match res {
-                Ok(()) => {
+                // Cancelled during the attempt.
+                Ok(false) => self.release(&due),
+                Ok(true) => {
                     self.requeue(due, next);
                     if let Some(cb) = callback {
                         self.schedule(&[cb]);
@@ -549,9 +560,12 @@ impl Engine {
             .inner
             .store
             .call(move |c| {
+                let mut created = Vec::new();
+                if !db::message_exists(c, &m.message_id)? {
+                    return Ok(created);
+                }
                 db::insert_log(c, &m, "ACTIVE", started, Map::new())?;
                 db::insert_log(c, &m, "ERROR", now, db::error_fields(&r))?;
-                let mut created = Vec::new();
                 match &m.kind {
                     Kind::Normal => {
                         let dlq_id = db::dead_letter(c, &mut ids.lock(), &m, &r, now)?;

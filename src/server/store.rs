@@ -177,6 +177,7 @@ impl Store {
             None => Connection::open_in_memory()?,
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // 64 MiB of page cache: large DLQs stay fast.
         conn.execute_batch(SCHEMA)?;
         conn.set_prepared_statement_cache_capacity(64);
         let max_key: Option<i64> =
@@ -187,9 +188,10 @@ impl Store {
             ids.seq = k % SEQ_SPACE;
         }
         let (tx, rx) = mpsc::channel::<Job>();
+        let durable = path.is_some();
         std::thread::Builder::new()
             .name("dlq-dev-store".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, durable))
             .map_err(|e| StoreError::Other(format!("cannot start the store thread: {e}")))?;
         Ok(Store {
             tx,
@@ -223,8 +225,33 @@ impl Store {
     }
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
+/// How long an in-memory store keeps one transaction open (see [`run`]).
+const MEMORY_COMMIT_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The store thread. A file store commits every batch before answering it. An in-memory
+/// store has nothing to make durable and only this thread reads it, so it answers at once
+/// and commits every [`MEMORY_COMMIT_EVERY`] (or when idle): SQLite's per-commit cost grows
+/// with the page cache, and a busy server would otherwise pay it thousands of times a second.
+fn run(conn: Connection, rx: mpsc::Receiver<Job>, durable: bool) {
+    let mut open_since: Option<std::time::Instant> = None;
+    loop {
+        let first = match open_since {
+            // A transaction is open: wait only until it is due for commit.
+            Some(t) => match rx.recv_timeout(MEMORY_COMMIT_EVERY.saturating_sub(t.elapsed())) {
+                Ok(j) => Some(j),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            },
+            None => match rx.recv() {
+                Ok(j) => Some(j),
+                Err(_) => break,
+            },
+        };
+        let Some(first) = first else {
+            commit(&conn);
+            open_since = None;
+            continue;
+        };
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -232,25 +259,51 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        if open_since.is_none() {
+            if conn.execute_batch("BEGIN IMMEDIATE").is_err() {
+                // Without a transaction each statement commits on its own; still correct.
+            } else {
+                open_since = Some(std::time::Instant::now());
+            }
+        }
         let mut replies = Vec::with_capacity(jobs.len());
-        let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
         for job in jobs {
-            let sp = conn.execute_batch("SAVEPOINT job").is_ok();
+            let sp = savepoint(&conn, "SAVEPOINT job");
             let (ok, reply) = job(&conn);
             if sp {
                 if !ok {
-                    let _ = conn.execute_batch("ROLLBACK TO job");
+                    savepoint(&conn, "ROLLBACK TO job");
                 }
-                let _ = conn.execute_batch("RELEASE job");
+                savepoint(&conn, "RELEASE job");
             }
             replies.push(reply);
         }
-        if began && conn.execute_batch("COMMIT").is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
+        let due = open_since.is_some_and(|t| t.elapsed() >= MEMORY_COMMIT_EVERY);
+        if durable || due {
+            commit(&conn);
+            open_since = None;
         }
         for r in replies {
             r();
         }
+    }
+    if open_since.is_some() {
+        commit(&conn);
+    }
+}
+
+fn savepoint(conn: &Connection, sql: &str) -> bool {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.execute([]))
+        .is_ok()
+}
+
+fn commit(conn: &Connection) {
+    if conn.is_autocommit() {
+        return;
+    }
+    if conn.execute_batch("COMMIT").is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
     }
 }
 

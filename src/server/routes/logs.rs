@@ -123,6 +123,7 @@ async fn cancel_message(State(st): State<AppState>, Path(id): Path<String>) -> A
         })
         .await?;
     if gone {
+        st.engine.cancel(&id);
         Ok(StatusCode::OK.into_response())
     } else {
         Err(ApiError::not_found(format!("message '{id}' not found")))

@@ -331,10 +331,18 @@ async fn callback_cancel(
                 ))));
             }
             let pattern = format!("%\"dlqId\":\"{}\"%", r.dlq_id);
-            c.execute("DELETE FROM messages WHERE data LIKE ?1", [pattern])?;
+            let ids = c
+                .prepare("SELECT message_id FROM messages WHERE data LIKE ?1")?
+                .query_map([&pattern], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            for id in &ids {
+                db::delete_message(c, id)?;
+            }
             db::set_failure_callback_info(c, &r.dlq_id, "CALLBACK_CANCELED", None)?;
-            Ok(Ok(()))
+            Ok(Ok(ids))
         })
-        .await??;
+        .await??
+        .iter()
+        .for_each(|id| st.engine.cancel(id));
     Ok(StatusCode::FOUND.into_response())
 }
