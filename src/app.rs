@@ -2,9 +2,12 @@
 
 use crate::cli::{Cli, Command};
 use crate::commands;
+use crate::ctx::Ctx;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Dev(args) => commands::dev::run(args).await,
+        Command::List(args) => commands::list::run(&Ctx::new(&cli.global)?, args).await,
+        Command::Show(args) => commands::show::run(&Ctx::new(&cli.global)?, args).await,
     }
 }

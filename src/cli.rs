@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::parse::{HeaderMatch, Since, StatusFilter};
 
 pub const EXIT_CODES: &str = "Exit codes:
   0    success
@@ -17,15 +19,209 @@ pub const EXIT_CODES: &str = "Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "dlq", version, about, after_help = EXIT_CODES, propagate_version = true)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Where to connect and how to talk.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]
+    #[arg(long, global = true, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]
+    #[arg(long, global = true, value_name = "URL", value_parser = crate::parse::parse_url)]
+    pub qstash_url: Option<String>,
+    /// Use this profile of the config file
+    #[arg(long, global = true, value_name = "NAME", env = "DLQ_PROFILE")]
+    pub profile: Option<String>,
+    /// Target a local `dlq dev` (http://127.0.0.1:8080) with its default token
+    #[arg(long, global = true)]
+    pub dev: bool,
+    /// Config file [default: <config dir>/dlq/config.toml]
+    #[arg(long, global = true, value_name = "FILE", env = "DLQ_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log each API request and its status to stderr (the token is never shown)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Timeout of one API request
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+}
+
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(s.trim()) {
+        Ok(d) if !d.is_zero() && d <= std::time::Duration::from_secs(3600) => Ok(d),
+        _ => Err(format!(
+            "expected a duration between 1ms and 1h such as 30s; got '{s}'"
+        )),
+    }
+}
+
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once; boxing would only add noise
 pub enum Command {
+    /// List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids
+    #[command(after_help = EXIT_CODES)]
+    List(ListArgs),
+    /// Show DLQ entries completely: request, response, headers, bodies, attempts
+    #[command(after_help = EXIT_CODES)]
+    Show(ShowArgs),
     /// Run a local QStash-compatible server that delivers, retries and dead-letters
     #[command(after_help = EXIT_CODES)]
     Dev(DevArgs),
+}
+
+/// Failure-callback states of workflow entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FailureState {
+    CallbackInprogress,
+    CallbackSuccess,
+    CallbackFail,
+    CallbackCanceled,
+}
+
+impl FailureState {
+    pub fn api_name(self) -> &'static str {
+        match self {
+            FailureState::CallbackInprogress => "CALLBACK_INPROGRESS",
+            FailureState::CallbackSuccess => "CALLBACK_SUCCESS",
+            FailureState::CallbackFail => "CALLBACK_FAIL",
+            FailureState::CallbackCanceled => "CALLBACK_CANCELED",
+        }
+    }
+}
+
+/// Which entries: the filters shared by list, retry and delete. Repeat a flag or separate
+/// values with commas to match any of them; different flags must all match.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Destination URL
+    #[arg(long, value_name = "URL", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
+    pub url: Vec<String>,
+    /// URL group (topic) name
+    #[arg(long, value_name = "NAME", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
+    pub url_group: Vec<String>,
+    /// Queue name
+    #[arg(long, value_name = "NAME", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
+    pub queue: Vec<String>,
+    /// Schedule id
+    #[arg(long, value_name = "ID", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
+    pub schedule_id: Vec<String>,
+    /// Message id (msg_…)
+    #[arg(long, value_name = "ID", value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
+    pub message_id: Option<String>,
+    /// Label
+    #[arg(long, value_name = "LABEL", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
+    pub label: Vec<String>,
+    /// Flow-control key
+    #[arg(long, value_name = "KEY", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
+    pub flow_control_key: Vec<String>,
+    /// Status of the last attempt: a code (404; 0 = no response) or a class (5xx)
+    #[arg(long, value_name = "STATUS", value_delimiter = ',', value_parser = crate::parse::parse_status, help_heading = "Filters")]
+    pub status: Vec<StatusFilter>,
+    /// IP address of the publisher
+    #[arg(long, value_name = "IP", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
+    pub caller_ip: Vec<String>,
+    /// Created at or after this time (RFC 3339, YYYY-MM-DD or Unix ms)
+    #[arg(long, value_name = "TIME", value_parser = crate::parse::parse_time, help_heading = "Filters")]
+    pub from: Option<i64>,
+    /// Created at or before this time (RFC 3339, YYYY-MM-DD or Unix ms)
+    #[arg(long, value_name = "TIME", value_parser = crate::parse::parse_time, help_heading = "Filters")]
+    pub until: Option<i64>,
+    /// Created within this long (2h, 30m, 7d) or since this time
+    #[arg(long, value_name = "DURATION|TIME", value_parser = crate::parse::parse_since, conflicts_with = "from", help_heading = "Filters")]
+    pub since: Option<Since>,
+    /// Workflow run id (wfr_…); implies --workflow
+    #[arg(long, value_name = "ID", value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
+    pub run_id: Option<String>,
+    /// Workflow URL; implies --workflow
+    #[arg(long, value_name = "URL", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
+    pub workflow_url: Vec<String>,
+    /// Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow
+    #[arg(long, value_name = "TIME", value_parser = crate::parse::parse_time, help_heading = "Filters")]
+    pub workflow_created_at: Option<i64>,
+    /// State of the workflow's failure callback; implies --workflow
+    #[arg(
+        long,
+        value_name = "STATE",
+        value_delimiter = ',',
+        value_enum,
+        help_heading = "Filters"
+    )]
+    pub failure_state: Vec<FailureState>,
+    /// Use the Workflow DLQ instead of the QStash DLQ
+    #[arg(long, help_heading = "Filters")]
+    pub workflow: bool,
+    /// Only entries whose request or response body contains TEXT (checked here, not by the API)
+    #[arg(long, value_name = "TEXT", value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
+    pub grep: Vec<String>,
+    /// Only entries with this request or response header (and value); checked here
+    #[arg(long, value_name = "NAME[=VALUE]", value_parser = crate::parse::parse_header_match, help_heading = "Filters")]
+    pub header: Vec<HeaderMatch>,
+}
+
+/// Output formats of `list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+    Ids,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: ListFormat,
+    /// Show at most N entries [default: 50 on a terminal, all otherwise]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000), conflicts_with = "all")]
+    pub limit: Option<u64>,
+    /// Show every matching entry
+    #[arg(long)]
+    pub all: bool,
+    /// Show sensitive header values instead of masking them
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+/// Output formats of `show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// DLQ ids (1725323658779-0 …)
+    #[arg(required = true, value_name = "DLQ_ID", value_parser = crate::parse::parse_dlq_id)]
+    pub ids: Vec<String>,
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub output: ShowFormat,
+    /// Add the delivery attempts from the logs
+    #[arg(long)]
+    pub attempts: bool,
+    /// Write the exact request body bytes to stdout (one id)
+    #[arg(long, conflicts_with_all = ["raw_response", "attempts"])]
+    pub raw_body: bool,
+    /// Write the exact response body bytes to stdout (one id)
+    #[arg(long, conflicts_with = "attempts")]
+    pub raw_response: bool,
+    /// Look in the Workflow DLQ only
+    #[arg(long)]
+    pub workflow: bool,
+    /// Show sensitive header values instead of masking them
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 #[derive(Debug, Args)]

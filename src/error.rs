@@ -43,8 +43,20 @@ pub fn exit_code(err: &anyhow::Error) -> Exit {
         if let Some(c) = cause.downcast_ref::<CliError>() {
             return c.exit;
         }
+        if let Some(a) = cause.downcast_ref::<crate::client::ApiError>() {
+            return match a {
+                crate::client::ApiError::NotFound { .. } => Exit::NotFound,
+                crate::client::ApiError::Unauthorized { .. } => Exit::Auth,
+                _ => Exit::Error,
+            };
+        }
         if let Some(io) = cause.downcast_ref::<std::io::Error>()
             && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return Exit::Ok;
+        }
+        if let Some(j) = cause.downcast_ref::<serde_json::Error>()
+            && j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe)
         {
             return Exit::Ok;
         }

@@ -4,7 +4,14 @@
 
 pub mod app;
 pub mod cli;
+pub mod client;
 pub mod commands;
+pub mod config;
+pub mod ctx;
 pub mod error;
+pub mod model;
 pub mod parse;
+pub mod render;
+pub mod secret;
+pub mod select;
 pub mod server;

@@ -121,3 +121,198 @@ mod tests {
         );
     }
 }
+
+/// A response-status filter: one code (`404`) or a class (`5xx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Code(u16),
+    Class(u8),
+}
+
+impl StatusFilter {
+    pub fn matches(&self, status: i64) -> bool {
+        match self {
+            StatusFilter::Code(c) => i64::from(*c) == status,
+            StatusFilter::Class(k) => status / 100 == i64::from(*k),
+        }
+    }
+}
+
+impl std::fmt::Display for StatusFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatusFilter::Code(c) => write!(f, "{c}"),
+            StatusFilter::Class(k) => write!(f, "{k}xx"),
+        }
+    }
+}
+
+/// `404`, `0` (no response) or `5xx`.
+pub fn parse_status(s: &str) -> Result<StatusFilter, String> {
+    let t = s.trim().to_ascii_lowercase();
+    if let Some(d) = t.strip_suffix("xx")
+        && d.len() == 1
+        && let Some(k) = d.chars().next().and_then(|c| c.to_digit(10))
+        && (1..=5).contains(&k)
+    {
+        return Ok(StatusFilter::Class(k as u8));
+    }
+    match t.parse::<u16>() {
+        Ok(c) if c == 0 || (100..=599).contains(&c) => Ok(StatusFilter::Code(c)),
+        _ => Err(format!(
+            "expected an HTTP status such as 404, or a class such as 5xx; got '{s}'"
+        )),
+    }
+}
+
+/// A point in time: RFC 3339 (`2026-11-28T10:00:00Z`), a date (`2026-11-28`, UTC midnight) or
+/// Unix milliseconds. Returns Unix ms.
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.timestamp_millis());
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        && let Some(dt) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(dt.and_utc().timestamp_millis());
+    }
+    if !t.is_empty()
+        && t.len() <= 16
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(ms) = t.parse::<i64>()
+    {
+        return Ok(ms);
+    }
+    Err(format!(
+        "expected a time as RFC 3339 (2026-11-28T10:00:00Z), a date (2026-11-28) or Unix milliseconds; got '{s}'"
+    ))
+}
+
+/// `--since`: a duration back from now (`2h`, `1d 6h`, `90m`) or a time (as [`parse_time`]).
+/// Returns the duration in ms or the absolute time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    Ago(u64),
+    At(i64),
+}
+
+pub fn parse_since(s: &str) -> Result<Since, String> {
+    if let Ok(d) = humantime::parse_duration(s.trim()) {
+        let ms = u64::try_from(d.as_millis()).map_err(|_| format!("duration too large: '{s}'"))?;
+        if ms > 100 * 365 * 86_400_000 {
+            return Err(format!("duration too large: '{s}'"));
+        }
+        return Ok(Since::Ago(ms));
+    }
+    parse_time(s).map(Since::At).map_err(|_| {
+        format!("expected a duration such as 2h, 30m or 7d, or a time such as 2026-11-28T10:00:00Z; got '{s}'")
+    })
+}
+
+/// A `--header NAME[=VALUE]` refinement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderMatch {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+pub fn parse_header_match(s: &str) -> Result<HeaderMatch, String> {
+    let (name, value) = match s.split_once('=') {
+        Some((n, v)) => (n.trim(), Some(v.to_string())),
+        None => (s.trim(), None),
+    };
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(format!(
+            "expected NAME or NAME=VALUE with a header name such as Content-Type; got '{s}'"
+        ));
+    }
+    Ok(HeaderMatch {
+        name: name.to_string(),
+        value,
+    })
+}
+
+/// A DLQ id: `<digits>-<digits>` in the service's form, but any id without spaces or
+/// slashes is accepted (ids are opaque).
+pub fn parse_dlq_id(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("expected a DLQ id such as 1725323658779-0; got an empty string".into());
+    }
+    if t.len() > 200
+        || t.chars()
+            .any(|c| c.is_whitespace() || c == '/' || c == '?' || c == '#' || c.is_control())
+    {
+        return Err(format!(
+            "expected a DLQ id such as 1725323658779-0; got '{}'",
+            crate::render::sanitize::inline(s)
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// A non-empty single value (names, run ids, URLs in filters).
+pub fn parse_nonempty(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        Err("expected a value; got an empty string".into())
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+/// An http(s) URL.
+pub fn parse_url(s: &str) -> Result<String, String> {
+    match url::Url::parse(s.trim()) {
+        Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.has_host() => {
+            Ok(s.trim().to_string())
+        }
+        _ => Err(format!("expected an http:// or https:// URL; got '{s}'")),
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        assert_eq!(parse_status("404"), Ok(StatusFilter::Code(404)));
+        assert_eq!(parse_status("5XX"), Ok(StatusFilter::Class(5)));
+        assert_eq!(parse_status("0"), Ok(StatusFilter::Code(0)));
+        for bad in ["", "99", "600", "6xx", "abc", "5x", "99999999"] {
+            assert!(parse_status(bad).is_err(), "{bad}");
+        }
+        assert!(StatusFilter::Class(5).matches(503) && !StatusFilter::Class(5).matches(404));
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time("2024-09-03T00:34:18Z"), Ok(1_725_323_658_000));
+        assert_eq!(parse_time("2024-09-03"), Ok(1_725_321_600_000));
+        assert_eq!(parse_time("1725323658779"), Ok(1_725_323_658_779));
+        assert!(parse_time("yesterday").is_err());
+        assert_eq!(parse_since("2h"), Ok(Since::Ago(7_200_000)));
+        assert_eq!(parse_since("2024-09-03"), Ok(Since::At(1_725_321_600_000)));
+        assert!(parse_since("soon").is_err());
+        assert!(parse_since("99999999999y").is_err());
+    }
+
+    #[test]
+    fn ids_and_headers() {
+        assert_eq!(parse_dlq_id(" 1-0 "), Ok("1-0".into()));
+        for bad in ["", "a b", "a/b", "x?y"] {
+            assert!(parse_dlq_id(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_header_match("X-A=b=c").unwrap().value.as_deref(),
+            Some("b=c")
+        );
+        assert!(parse_header_match("=x").is_err());
+    }
+}

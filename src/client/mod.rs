@@ -1,0 +1,483 @@
+//! The QStash API client: one async reqwest client, typed responses and errors, automatic
+//! retries of 429/5xx/network failures. It never prints; `--verbose` lines go to a sink the
+//! caller provides.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+pub mod error;
+pub mod filter;
+
+pub use error::ApiError;
+pub use filter::{DlqFilter, DlqKind};
+
+use crate::model::{
+    BulkDeleteResponse, BulkRetryResponse, BulkWorkflowResponse, DlqEntry, DlqPage, LogEvent,
+    LogPage, PublishResponse, WorkflowRun,
+};
+use crate::secret::SecretString;
+
+/// Where `--verbose` lines go.
+pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Largest response body read (a DLQ page of 100 entries with 1 MiB bodies fits).
+const MAX_RESPONSE: usize = 256 * 1024 * 1024;
+
+/// Retry policy for failed calls.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all, first one included.
+    pub attempts: u32,
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 6,
+            base: Duration::from_millis(200),
+            cap: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Settings of a client.
+#[derive(Clone)]
+pub struct ClientConfig {
+    pub base_url: String,
+    pub token: SecretString,
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+    pub log: Option<LogSink>,
+}
+
+/// The API client. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    cfg: Arc<ClientConfig>,
+}
+
+/// Extra headers of a request (retry overrides).
+pub type Headers = Vec<(String, String)>;
+
+impl Client {
+    pub fn new(cfg: ClientConfig) -> Result<Client, ApiError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("dlq/", env!("CARGO_PKG_VERSION")))
+            .timeout(cfg.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| ApiError::Network {
+                message: format!("cannot build the HTTP client: {e}"),
+                attempts: 0,
+            })?;
+        let mut cfg = cfg;
+        cfg.base_url = cfg.base_url.trim_end_matches('/').to_string();
+        Ok(Client {
+            http,
+            cfg: Arc::new(cfg),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.cfg.base_url
+    }
+
+    fn log(&self, line: &str) {
+        if let Some(l) = &self.cfg.log {
+            l(line);
+        }
+    }
+
+    /// Sends a request, retrying 429, 5xx and network failures with capped exponential
+    /// backoff and jitter, honouring `Retry-After` and `Burst-RateLimit-Reset`.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        headers: &Headers,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
+        let url = format!("{}{}", self.cfg.base_url, path);
+        let max = self.cfg.retry.attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = self.http.request(method.clone(), &url).query(query).header(
+                "Authorization",
+                format!("Bearer {}", self.cfg.token.expose()),
+            );
+            for (k, v) in headers {
+                req = req.header(k.as_str(), v.as_str());
+            }
+            let shown = display_url(&url, query);
+            self.log(&format!("> {method} {shown}"));
+            let started = std::time::Instant::now();
+            let outcome = match req.send().await {
+                Ok(res) => {
+                    let status = res.status();
+                    let wait = server_wait(res.headers());
+                    match read_body(res).await {
+                        Ok(body) => Ok((status, wait, body)),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(describe(&e)),
+            };
+            match outcome {
+                Ok((status, wait, body)) => {
+                    self.log(&format!(
+                        "< {} {} ({} ms, {} bytes)",
+                        status.as_u16(),
+                        shown,
+                        started.elapsed().as_millis(),
+                        body.len()
+                    ));
+                    if status.is_success() || status.is_redirection() {
+                        return Ok((status.as_u16(), body));
+                    }
+                    let message = error_message(status, &body);
+                    let retryable =
+                        status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+                    if retryable && attempt < max {
+                        let d = wait.unwrap_or_else(|| self.backoff(attempt));
+                        self.log(&format!(
+                            "  retrying in {} ms (attempt {}/{max})",
+                            d.as_millis(),
+                            attempt + 1
+                        ));
+                        tokio::time::sleep(d).await;
+                        continue;
+                    }
+                    return Err(classify(status, message, attempt));
+                }
+                Err(message) => {
+                    self.log(&format!("< error {shown}: {message}"));
+                    if attempt < max {
+                        let d = self.backoff(attempt);
+                        self.log(&format!(
+                            "  retrying in {} ms (attempt {}/{max})",
+                            d.as_millis(),
+                            attempt + 1
+                        ));
+                        tokio::time::sleep(d).await;
+                        continue;
+                    }
+                    return Err(ApiError::Network {
+                        message,
+                        attempts: attempt,
+                    });
+                }
+            }
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let p = &self.cfg.retry;
+        let exp = p.base.saturating_mul(1u32 << (attempt - 1).min(16));
+        let capped = exp.min(p.cap);
+        // Full jitter between half and all of the delay.
+        let jitter = 0.5 + rand::random::<f64>() * 0.5;
+        capped.mul_f64(jitter)
+    }
+
+    async fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        headers: &Headers,
+    ) -> Result<T, ApiError> {
+        let (_, body) = self.send(method, path, query, headers).await?;
+        parse_json(&body)
+    }
+
+    /// One page of a DLQ.
+    pub async fn dlq_page(
+        &self,
+        kind: DlqKind,
+        filter: &DlqFilter,
+        cursor: Option<&str>,
+        count: usize,
+    ) -> Result<DlqPage, ApiError> {
+        let mut q = filter.to_query(kind);
+        q.push(("count".into(), count.clamp(1, 100).to_string()));
+        if let Some(c) = cursor {
+            q.push(("cursor".into(), c.to_string()));
+        }
+        let mut page: DlqPage = self
+            .json(Method::GET, kind.list_path(), &q, &Vec::new())
+            .await?;
+        if page.cursor.as_deref() == Some("") {
+            page.cursor = None;
+        }
+        Ok(page)
+    }
+
+    /// One entry; `kind` picks the QStash or Workflow path.
+    pub async fn dlq_get(&self, kind: DlqKind, id: &str) -> Result<DlqEntry, ApiError> {
+        let mut e: DlqEntry = self
+            .json(Method::GET, &kind.entry_path(id), &[], &Vec::new())
+            .await?;
+        if e.dlq_id.is_empty() {
+            // Not every answer carries its own id.
+            e.dlq_id = id.to_string();
+        }
+        Ok(e)
+    }
+
+    /// All log events of a message, oldest first.
+    pub async fn message_logs(&self, message_id: &str) -> Result<Vec<LogEvent>, ApiError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut q = vec![
+                ("messageId".to_string(), message_id.to_string()),
+                ("count".to_string(), "100".to_string()),
+            ];
+            if let Some(c) = &cursor {
+                q.push(("cursor".into(), c.clone()));
+            }
+            let page: LogPage = self.json(Method::GET, "/v2/logs", &q, &Vec::new()).await?;
+            out.extend(page.logs);
+            match page.cursor.filter(|c| !c.is_empty()) {
+                Some(c) if out.len() < 10_000 => cursor = Some(c),
+                _ => break,
+            }
+        }
+        // Pages come newest first; events in the same millisecond keep their order.
+        out.reverse();
+        out.sort_by_key(|e| e.time.unwrap_or(0));
+        Ok(out)
+    }
+
+    /// `POST /v2/dlq/retry/{dlqId}`.
+    pub async fn retry_one(
+        &self,
+        id: &str,
+        headers: &Headers,
+    ) -> Result<PublishResponse, ApiError> {
+        self.json(
+            Method::POST,
+            &format!("/v2/dlq/retry/{}", seg(id)),
+            &[],
+            headers,
+        )
+        .await
+    }
+
+    /// `POST /v2/dlq/retry?dlqIds=…`.
+    pub async fn retry_bulk(
+        &self,
+        ids: &[String],
+        headers: &Headers,
+    ) -> Result<BulkRetryResponse, ApiError> {
+        let q: Vec<(String, String)> = ids
+            .iter()
+            .map(|i| ("dlqIds".to_string(), i.clone()))
+            .collect();
+        self.json(Method::POST, "/v2/dlq/retry", &q, headers).await
+    }
+
+    /// `POST /v2/workflows/dlq/{resume|restart}/{dlqId}`.
+    pub async fn workflow_rerun_one(
+        &self,
+        action: &str,
+        id: &str,
+        headers: &Headers,
+    ) -> Result<WorkflowRun, ApiError> {
+        self.json(
+            Method::POST,
+            &format!("/v2/workflows/dlq/{action}/{}", seg(id)),
+            &[],
+            headers,
+        )
+        .await
+    }
+
+    /// `POST /v2/workflows/dlq/{resume|restart}?dlqIds=…`.
+    pub async fn workflow_rerun_bulk(
+        &self,
+        action: &str,
+        ids: &[String],
+        headers: &Headers,
+    ) -> Result<BulkWorkflowResponse, ApiError> {
+        let q: Vec<(String, String)> = ids
+            .iter()
+            .map(|i| ("dlqIds".to_string(), i.clone()))
+            .collect();
+        self.json(
+            Method::POST,
+            &format!("/v2/workflows/dlq/{action}"),
+            &q,
+            headers,
+        )
+        .await
+    }
+
+    /// `POST /v2/workflows/dlq/callback/{dlqId}`.
+    pub async fn workflow_callback(&self, id: &str) -> Result<WorkflowRun, ApiError> {
+        self.json(
+            Method::POST,
+            &format!("/v2/workflows/dlq/callback/{}", seg(id)),
+            &[],
+            &Vec::new(),
+        )
+        .await
+    }
+
+    /// `DELETE /v2/dlq?dlqIds=…` (or the workflow DLQ's).
+    pub async fn delete_bulk(
+        &self,
+        kind: DlqKind,
+        ids: &[String],
+    ) -> Result<BulkDeleteResponse, ApiError> {
+        let q: Vec<(String, String)> = ids
+            .iter()
+            .map(|i| ("dlqIds".to_string(), i.clone()))
+            .collect();
+        self.json(Method::DELETE, kind.list_path(), &q, &Vec::new())
+            .await
+    }
+
+    /// `DELETE /v2/dlq/{dlqId}` (or the workflow DLQ's).
+    pub async fn delete_one(&self, kind: DlqKind, id: &str) -> Result<(), ApiError> {
+        self.send(Method::DELETE, &kind.entry_path(id), &[], &Vec::new())
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Percent-encodes one path segment.
+pub fn seg(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn display_url(url: &str, query: &[(String, String)]) -> String {
+    if query.is_empty() {
+        return url.to_string();
+    }
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query.iter().filter(|(k, _)| k != "qstash_token"))
+        .finish();
+    format!("{url}?{q}")
+}
+
+async fn read_body(res: reqwest::Response) -> Result<Vec<u8>, String> {
+    use futures::StreamExt;
+    let mut body = Vec::new();
+    let mut stream = res.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| describe(&e))?;
+        if body.len() + chunk.len() > MAX_RESPONSE {
+            return Err(format!(
+                "response larger than {} MiB",
+                MAX_RESPONSE / (1024 * 1024)
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// How long the server asks us to wait: `Retry-After` (seconds or HTTP date) or
+/// `Burst-RateLimit-Reset` (Unix seconds), capped at a minute.
+fn server_wait(h: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let now = std::time::SystemTime::now();
+    if let Some(v) = h.get("retry-after").and_then(|v| v.to_str().ok()) {
+        if let Ok(s) = v.trim().parse::<f64>() {
+            return Some(Duration::from_secs_f64(s.clamp(0.0, 60.0)));
+        }
+        if let Ok(t) = httpdate::parse_http_date(v) {
+            return Some(
+                t.duration_since(now)
+                    .unwrap_or_default()
+                    .min(Duration::from_secs(60)),
+            );
+        }
+    }
+    let reset = h
+        .get("burst-ratelimit-reset")
+        .and_then(|v| v.to_str().ok())?
+        .trim()
+        .parse::<f64>()
+        .ok()?;
+    let now_s = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs_f64();
+    // Reset is a Unix time in seconds; wait until then (plus a little), at most a minute.
+    let wait = if reset > 1e9 { reset - now_s } else { reset };
+    Some(Duration::from_secs_f64(wait.clamp(0.0, 60.0) + 0.05))
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    let mut msg = if e.is_timeout() {
+        "request timed out".to_string()
+    } else if e.is_connect() {
+        "cannot connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    let mut last = None;
+    while let Some(c) = cur {
+        last = Some(c.to_string());
+        cur = c.source();
+    }
+    if let Some(l) = last {
+        msg.push_str(": ");
+        msg.push_str(&l);
+    }
+    msg
+}
+
+fn error_message(status: StatusCode, body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct E {
+        error: String,
+    }
+    if let Ok(e) = serde_json::from_slice::<E>(body) {
+        return e.error;
+    }
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        let short: String = text.chars().take(200).collect();
+        crate::render::sanitize::inline(&short)
+    }
+}
+
+fn classify(status: StatusCode, message: String, attempts: u32) -> ApiError {
+    match status.as_u16() {
+        401 | 403 => ApiError::Unauthorized {
+            status: status.as_u16(),
+            message,
+        },
+        404 => ApiError::NotFound { message },
+        429 => ApiError::RateLimited { message, attempts },
+        s if s >= 500 => ApiError::Server {
+            status: s,
+            message,
+            attempts,
+        },
+        s => ApiError::BadRequest { status: s, message },
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        let preview: String = String::from_utf8_lossy(body).chars().take(80).collect();
+        ApiError::Decode(format!(
+            "{e} (body starts with {:?})",
+            crate::render::sanitize::inline(&preview)
+        ))
+    })
+}

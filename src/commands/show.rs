@@ -1,0 +1,115 @@
+//! `dlq show`.
+
+use std::io::Write;
+
+use crate::cli::{ShowArgs, ShowFormat};
+use crate::client::{ApiError, DlqKind};
+use crate::ctx::Ctx;
+use crate::error::{CliError, Exit};
+use crate::model::DlqEntry;
+use crate::render::{detail, redact, sanitize};
+
+/// Fetches an entry from the QStash DLQ, then the Workflow DLQ (or only the latter).
+pub async fn fetch(ctx: &Ctx, id: &str, workflow_only: bool) -> Result<Option<DlqEntry>, ApiError> {
+    if !workflow_only {
+        match ctx.client.dlq_get(DlqKind::Qstash, id).await {
+            Ok(e) => return Ok(Some(e)),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    match ctx.client.dlq_get(DlqKind::Workflow, id).await {
+        Ok(e) => Ok(Some(e)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn run(ctx: &Ctx, args: ShowArgs) -> anyhow::Result<()> {
+    if (args.raw_body || args.raw_response) && args.ids.len() != 1 {
+        return Err(
+            CliError::usage("--raw-body and --raw-response take exactly one DLQ id").into(),
+        );
+    }
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for id in &args.ids {
+        match fetch(ctx, id, args.workflow).await? {
+            Some(mut e) => {
+                if !args.reveal {
+                    redact::entry(&mut e);
+                }
+                found.push(e);
+            }
+            None => missing.push(id.clone()),
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if let Some(e) = found.first()
+        && (args.raw_body || args.raw_response)
+    {
+        let bytes = if args.raw_body {
+            e.body_bytes()
+        } else {
+            e.response_bytes()
+        };
+        out.write_all(&bytes)?;
+        out.flush()?;
+    } else if args.output == ShowFormat::Json {
+        if args.ids.len() == 1 {
+            if let Some(e) = found.first() {
+                serde_json::to_writer_pretty(&mut out, e)?;
+                writeln!(out)?;
+            }
+        } else {
+            serde_json::to_writer_pretty(&mut out, &found)?;
+            writeln!(out)?;
+        }
+    } else {
+        for (i, e) in found.iter().enumerate() {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            let attempts = match (&e.message_id, args.attempts) {
+                (Some(m), true) => Some(ctx.client.message_logs(m).await?),
+                _ => None,
+            };
+            out.write_all(detail::render(e, attempts.as_deref(), &ctx.style).as_bytes())?;
+        }
+        out.flush()?;
+    }
+    drop(out);
+    let gone = |id: &str| {
+        format!(
+            "DLQ entry {} not found (already retried, deleted or expired)",
+            sanitize::inline(id)
+        )
+    };
+    if missing.len() == 1 && found.is_empty() {
+        return Err(CliError {
+            exit: Exit::NotFound,
+            message: gone(&missing[0]),
+        }
+        .into());
+    }
+    for id in &missing {
+        ctx.warn(&gone(id));
+    }
+    match (found.is_empty(), missing.is_empty()) {
+        (_, true) => Ok(()),
+        (true, false) => Err(CliError {
+            exit: Exit::NotFound,
+            message: "none of the DLQ entries was found".into(),
+        }
+        .into()),
+        (false, false) => Err(CliError {
+            exit: Exit::Partial,
+            message: format!(
+                "{} of {} DLQ entries not found",
+                missing.len(),
+                args.ids.len()
+            ),
+        }
+        .into()),
+    }
+}

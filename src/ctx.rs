@@ -1,0 +1,105 @@
+//! What every API command gets: the client, the output style and the clock.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use crate::cli::GlobalArgs;
+use crate::client::{Client, ClientConfig, RetryPolicy};
+use crate::error::CliError;
+use crate::render::Style;
+
+pub struct Ctx {
+    pub client: Client,
+    /// How stdout looks.
+    pub style: Style,
+    /// stderr is a terminal: progress bars, notes, prompts.
+    pub stderr_tty: bool,
+    /// stdin is a terminal: prompts can be answered.
+    pub stdin_tty: bool,
+    pub now_ms: i64,
+}
+
+/// Test hooks (hidden): `DLQ_FORCE_TTY=1` makes stdout/stderr count as terminals,
+/// `DLQ_WIDTH` fixes the width, `DLQ_NOW_MS` fixes "now".
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+}
+
+pub fn now_ms() -> i64 {
+    if let Some(n) = std::env::var("DLQ_NOW_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return n;
+    }
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub fn stdout_style() -> Style {
+    let tty = env_flag("DLQ_FORCE_TTY") || std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let width = std::env::var("DLQ_WIDTH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .or_else(|| terminal_size::terminal_size().map(|(w, _)| w.0 as usize))
+        .or_else(|| std::env::var("COLUMNS").ok().and_then(|v| v.parse().ok()))
+        .unwrap_or(100);
+    Style {
+        tty,
+        color: tty
+            && !no_color
+            && std::env::var("TERM").map_or(true, |t| t != "dumb")
+            && !env_flag("DLQ_FORCE_TTY"),
+        width: width.max(40),
+        now_ms: now_ms(),
+    }
+}
+
+impl Ctx {
+    pub fn new(g: &GlobalArgs) -> Result<Ctx, CliError> {
+        let target = crate::config::resolve(g, &|k| std::env::var(k).ok())?;
+        let log: Option<crate::client::LogSink> = if g.verbose {
+            Some(Arc::new(|line: &str| {
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("{}", crate::render::sanitize::inline(line));
+                }
+            }))
+        } else {
+            None
+        };
+        let client = Client::new(ClientConfig {
+            base_url: target.url,
+            token: target.token,
+            timeout: g.timeout,
+            retry: RetryPolicy::default(),
+            log,
+        })
+        .map_err(|e| CliError {
+            exit: crate::error::Exit::Error,
+            message: e.to_string(),
+        })?;
+        let style = stdout_style();
+        Ok(Ctx {
+            client,
+            now_ms: style.now_ms,
+            style,
+            stderr_tty: env_flag("DLQ_FORCE_TTY") || std::io::stderr().is_terminal(),
+            stdin_tty: std::io::stdin().is_terminal(),
+        })
+    }
+
+    /// A note for people on stderr (only on a terminal).
+    #[allow(clippy::print_stderr)]
+    pub fn note(&self, msg: &str) {
+        if self.stderr_tty {
+            eprintln!("{msg}");
+        }
+    }
+
+    /// A warning on stderr (always).
+    #[allow(clippy::print_stderr)]
+    pub fn warn(&self, msg: &str) {
+        eprintln!("dlq: {msg}");
+    }
+}

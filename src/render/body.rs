@@ -1,0 +1,288 @@
+//! Rendering a request or response body for people: JSON pretty-printed, HTML reduced to its
+//! title and text, text whole, binary as a size and a hex preview. Always inert.
+
+use std::fmt::Write as _;
+
+use super::{Style, paint, sanitize};
+
+/// Longest body shown on a terminal before it is cut (the raw flags give all of it).
+pub const TTY_LIMIT: usize = 64 * 1024;
+
+/// What a body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Empty,
+    Json,
+    Html,
+    Text,
+    Binary,
+}
+
+pub fn kind(bytes: &[u8], content_type: Option<&str>) -> Kind {
+    if bytes.is_empty() {
+        return Kind::Empty;
+    }
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Kind::Binary;
+    };
+    if text
+        .chars()
+        .filter(|c| c.is_control() && !c.is_whitespace())
+        .count()
+        * 10
+        > text.chars().count().max(1)
+    {
+        return Kind::Binary;
+    }
+    let t = text.trim_start();
+    if (t.starts_with('{') || t.starts_with('[') || ct.contains("json"))
+        && serde_json::from_str::<serde_json::Value>(text).is_ok()
+    {
+        return Kind::Json;
+    }
+    let lower: String = t.chars().take(64).collect::<String>().to_ascii_lowercase();
+    if ct.contains("html") || lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+        return Kind::Html;
+    }
+    Kind::Text
+}
+
+/// Renders a body as indented lines.
+pub fn render(bytes: &[u8], content_type: Option<&str>, style: &Style, raw_flag: &str) -> String {
+    let limit = if style.tty { TTY_LIMIT } else { usize::MAX };
+    match kind(bytes, content_type) {
+        Kind::Empty => paint(style, super::DIM, "(empty body)"),
+        Kind::Json => {
+            let v: serde_json::Value =
+                serde_json::from_slice(bytes).unwrap_or(serde_json::Value::Null);
+            let mut out = String::new();
+            pretty(&v, 0, style, &mut out);
+            cut(out, limit, bytes.len(), raw_flag)
+        }
+        Kind::Html => {
+            let text = String::from_utf8_lossy(bytes);
+            let (title, content) = html_text(&text);
+            let mut out = String::new();
+            let _ = writeln!(
+                out,
+                "{}",
+                paint(
+                    style,
+                    super::DIM,
+                    &format!("HTML page, {} bytes (markup: {raw_flag})", bytes.len())
+                )
+            );
+            if let Some(t) = title {
+                let _ = writeln!(out, "Title: {}", sanitize::inline(&t));
+            }
+            out.push_str(&sanitize::block(&content));
+            cut(out, limit, bytes.len(), raw_flag)
+        }
+        Kind::Text => cut(sanitize::block_bytes(bytes), limit, bytes.len(), raw_flag),
+        Kind::Binary => {
+            let mut out = String::new();
+            let _ = writeln!(
+                out,
+                "{}",
+                paint(
+                    style,
+                    super::DIM,
+                    &format!("binary, {} bytes (exact bytes: {raw_flag})", bytes.len())
+                )
+            );
+            out.push_str(&hex_preview(&bytes[..bytes.len().min(256)]));
+            if bytes.len() > 256 {
+                let _ = write!(out, "\n… {} more bytes", bytes.len() - 256);
+            }
+            out
+        }
+    }
+}
+
+fn cut(s: String, limit: usize, total: usize, raw_flag: &str) -> String {
+    if s.len() <= limit {
+        return s;
+    }
+    let mut end = limit;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}\n… cut at {} KiB of {} bytes (all of it: {raw_flag})",
+        &s[..end],
+        limit / 1024,
+        total
+    )
+}
+
+/// `xxd`-style lines: offset, 16 hex bytes, printable ASCII.
+pub fn hex_preview(b: &[u8]) -> String {
+    let mut out = String::new();
+    for (i, chunk) in b.chunks(16).enumerate() {
+        let _ = write!(out, "{:08x}  ", i * 16);
+        for j in 0..16 {
+            match chunk.get(j) {
+                Some(x) => {
+                    let _ = write!(out, "{x:02x} ");
+                }
+                None => out.push_str("   "),
+            }
+        }
+        out.push(' ');
+        out.extend(chunk.iter().map(|&c| {
+            if (0x20..0x7f).contains(&c) {
+                c as char
+            } else {
+                '.'
+            }
+        }));
+        if i + 1 < b.len().div_ceil(16) {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn pretty(v: &serde_json::Value, indent: usize, style: &Style, out: &mut String) {
+    use serde_json::Value;
+    let pad = "  ".repeat(indent + 1);
+    let end_pad = "  ".repeat(indent);
+    match v {
+        Value::Object(m) if m.is_empty() => out.push_str("{}"),
+        Value::Array(a) if a.is_empty() => out.push_str("[]"),
+        Value::Object(m) => {
+            out.push_str("{\n");
+            for (i, (k, x)) in m.iter().enumerate() {
+                out.push_str(&pad);
+                out.push_str(&paint(
+                    style,
+                    "\u{1b}[34m",
+                    &sanitize::inline(&Value::String(k.clone()).to_string()),
+                ));
+                out.push_str(": ");
+                pretty(x, indent + 1, style, out);
+                if i + 1 < m.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            out.push_str(&end_pad);
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push_str("[\n");
+            for (i, x) in a.iter().enumerate() {
+                out.push_str(&pad);
+                pretty(x, indent + 1, style, out);
+                if i + 1 < a.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            out.push_str(&end_pad);
+            out.push(']');
+        }
+        Value::String(_) => out.push_str(&paint(
+            style,
+            "\u{1b}[32m",
+            &sanitize::inline(&v.to_string()),
+        )),
+        Value::Number(_) => out.push_str(&paint(style, "\u{1b}[33m", &v.to_string())),
+        Value::Bool(_) | Value::Null => out.push_str(&paint(style, "\u{1b}[35m", &v.to_string())),
+    }
+}
+
+/// The `<title>` and the visible text of an HTML page (scripts and styles dropped, tags
+/// removed, entities for the common characters decoded, blank runs collapsed).
+pub fn html_text(html: &str) -> (Option<String>, String) {
+    let lower = html.to_ascii_lowercase();
+    let title = lower.find("<title").and_then(|s| {
+        let open_end = lower[s..].find('>')? + s + 1;
+        let close = lower[open_end..].find("</title")? + open_end;
+        Some(decode_entities(html[open_end..close].trim()))
+    });
+    let mut text = String::new();
+    let mut i = 0;
+    let bytes = html.as_bytes();
+    while i < bytes.len() {
+        if bytes[i] == b'<' {
+            let rest = &lower[i..];
+            let skip_to = ["script", "style", "head", "title"].iter().find_map(|t| {
+                if rest.starts_with(&format!("<{t}")) {
+                    rest.find(&format!("</{t}")).map(|e| i + e)
+                } else {
+                    None
+                }
+            });
+            let from = skip_to.unwrap_or(i);
+            match lower[from..].find('>') {
+                Some(e) => {
+                    let tag = &lower[i..(from + e).min(lower.len())];
+                    if [
+                        "<br", "<p", "<div", "</p", "</div", "<h", "</h", "<li", "<tr", "<pre",
+                        "</pre",
+                    ]
+                    .iter()
+                    .any(|t| tag.starts_with(t))
+                    {
+                        text.push('\n');
+                    }
+                    i = from + e + 1;
+                }
+                None => break,
+            }
+        } else {
+            let next = lower[i..].find('<').map(|n| i + n).unwrap_or(bytes.len());
+            text.push_str(&html[i..next]);
+            i = next;
+        }
+    }
+    let text = decode_entities(&text);
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect();
+    (title, lines.join("\n"))
+}
+
+fn decode_entities(s: &str) -> String {
+    s.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(kind(b"", None), Kind::Empty);
+        assert_eq!(kind(br#"{"a":1}"#, None), Kind::Json);
+        assert_eq!(kind(b"<!DOCTYPE html><html></html>", None), Kind::Html);
+        assert_eq!(kind(b"plain words", None), Kind::Text);
+        assert_eq!(kind(&[0, 159, 146, 150], None), Kind::Binary);
+    }
+
+    #[test]
+    fn html_is_reduced_to_title_and_text() {
+        let (t, body) = html_text(
+            "<html><head><title>ngrok - 404</title><style>p{}</style></head><body><h1>Not Found</h1><p>The endpoint &amp; tunnel\n   <b>abc</b> is offline.</p><script>alert(1)</script></body></html>",
+        );
+        assert_eq!(t.as_deref(), Some("ngrok - 404"));
+        assert_eq!(body, "Not Found\nThe endpoint & tunnel abc is offline.");
+    }
+
+    #[test]
+    fn hex() {
+        assert_eq!(
+            hex_preview(b"AB\x00"),
+            "00000000  41 42 00                                         AB."
+        );
+    }
+}

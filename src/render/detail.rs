@@ -1,0 +1,228 @@
+//! `dlq show`: one entry completely, as text.
+
+use std::fmt::Write as _;
+
+use super::{
+    BOLD, DIM, Style, body, paint, relative, rfc3339, sanitize, status_color, status_text,
+};
+use crate::model::{DlqEntry, Headers, LogEvent};
+
+fn time(ms: i64, style: &Style) -> String {
+    format!("{} ({})", rfc3339(ms), relative(ms, style.now_ms))
+}
+
+fn field(out: &mut String, style: &Style, name: &str, value: &str) {
+    let _ = writeln!(
+        out,
+        "  {}  {}",
+        paint(style, DIM, &format!("{name:<17}")),
+        value
+    );
+}
+
+fn headers(out: &mut String, style: &Style, h: Option<&Headers>) {
+    let Some(h) = h.filter(|h| !h.is_empty()) else {
+        let _ = writeln!(out, "  {}", paint(style, DIM, "(no headers)"));
+        return;
+    };
+    for (k, vs) in h {
+        for v in vs {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                paint(style, "\u{1b}[36m", &sanitize::inline(k)),
+                sanitize::inline(v)
+            );
+        }
+    }
+}
+
+fn content_type(h: Option<&Headers>) -> Option<String> {
+    h?.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .and_then(|(_, v)| v.first().cloned())
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The full text view of an entry (with the delivery timeline when `attempts` is given).
+pub fn render(e: &DlqEntry, attempts: Option<&[LogEvent]>, style: &Style) -> String {
+    let mut out = String::new();
+    let s = |v: &Option<String>| v.as_deref().map(sanitize::inline);
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(
+            style,
+            BOLD,
+            &format!("DLQ entry {}", sanitize::inline(&e.dlq_id))
+        )
+    );
+    if let Some(m) = s(&e.message_id) {
+        field(&mut out, style, "Message", &m);
+    }
+    if let Some(r) = s(&e.workflow_run_id) {
+        field(&mut out, style, "Workflow run", &r);
+    }
+    if let Some(u) = s(&e.workflow_url) {
+        field(&mut out, style, "Workflow URL", &u);
+    }
+    if let Some(t) = e.workflow_created_at {
+        field(&mut out, style, "Run created", &time(t, style));
+    }
+    if let Some(t) = e.created_at {
+        field(&mut out, style, "Created", &time(t, style));
+    }
+    if let Some(t) = e.not_before {
+        field(&mut out, style, "Not before", &time(t, style));
+    }
+    if let Some(r) = e.max_retries {
+        field(&mut out, style, "Retries", &format!("{r} (all used)"));
+    }
+    if let Some(x) = s(&e.retry_delay_expression) {
+        field(&mut out, style, "Retry delay", &x);
+    }
+    let labels = e.all_labels();
+    if !labels.is_empty() {
+        field(
+            &mut out,
+            style,
+            "Labels",
+            &sanitize::inline(&labels.join(", ")),
+        );
+    }
+    for (name, v) in [
+        ("URL group", &e.topic_name),
+        ("Endpoint", &e.endpoint_name),
+        ("Queue", &e.queue_name),
+        ("Schedule", &e.schedule_id),
+        ("Caller IP", &e.caller_ip),
+        ("Callback", &e.callback),
+        ("Failure callback", &e.failure_callback),
+    ] {
+        if let Some(v) = s(v) {
+            field(&mut out, style, name, &v);
+        }
+    }
+    if let Some(k) = s(&e.flow_control_key) {
+        let mut fc = k;
+        if let Some(p) = e.parallelism {
+            let _ = write!(fc, ", parallelism {p}");
+        }
+        if let Some(r) = e.rate {
+            let _ = write!(fc, ", rate {r}");
+        }
+        if let Some(p) = e.period {
+            let _ = write!(fc, " per {p}s");
+        }
+        field(&mut out, style, "Flow control", &fc);
+    }
+    if let Some(st) = s(&e.failure_function_state) {
+        field(&mut out, style, "Failure function", &st);
+    }
+    if let Some(info) = &e.failure_callback_info {
+        let mut line = info
+            .state
+            .as_deref()
+            .map(sanitize::inline)
+            .unwrap_or_default();
+        if let Some(code) = info.response_status {
+            let _ = write!(line, ", answered {}", status_text(code));
+        }
+        if let Some(b) = info.response_body.as_deref().filter(|b| !b.is_empty()) {
+            let short: String = b.chars().take(200).collect();
+            let _ = write!(line, ": {}", sanitize::inline(&short));
+        }
+        field(&mut out, style, "Failure callback info", &line);
+    }
+    for (k, v) in &e.extra {
+        let shown = match v {
+            serde_json::Value::String(x) => x.clone(),
+            other => other.to_string(),
+        };
+        field(
+            &mut out,
+            style,
+            &sanitize::inline(k),
+            &sanitize::inline(&shown),
+        );
+    }
+
+    let _ = writeln!(out, "\n{}", paint(style, BOLD, "Request"));
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        sanitize::inline(e.method.as_deref().unwrap_or("POST")),
+        sanitize::inline(e.url.as_deref().unwrap_or("-"))
+    );
+    headers(&mut out, style, e.header.as_ref());
+    let _ = writeln!(out);
+    let req = body::render(
+        &e.body_bytes(),
+        content_type(e.header.as_ref()).as_deref(),
+        style,
+        "--raw-body",
+    );
+    let _ = writeln!(out, "{}", indent(&req));
+
+    let _ = writeln!(out, "\n{}", paint(style, BOLD, "Response"));
+    let status = e.response_status.unwrap_or(-1);
+    let status_line = if status < 0 {
+        "(unknown status)".to_string()
+    } else {
+        status_text(status)
+    };
+    let _ = writeln!(
+        out,
+        "  {}",
+        paint(style, status_color(status), &status_line)
+    );
+    headers(&mut out, style, e.response_header.as_ref());
+    let _ = writeln!(out);
+    let res = body::render(
+        &e.response_bytes(),
+        content_type(e.response_header.as_ref()).as_deref(),
+        style,
+        "--raw-response",
+    );
+    let _ = writeln!(out, "{}", indent(&res));
+
+    if let Some(events) = attempts {
+        let _ = writeln!(out, "\n{}", paint(style, BOLD, "Attempts"));
+        if events.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {}",
+                paint(style, DIM, "(no log events: they may have expired)")
+            );
+        }
+        for ev in events {
+            let mut line = format!(
+                "  {}  {:<9}",
+                ev.time.map(rfc3339).unwrap_or_else(|| "-".into()),
+                sanitize::inline(ev.state.as_deref().unwrap_or("?"))
+            );
+            if let Some(st) = ev.response_status {
+                let _ = write!(
+                    line,
+                    " {}",
+                    paint(style, status_color(st), &status_text(st))
+                );
+            }
+            if let Some(err) = ev.error.as_deref().filter(|e| !e.is_empty()) {
+                let short: String = err.chars().take(160).collect();
+                let _ = write!(line, "  {}", sanitize::inline(&short));
+            }
+            if let Some(n) = ev.next_delivery_time {
+                let _ = write!(line, "  next attempt {}", rfc3339(n));
+            }
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    }
+    out
+}

@@ -1,0 +1,311 @@
+//! `dlq list` output: an aligned table on a terminal, tab-separated columns off it, or
+//! JSON / NDJSON / CSV / ids. Pages are written as they arrive.
+
+use std::io::{self, Write};
+
+use super::{Style, paint, relative, rfc3339, sanitize, status_color};
+use crate::model::DlqEntry;
+
+/// The output formats of `list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+    Ids,
+}
+
+/// CSV columns: the API's field names.
+pub const CSV_FIELDS: &[&str] = &[
+    "dlqId",
+    "messageId",
+    "createdAt",
+    "responseStatus",
+    "method",
+    "url",
+    "topicName",
+    "endpointName",
+    "queueName",
+    "scheduleId",
+    "workflowRunId",
+    "workflowUrl",
+    "labels",
+    "flowControlKey",
+    "callerIP",
+    "maxRetries",
+    "failureFunctionState",
+];
+
+/// Writes entries as they come, in one format.
+pub struct ListWriter<W: Write> {
+    out: W,
+    format: Format,
+    style: Style,
+    workflow: bool,
+    rows: Vec<DlqEntry>,
+    written: usize,
+}
+
+impl<W: Write> ListWriter<W> {
+    pub fn new(out: W, format: Format, style: Style, workflow: bool) -> Self {
+        ListWriter {
+            out,
+            format,
+            style,
+            workflow,
+            rows: Vec::new(),
+            written: 0,
+        }
+    }
+
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Writes (or, for a terminal table, collects) some entries.
+    pub fn write(&mut self, entries: &[DlqEntry]) -> io::Result<()> {
+        for e in entries {
+            match self.format {
+                Format::Ids => writeln!(self.out, "{}", sanitize::inline(&e.dlq_id))?,
+                Format::Ndjson => {
+                    serde_json::to_writer(&mut self.out, e)?;
+                    self.out.write_all(b"\n")?;
+                }
+                Format::Json => {
+                    self.out
+                        .write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
+                    serde_json::to_writer(&mut self.out, e)?;
+                }
+                Format::Csv => {
+                    if self.written == 0 {
+                        writeln!(self.out, "{}", CSV_FIELDS.join(","))?;
+                    }
+                    let row: Vec<String> = csv_values(e).iter().map(|v| csv_escape(v)).collect();
+                    writeln!(self.out, "{}", row.join(","))?;
+                }
+                Format::Table if self.style.tty => self.rows.push(e.clone()),
+                Format::Table => {
+                    if self.written == 0 {
+                        writeln!(self.out, "{}", self.headers().join("\t"))?;
+                    }
+                    let cells = self.cells(e);
+                    writeln!(self.out, "{}", cells.join("\t"))?;
+                }
+            }
+            self.written += 1;
+        }
+        self.out.flush()
+    }
+
+    /// Ends the output (closes the JSON array, lays out a terminal table).
+    pub fn finish(mut self) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                self.out
+                    .write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })?
+            }
+            Format::Table if self.style.tty && !self.rows.is_empty() => {
+                let rows = std::mem::take(&mut self.rows);
+                let table = self.layout(&rows);
+                self.out.write_all(table.as_bytes())?;
+            }
+            _ => {}
+        }
+        self.out.flush()
+    }
+
+    fn headers(&self) -> Vec<&'static str> {
+        let mut h = vec![
+            "DLQ ID",
+            if self.style.tty { "AGE" } else { "CREATED" },
+            "STATUS",
+        ];
+        if self.workflow {
+            h.push("RUN ID");
+        }
+        h.extend(["URL", "RESPONSE"]);
+        h
+    }
+
+    fn cells(&self, e: &DlqEntry) -> Vec<String> {
+        let created = match e.created_at {
+            Some(t) if self.style.tty => relative(t, self.style.now_ms),
+            Some(t) => rfc3339(t),
+            None => "-".into(),
+        };
+        let status = e
+            .response_status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "-".into());
+        let mut c = vec![sanitize::inline(&e.dlq_id), created, status];
+        if self.workflow {
+            c.push(sanitize::inline(
+                e.workflow_run_id.as_deref().unwrap_or("-"),
+            ));
+        }
+        let url = e
+            .url
+            .as_deref()
+            .or(e.workflow_url.as_deref())
+            .unwrap_or("-");
+        c.push(sanitize::inline(url));
+        c.push(snippet(e));
+        c
+    }
+
+    fn layout(&self, rows: &[DlqEntry]) -> String {
+        let headers = self.headers();
+        let cells: Vec<Vec<String>> = rows.iter().map(|e| self.cells(e)).collect();
+        let n = headers.len();
+        let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+        for r in &cells {
+            for (i, c) in r.iter().enumerate() {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+        // Fit the width: the URL and RESPONSE columns give way.
+        let gaps = 2 * (n - 1);
+        let fixed: usize = widths[..n - 2].iter().sum::<usize>() + gaps;
+        let room = self.style.width.saturating_sub(fixed).max(20);
+        let (url_w, resp_w) = (widths[n - 2], widths[n - 1]);
+        if url_w + resp_w > room {
+            let url_fit = url_w.min((room * 3 / 5).max(10));
+            widths[n - 2] = url_fit;
+            widths[n - 1] = room.saturating_sub(url_fit).max(8).min(resp_w);
+        }
+        let mut out = String::new();
+        let head: Vec<String> = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| pad(h, widths[i]))
+            .collect();
+        out.push_str(&paint(&self.style, super::BOLD, head.join("  ").trim_end()));
+        out.push('\n');
+        for (row, e) in cells.iter().zip(rows) {
+            let mut line = Vec::with_capacity(n);
+            for (i, c) in row.iter().enumerate() {
+                let fitted = pad(&truncate(c, widths[i]), widths[i]);
+                if i == 2 {
+                    line.push(paint(
+                        &self.style,
+                        status_color(e.response_status.unwrap_or(-1)),
+                        &fitted,
+                    ));
+                } else {
+                    line.push(fitted);
+                }
+            }
+            out.push_str(line.join("  ").trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn pad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n >= w {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(w - n))
+    }
+}
+
+fn truncate(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        s.to_string()
+    } else if w == 0 {
+        String::new()
+    } else {
+        let mut t: String = s.chars().take(w - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// The first line of the response body (or a note for binary/empty bodies).
+pub fn snippet(e: &DlqEntry) -> String {
+    let b = e.response_bytes();
+    if b.is_empty() {
+        return String::new();
+    }
+    match std::str::from_utf8(&b) {
+        Ok(s) => {
+            let ct = e
+                .response_header
+                .as_ref()
+                .and_then(|h| {
+                    h.iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                })
+                .and_then(|(_, v)| v.first().cloned());
+            let text = if super::body::kind(&b, ct.as_deref()) == super::body::Kind::Html {
+                let (title, content) = super::body::html_text(s);
+                title.unwrap_or(content)
+            } else {
+                s.to_string()
+            };
+            let first = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            sanitize::inline(&first.chars().take(200).collect::<String>())
+        }
+        Err(_) => format!("<{} bytes binary>", b.len()),
+    }
+}
+
+fn csv_values(e: &DlqEntry) -> Vec<String> {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let n = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+    vec![
+        e.dlq_id.clone(),
+        s(&e.message_id),
+        n(e.created_at),
+        n(e.response_status),
+        s(&e.method),
+        s(&e.url),
+        s(&e.topic_name),
+        s(&e.endpoint_name),
+        s(&e.queue_name),
+        s(&e.schedule_id),
+        s(&e.workflow_run_id),
+        s(&e.workflow_url),
+        e.all_labels().join(";"),
+        s(&e.flow_control_key),
+        s(&e.caller_ip),
+        n(e.max_retries),
+        s(&e.failure_function_state),
+    ]
+}
+
+/// RFC 4180 quoting; control characters are escaped so a spreadsheet cannot be tricked, and
+/// cells starting with `=`, `+`, `-` or `@` get a leading `'` (CSV injection).
+fn csv_escape(v: &str) -> String {
+    let mut v = sanitize::inline(v);
+    if v.starts_with(['=', '+', '-', '@']) {
+        v.insert(0, '\'');
+    }
+    if v.contains([',', '"', '\n']) || v.starts_with(' ') {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_defused() {
+        assert_eq!(csv_escape("a,b"), "\"a,b\"");
+        assert_eq!(csv_escape("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_escape("=cmd()"), "'=cmd()");
+        assert_eq!(csv_escape("plain"), "plain");
+    }
+
+    #[test]
+    fn truncation() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+    }
+}

@@ -1,0 +1,87 @@
+//! Masking of sensitive header values in every output format (unless `--reveal`).
+
+use crate::model::{DlqEntry, Headers};
+
+pub const MASK: &str = "<redacted>";
+
+/// Authorization, cookies, signatures, and names mentioning tokens, secrets, keys or passwords.
+pub fn is_sensitive(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie" | "upstash-signature"
+    ) || [
+        "token",
+        "secret",
+        "key",
+        "password",
+        "passwd",
+        "auth",
+        "credential",
+        "session",
+        "signature",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+pub fn headers(h: &mut Headers) {
+    for (k, v) in h.iter_mut() {
+        if is_sensitive(k) {
+            for x in v.iter_mut() {
+                *x = MASK.to_string();
+            }
+        }
+    }
+}
+
+/// Masks every header map of an entry.
+pub fn entry(e: &mut DlqEntry) {
+    for h in [
+        &mut e.header,
+        &mut e.response_header,
+        &mut e.callback_header,
+        &mut e.failure_callback_header,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        headers(h);
+    }
+    if let Some(h) = e
+        .failure_callback_info
+        .as_mut()
+        .and_then(|i| i.response_headers.as_mut())
+    {
+        headers(h);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_the_right_names() {
+        for n in [
+            "Authorization",
+            "Cookie",
+            "Set-Cookie",
+            "Upstash-Signature",
+            "X-Api-Key",
+            "X-Auth-Token",
+            "Client-Secret",
+            "DB-Password",
+        ] {
+            assert!(is_sensitive(n), "{n}");
+        }
+        for n in [
+            "Content-Type",
+            "User-Agent",
+            "Upstash-Retried",
+            "X-Request-Id",
+        ] {
+            assert!(!is_sensitive(n), "{n}");
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Turning filter flags into a server-side filter plus the refinements the API lacks.
+
+use crate::cli::FilterArgs;
+use crate::client::{DlqFilter, DlqKind};
+use crate::error::CliError;
+use crate::model::DlqEntry;
+use crate::parse::{HeaderMatch, Since, StatusFilter};
+
+/// What to select: which DLQ, what the server filters, what is checked here.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub kind: DlqKind,
+    pub server: DlqFilter,
+    pub refine: Refine,
+}
+
+/// Checks the API cannot do (or the workflow API no longer does).
+#[derive(Debug, Clone, Default)]
+pub struct Refine {
+    pub status: Vec<StatusFilter>,
+    pub grep: Vec<String>,
+    pub headers: Vec<HeaderMatch>,
+    pub message_id: Option<String>,
+}
+
+impl Refine {
+    pub fn is_empty(&self) -> bool {
+        self.status.is_empty()
+            && self.grep.is_empty()
+            && self.headers.is_empty()
+            && self.message_id.is_none()
+    }
+
+    pub fn matches(&self, e: &DlqEntry) -> bool {
+        if let Some(m) = &self.message_id
+            && e.message_id.as_deref() != Some(m.as_str())
+        {
+            return false;
+        }
+        if !self.status.is_empty() {
+            let s = e.response_status.unwrap_or(-1);
+            if !self.status.iter().any(|f| f.matches(s)) {
+                return false;
+            }
+        }
+        if !self.grep.is_empty() {
+            let req = e.body_bytes();
+            let res = e.response_bytes();
+            let hay = |needle: &str| {
+                contains(&req, needle.as_bytes()) || contains(&res, needle.as_bytes())
+            };
+            if !self.grep.iter().all(|g| hay(g)) {
+                return false;
+            }
+        }
+        for h in &self.headers {
+            let found = [e.header.as_ref(), e.response_header.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|map| {
+                    map.iter().any(|(k, vs)| {
+                        k.eq_ignore_ascii_case(&h.name)
+                            && h.value
+                                .as_ref()
+                                .is_none_or(|want| vs.iter().any(|v| v == want))
+                    })
+                });
+            if !found {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+impl Selection {
+    pub fn from_args(a: &FilterArgs, now_ms: i64) -> Result<Selection, CliError> {
+        let workflow = a.workflow
+            || a.run_id.is_some()
+            || !a.workflow_url.is_empty()
+            || a.workflow_created_at.is_some()
+            || !a.failure_state.is_empty();
+        if workflow {
+            for (flag, set) in [
+                ("--url", !a.url.is_empty()),
+                ("--url-group", !a.url_group.is_empty()),
+                ("--queue", !a.queue.is_empty()),
+                ("--schedule-id", !a.schedule_id.is_empty()),
+            ] {
+                if set {
+                    return Err(CliError::usage(format!(
+                        "{flag} filters the QStash DLQ; the Workflow DLQ (selected by --workflow, --run-id, --workflow-url, --workflow-created-at or --failure-state) filters by --workflow-url"
+                    )));
+                }
+            }
+        }
+        let from = match a.since {
+            Some(Since::Ago(ms)) => Some(now_ms - ms as i64),
+            Some(Since::At(t)) => Some(t),
+            None => a.from,
+        };
+        if let (Some(f), Some(u)) = (from, a.until)
+            && f > u
+        {
+            return Err(CliError::usage(
+                "--from/--since is after --until: nothing can match",
+            ));
+        }
+        let kind = if workflow {
+            DlqKind::Workflow
+        } else {
+            DlqKind::Qstash
+        };
+        let mut server = DlqFilter {
+            url: a.url.clone(),
+            url_group: a.url_group.clone(),
+            queue: a.queue.clone(),
+            schedule_id: a.schedule_id.clone(),
+            label: a.label.clone(),
+            flow_control_key: a.flow_control_key.clone(),
+            caller_ip: a.caller_ip.clone(),
+            from_ms: from,
+            to_ms: a.until,
+            run_id: a.run_id.clone(),
+            workflow_url: a.workflow_url.clone(),
+            workflow_created_at: a.workflow_created_at,
+            failure_state: a
+                .failure_state
+                .iter()
+                .map(|s| s.api_name().to_string())
+                .collect(),
+            ..DlqFilter::default()
+        };
+        let mut refine = Refine {
+            grep: a.grep.clone(),
+            headers: a.header.clone(),
+            ..Refine::default()
+        };
+        // Exact codes go to the server; classes (5xx) are checked here. The workflow API no
+        // longer filters by status or message id, so those are checked here for it.
+        let all_codes: Option<Vec<u16>> = a
+            .status
+            .iter()
+            .map(|s| match s {
+                StatusFilter::Code(c) => Some(*c),
+                StatusFilter::Class(_) => None,
+            })
+            .collect();
+        match (kind, all_codes) {
+            (DlqKind::Qstash, Some(codes)) => server.response_status = codes,
+            _ => refine.status = a.status.clone(),
+        }
+        match kind {
+            DlqKind::Qstash => server.message_id = a.message_id.clone(),
+            DlqKind::Workflow => refine.message_id = a.message_id.clone(),
+        }
+        Ok(Selection {
+            kind,
+            server,
+            refine,
+        })
+    }
+
+    /// True when nothing narrows the selection.
+    pub fn is_everything(&self) -> bool {
+        self.server.is_empty() && self.refine.is_empty()
+    }
+}
