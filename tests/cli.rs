@@ -5,3 +5,5 @@ mod support;
 
 mod dev_api;
 mod dev_features;
+mod list_show;
+mod render;

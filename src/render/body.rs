@@ -26,13 +26,13 @@ pub fn kind(bytes: &[u8], content_type: Option<&str>) -> Kind {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Kind::Binary;
     };
-    if text
+    // NUL bytes, or mostly control characters: data, not text (escape-laden text stays text
+    // and is shown with visible escapes).
+    let controls = text
         .chars()
         .filter(|c| c.is_control() && !c.is_whitespace())
-        .count()
-        * 10
-        > text.chars().count().max(1)
-    {
+        .count();
+    if text.contains('\0') || controls * 3 > text.chars().count() {
         return Kind::Binary;
     }
     let t = text.trim_start();
@@ -234,7 +234,12 @@ pub fn html_text(html: &str) -> (Option<String>, String) {
             }
         } else {
             let next = lower[i..].find('<').map(|n| i + n).unwrap_or(bytes.len());
-            text.push_str(&html[i..next]);
+            // Source line breaks are white space in HTML; block tags make the lines.
+            text.extend(
+                html[i..next]
+                    .chars()
+                    .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
+            );
             i = next;
         }
     }

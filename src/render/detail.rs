@@ -138,7 +138,7 @@ pub fn render(e: &DlqEntry, attempts: Option<&[LogEvent]>, style: &Style) -> Str
             let short: String = b.chars().take(200).collect();
             let _ = write!(line, ": {}", sanitize::inline(&short));
         }
-        field(&mut out, style, "Failure callback info", &line);
+        field(&mut out, style, "Callback answer", &line);
     }
     for (k, v) in &e.extra {
         let shown = match v {

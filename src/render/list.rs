@@ -226,31 +226,27 @@ fn truncate(s: &str, w: usize) -> String {
 
 /// The first line of the response body (or a note for binary/empty bodies).
 pub fn snippet(e: &DlqEntry) -> String {
+    use super::body::{Kind, html_text, kind};
     let b = e.response_bytes();
-    if b.is_empty() {
-        return String::new();
-    }
-    match std::str::from_utf8(&b) {
-        Ok(s) => {
-            let ct = e
-                .response_header
-                .as_ref()
-                .and_then(|h| {
-                    h.iter()
-                        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-                })
-                .and_then(|(_, v)| v.first().cloned());
-            let text = if super::body::kind(&b, ct.as_deref()) == super::body::Kind::Html {
-                let (title, content) = super::body::html_text(s);
-                title.unwrap_or(content)
-            } else {
-                s.to_string()
-            };
-            let first = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            sanitize::inline(&first.chars().take(200).collect::<String>())
+    let ct = e
+        .response_header
+        .as_ref()
+        .and_then(|h| {
+            h.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        })
+        .and_then(|(_, v)| v.first().cloned());
+    let text = match kind(&b, ct.as_deref()) {
+        Kind::Empty => return String::new(),
+        Kind::Binary => return format!("<{} bytes binary>", b.len()),
+        Kind::Html => {
+            let (title, content) = html_text(&String::from_utf8_lossy(&b));
+            title.unwrap_or(content)
         }
-        Err(_) => format!("<{} bytes binary>", b.len()),
-    }
+        Kind::Json | Kind::Text => String::from_utf8_lossy(&b).into_owned(),
+    };
+    let first = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    sanitize::inline(&first.chars().take(200).collect::<String>())
 }
 
 fn csv_values(e: &DlqEntry) -> Vec<String> {

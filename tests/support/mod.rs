@@ -83,7 +83,7 @@ async fn handle(
     let (status, hs, body) = b(&r, n);
     let mut res = (StatusCode::from_u16(status).unwrap(), body).into_response();
     for (k, v) in hs {
-        res.headers_mut().append(k, v.parse().unwrap());
+        res.headers_mut().insert(k, v.parse().unwrap());
     }
     res
 }
@@ -277,6 +277,93 @@ impl Dev {
                 all.len()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// What a run of the built binary produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn out(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn lines(&self) -> Vec<String> {
+        self.out().lines().map(String::from).collect()
+    }
+    /// stdout and stderr together, for "appears nowhere" checks.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.out(), self.stderr)
+    }
+}
+
+/// Runs `dlq` with a clean environment (no QSTASH_*, NO_COLOR, config or profile of the
+/// machine), pointed at `url` with `token` unless the args say otherwise.
+pub async fn dlq_at(url: &str, token: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Run {
+    dlq_with_stdin(url, token, args, env, None).await
+}
+
+pub async fn dlq_with_stdin(
+    url: &str,
+    token: Option<&str>,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+) -> Run {
+    use tokio::io::AsyncWriteExt;
+    let home = std::env::temp_dir().join("dlq-test-home");
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dlq"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("QSTASH_URL", url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    if let Some(t) = token {
+        cmd.env("QSTASH_TOKEN", t);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut sin = child.stdin.take().unwrap();
+    if let Some(b) = stdin {
+        sin.write_all(b).await.unwrap();
+    }
+    drop(sin);
+    let out = child.wait_with_output().await.unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+impl Dev {
+    /// Runs `dlq` against this server.
+    pub async fn dlq(&self, args: &[&str]) -> Run {
+        dlq_at(&self.url, Some(&self.token), args, &[]).await
+    }
+
+    pub async fn dlq_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        dlq_at(&self.url, Some(&self.token), args, env).await
+    }
+
+    /// Publishes `n` messages that fail at once (retries 0) to `url`.
+    pub async fn fail_many(&self, url: &str, n: usize, headers: &[(&str, &str)]) {
+        let mut h = vec![("Upstash-Retries", "0")];
+        h.extend_from_slice(headers);
+        for i in 0..n {
+            self.publish(url, &h, format!("{{\"n\":{i}}}")).await;
         }
     }
 }

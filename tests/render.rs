@@ -1,0 +1,112 @@
+//! Snapshots of the pure renderers with fixed entries, width and clock.
+
+use dlq::model::DlqEntry;
+use dlq::render::list::{Format, ListWriter};
+use dlq::render::{Style, detail, redact};
+
+const NOW: i64 = 1_725_323_958_779; // five minutes after the fixtures were created
+
+fn entry(json: serde_json::Value) -> DlqEntry {
+    serde_json::from_value(json).unwrap()
+}
+
+fn fixtures() -> Vec<DlqEntry> {
+    vec![
+        entry(serde_json::json!({
+            "dlqId": "1725323658779-0", "messageId": "msg_26hZCxZCuWyyTWPmSVBrNB", "url": "https://api.example.com/webhooks/orders?tenant=42",
+            "method": "POST", "header": {"Content-Type": ["application/json"], "Authorization": ["Bearer sk_live_123"]},
+            "body": "{\"order\":{\"id\":42,\"total\":\"19.99\"}}", "maxRetries": 3, "notBefore": 1725323658779i64, "createdAt": 1725323658779i64,
+            "callerIP": "178.247.74.179", "label": "billing", "labels": ["billing", "eu"], "retryDelayExpression": "7000 * retried",
+            "responseStatus": 500, "responseHeader": {"Content-Type": ["application/json"]},
+            "responseBody": "{\"error\":\"database unavailable\",\"retryable\":true}"
+        })),
+        entry(serde_json::json!({
+            "dlqId": "1725323658780-0", "messageId": "msg_7YoJxFpwkEy5zBp378JgvD", "url": "https://my.app/workflow",
+            "method": "POST", "header": {"Upstash-Workflow-Runid": ["wfr_5XAx4IJergqkGK1v23VzR"]}, "maxRetries": 3,
+            "createdAt": 1725323000000i64, "responseStatus": 404,
+            "responseHeader": {"Content-Type": ["text/html"], "Ngrok-Error-Code": ["ERR_NGROK_3200"]},
+            "responseBody": "<!DOCTYPE html><html><head><title>ngrok - endpoint offline</title></head><body><h1>The endpoint abc.ngrok.app is offline.</h1><p>ERR_NGROK_3200</p></body></html>",
+            "workflowRunId": "wfr_5XAx4IJergqkGK1v23VzR", "workflowUrl": "https://my.app/workflow", "workflowCreatedAt": 1725322999000i64,
+            "failureCallback": "https://my.app/workflow", "failureFunctionState": "CALLBACK_SUCCESS",
+            "failureCallbackInfo": {"state": "CALLBACK_SUCCESS", "responseStatus": 200, "responseBody": "{\"ok\":true}", "responseHeaders": {}}
+        })),
+        entry(serde_json::json!({
+            "dlqId": "1725323658781-0", "messageId": "msg_binary", "url": "https://files.example/upload\u{1b}[31m",
+            "method": "PUT", "header": {"Content-Type": ["application/octet-stream"]}, "bodyBase64": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB",
+            "createdAt": 1725320000000i64, "responseStatus": 0, "responseBodyBase64": "AAECAwQ=",
+            "unknownFutureField": {"kept": true}
+        })),
+    ]
+}
+
+fn list(format: Format, style: Style) -> String {
+    let mut buf = Vec::new();
+    let mut w = ListWriter::new(&mut buf, format, style, false);
+    let mut es = fixtures();
+    es.iter_mut().for_each(redact::entry);
+    w.write(&es).unwrap();
+    w.finish().unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+fn tty(width: usize) -> Style {
+    Style {
+        tty: true,
+        color: false,
+        width,
+        now_ms: NOW,
+    }
+}
+
+#[test]
+fn table_on_a_terminal_fits_the_width() {
+    let out = list(Format::Table, tty(80));
+    insta::assert_snapshot!("table_tty_80", out);
+    assert!(out.lines().all(|l| l.chars().count() <= 80), "{out}");
+}
+
+#[test]
+fn table_off_a_terminal_is_tab_separated_and_whole() {
+    insta::assert_snapshot!("table_plain", list(Format::Table, Style::plain(NOW)));
+}
+
+#[test]
+fn csv_and_ndjson() {
+    insta::assert_snapshot!("csv", list(Format::Csv, Style::plain(NOW)));
+    let nd = list(Format::Ndjson, Style::plain(NOW));
+    insta::assert_snapshot!("ndjson", nd);
+    for line in nd.lines() {
+        let back: DlqEntry = serde_json::from_str(line).unwrap();
+        assert!(!back.dlq_id.is_empty());
+    }
+    assert!(nd.contains("\"unknownFutureField\":{\"kept\":true}"));
+    assert!(!nd.contains("sk_live_123"));
+}
+
+#[test]
+fn colours_only_when_asked() {
+    let mut s = tty(120);
+    s.color = true;
+    let out = list(Format::Table, s);
+    assert!(out.contains("\u{1b}[31m500"), "{out:?}");
+    assert!(!list(Format::Table, tty(120)).contains('\u{1b}'));
+}
+
+#[test]
+fn detail_views() {
+    let es = fixtures();
+    for (name, e) in [
+        "detail_json",
+        "detail_html_workflow",
+        "detail_binary_escapes",
+    ]
+    .iter()
+    .zip(es)
+    {
+        let mut e = e;
+        redact::entry(&mut e);
+        let out = detail::render(&e, None, &tty(100));
+        assert!(!out.contains('\u{1b}'), "{name}: raw escape in {out:?}");
+        insta::assert_snapshot!(*name, out);
+    }
+}
