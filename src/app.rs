@@ -9,5 +9,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dev(args) => commands::dev::run(args).await,
         Command::List(args) => commands::list::run(&Ctx::new(&cli.global)?, args).await,
         Command::Show(args) => commands::show::run(&Ctx::new(&cli.global)?, args).await,
+        Command::Retry(args) => commands::retry::run(&Ctx::new(&cli.global)?, args).await,
+        Command::Delete(args) => commands::delete::run(&Ctx::new(&cli.global)?, args).await,
     }
 }

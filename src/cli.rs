@@ -69,6 +69,12 @@ pub enum Command {
     /// Show DLQ entries completely: request, response, headers, bodies, attempts
     #[command(after_help = EXIT_CODES)]
     Show(ShowArgs),
+    /// Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)
+    #[command(after_help = EXIT_CODES)]
+    Retry(RetryArgs),
+    /// Delete DLQ entries
+    #[command(after_help = EXIT_CODES)]
+    Delete(DeleteArgs),
     /// Run a local QStash-compatible server that delivers, retries and dead-letters
     #[command(after_help = EXIT_CODES)]
     Dev(DevArgs),
@@ -253,4 +259,136 @@ pub struct DevArgs {
     /// Largest accepted request body in bytes; larger ones get 413
     #[arg(long, value_name = "BYTES", default_value_t = crate::server::DEFAULT_MAX_BODY)]
     pub max_body: usize,
+}
+
+/// Output of bulk commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BulkFormat {
+    /// One line per entry (id, outcome, new id or error)
+    Text,
+    Json,
+    Ndjson,
+}
+
+fn parse_id_or_stdin(s: &str) -> Result<String, String> {
+    if s.trim() == "-" {
+        Ok("-".into())
+    } else {
+        crate::parse::parse_dlq_id(s)
+    }
+}
+
+fn parse_concurrency(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=32).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from 1 to 32; got '{s}'")),
+    }
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 && n <= 100_000.0 => Ok(n),
+        _ => Err(format!(
+            "expected entries per second, a number above 0 and at most 100000; got '{s}'"
+        )),
+    }
+}
+
+/// Selecting entries and running a bulk operation (shared by retry and delete).
+#[derive(Debug, Args, Clone)]
+pub struct BulkArgs {
+    /// DLQ ids; `-` reads ids from stdin (one a line, or `dlq list -o ndjson` lines)
+    #[arg(value_name = "DLQ_ID", value_parser = parse_id_or_stdin)]
+    pub ids: Vec<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Act on every entry the filters match (required with filters, so a bare filter never
+    /// acts on the whole DLQ by accident; alone it means the whole DLQ)
+    #[arg(long)]
+    pub all_matching: bool,
+    /// Pick the entries in a list (terminal only)
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Print what would be done, grouped by destination and status; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required off a terminal for filters and stdin)
+    #[arg(short, long)]
+    pub yes: bool,
+    /// API calls in flight at once
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_concurrency)]
+    pub concurrency: usize,
+    /// At most N entries per second
+    #[arg(long, value_name = "N", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Journal file to append outcomes to [default: in the state directory]
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    pub journal: Option<PathBuf>,
+    /// Finish an interrupted run from its journal, skipping what it says is done
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
+    /// Per-entry results
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub output: BulkFormat,
+    /// No progress bar or summary
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    #[command(flatten)]
+    pub bulk: BulkArgs,
+    /// Workflow entries: restart runs from the first step instead of resuming them
+    #[arg(long, conflicts_with = "failure_function", help_heading = "Workflow")]
+    pub restart: bool,
+    /// Workflow entries: run the failure callback/failureFunction again
+    #[arg(long, help_heading = "Workflow")]
+    pub failure_function: bool,
+    /// Stop after N entries failed (a circuit breaker for an unfixed bug)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_failures: Option<u64>,
+    /// Override: retries of the republished message (Upstash-Retries)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100), help_heading = "Overrides")]
+    pub retries: Option<u32>,
+    /// Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)
+    #[arg(long, value_name = "DURATION", value_parser = parse_qstash_delay, help_heading = "Overrides")]
+    pub delay: Option<String>,
+    /// Override: retry delay expression in ms, e.g. "1000 * (1 + retried)" (Upstash-Retry-Delay)
+    #[arg(long, value_name = "EXPR", value_parser = parse_retry_expr, help_heading = "Overrides")]
+    pub retry_delay: Option<String>,
+    /// Override: labels of the republished message (Upstash-Label); --label filters
+    #[arg(long, value_name = "LABEL", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Overrides")]
+    pub new_label: Vec<String>,
+    /// Override: flow-control key (Upstash-Flow-Control-Key); --flow-control-key filters
+    #[arg(long, value_name = "KEY", value_parser = crate::parse::parse_nonempty, requires = "new_flow_control_value", help_heading = "Overrides")]
+    pub new_flow_control_key: Option<String>,
+    /// Override: flow-control limits, e.g. "parallelism=3, rate=10, period=1m"
+    #[arg(long, value_name = "VALUE", requires = "new_flow_control_key", value_parser = parse_flow_value, help_heading = "Overrides")]
+    pub new_flow_control_value: Option<String>,
+    /// Override: failure callback URL (Upstash-Failure-Callback)
+    #[arg(long, value_name = "URL", value_parser = crate::parse::parse_url, help_heading = "Overrides")]
+    pub failure_callback: Option<String>,
+}
+
+fn parse_qstash_delay(s: &str) -> Result<String, String> {
+    crate::parse::parse_qstash_duration(s)
+        .map(crate::parse::format_qstash_duration)
+        .map_err(|e| format!("{e}"))
+}
+
+fn parse_retry_expr(s: &str) -> Result<String, String> {
+    crate::server::retry_expr::RetryDelay::parse(s)
+        .map(|r| r.source().to_string())
+        .map_err(|e| format!("invalid expression: {e} (use numbers, retried, + - * / and pow/exp/sqrt/abs/floor/ceil/round/min/max)"))
+}
+
+fn parse_flow_value(s: &str) -> Result<String, String> {
+    crate::server::headers::parse_flow_control_value("k", s).map(|_| s.trim().to_string())
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }

@@ -3,6 +3,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod app;
+pub mod bulk;
 pub mod cli;
 pub mod client;
 pub mod commands;
@@ -11,6 +12,7 @@ pub mod ctx;
 pub mod error;
 pub mod model;
 pub mod parse;
+pub mod prompt;
 pub mod render;
 pub mod secret;
 pub mod select;

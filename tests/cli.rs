@@ -7,3 +7,4 @@ mod dev_api;
 mod dev_features;
 mod list_show;
 mod render;
+mod retry_delete;

@@ -23,6 +23,8 @@ impl DlqKind {
 /// Server-side filters. Multi-valued fields are sent as repeated parameters.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DlqFilter {
+    /// Exact ids (the API then ignores the other filters).
+    pub dlq_ids: Vec<String>,
     pub url: Vec<String>,
     pub url_group: Vec<String>,
     pub queue: Vec<String>,
@@ -49,6 +51,7 @@ impl DlqFilter {
                 q.push((k.to_string(), v.clone()));
             }
         };
+        many("dlqIds", &self.dlq_ids);
         many("label", &self.label);
         many("flowControlKey", &self.flow_control_key);
         // `callerIp` with a lower-case p, though entries spell it `callerIP`.

@@ -60,6 +60,9 @@ pub struct ClientConfig {
 pub struct Client {
     http: reqwest::Client,
     cfg: Arc<ClientConfig>,
+    /// Shared by every clone: when a call is rate limited, all calls wait until this instant,
+    /// so a 429 slows the whole run, not just the one call.
+    paused_until: Arc<parking_lot::Mutex<Option<tokio::time::Instant>>>,
 }
 
 /// Extra headers of a request (retry overrides).
@@ -81,6 +84,7 @@ impl Client {
         Ok(Client {
             http,
             cfg: Arc::new(cfg),
+            paused_until: Arc::new(parking_lot::Mutex::new(None)),
         })
     }
 
@@ -103,11 +107,31 @@ impl Client {
         query: &[(String, String)],
         headers: &Headers,
     ) -> Result<(u16, Vec<u8>), ApiError> {
+        self.send_with(method, path, query, headers, true).await
+    }
+
+    /// Like [`Client::send`]; with `retry_unknown` false, a 5xx or network failure is returned
+    /// at once instead of retried, because the call may have taken effect and only the caller
+    /// can find out (a 429 is still retried: it was refused, not applied).
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        headers: &Headers,
+        retry_unknown: bool,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
         let url = format!("{}{}", self.cfg.base_url, path);
         let max = self.cfg.retry.attempts.max(1);
         let mut attempt = 0;
         loop {
             attempt += 1;
+            let pause = *self.paused_until.lock();
+            if let Some(until) = pause
+                && until > tokio::time::Instant::now()
+            {
+                tokio::time::sleep_until(until).await;
+            }
             let mut req = self.http.request(method.clone(), &url).query(query).header(
                 "Authorization",
                 format!("Bearer {}", self.cfg.token.expose()),
@@ -142,10 +166,17 @@ impl Client {
                         return Ok((status.as_u16(), body));
                     }
                     let message = error_message(status, &body);
-                    let retryable =
-                        status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+                    let retryable = status == StatusCode::TOO_MANY_REQUESTS
+                        || (retry_unknown && status.is_server_error());
                     if retryable && attempt < max {
                         let d = wait.unwrap_or_else(|| self.backoff(attempt));
+                        if status == StatusCode::TOO_MANY_REQUESTS {
+                            let until = tokio::time::Instant::now() + d;
+                            let mut p = self.paused_until.lock();
+                            if p.is_none_or(|cur| cur < until) {
+                                *p = Some(until);
+                            }
+                        }
                         self.log(&format!(
                             "  retrying in {} ms (attempt {}/{max})",
                             d.as_millis(),
@@ -158,7 +189,7 @@ impl Client {
                 }
                 Err(message) => {
                     self.log(&format!("< error {shown}: {message}"));
-                    if attempt < max {
+                    if retry_unknown && attempt < max {
                         let d = self.backoff(attempt);
                         self.log(&format!(
                             "  retrying in {} ms (attempt {}/{max})",
@@ -194,6 +225,18 @@ impl Client {
         headers: &Headers,
     ) -> Result<T, ApiError> {
         let (_, body) = self.send(method, path, query, headers).await?;
+        parse_json(&body)
+    }
+
+    /// A call that changes the DLQ: not retried on an unknown outcome (see `send_with`).
+    async fn mutate<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        headers: &Headers,
+    ) -> Result<T, ApiError> {
+        let (_, body) = self.send_with(method, path, query, headers, false).await?;
         parse_json(&body)
     }
 
@@ -262,7 +305,7 @@ impl Client {
         id: &str,
         headers: &Headers,
     ) -> Result<PublishResponse, ApiError> {
-        self.json(
+        self.mutate(
             Method::POST,
             &format!("/v2/dlq/retry/{}", seg(id)),
             &[],
@@ -281,7 +324,8 @@ impl Client {
             .iter()
             .map(|i| ("dlqIds".to_string(), i.clone()))
             .collect();
-        self.json(Method::POST, "/v2/dlq/retry", &q, headers).await
+        self.mutate(Method::POST, "/v2/dlq/retry", &q, headers)
+            .await
     }
 
     /// `POST /v2/workflows/dlq/{resume|restart}/{dlqId}`.
@@ -291,7 +335,7 @@ impl Client {
         id: &str,
         headers: &Headers,
     ) -> Result<WorkflowRun, ApiError> {
-        self.json(
+        self.mutate(
             Method::POST,
             &format!("/v2/workflows/dlq/{action}/{}", seg(id)),
             &[],
@@ -311,7 +355,7 @@ impl Client {
             .iter()
             .map(|i| ("dlqIds".to_string(), i.clone()))
             .collect();
-        self.json(
+        self.mutate(
             Method::POST,
             &format!("/v2/workflows/dlq/{action}"),
             &q,
@@ -322,7 +366,7 @@ impl Client {
 
     /// `POST /v2/workflows/dlq/callback/{dlqId}`.
     pub async fn workflow_callback(&self, id: &str) -> Result<WorkflowRun, ApiError> {
-        self.json(
+        self.mutate(
             Method::POST,
             &format!("/v2/workflows/dlq/callback/{}", seg(id)),
             &[],
@@ -341,7 +385,7 @@ impl Client {
             .iter()
             .map(|i| ("dlqIds".to_string(), i.clone()))
             .collect();
-        self.json(Method::DELETE, kind.list_path(), &q, &Vec::new())
+        self.mutate(Method::DELETE, kind.list_path(), &q, &Vec::new())
             .await
     }
 
@@ -353,9 +397,16 @@ impl Client {
     }
 }
 
+/// Characters escaped in a path segment: all but RFC 3986's unreserved ones.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes one path segment.
 pub fn seg(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 fn display_url(url: &str, query: &[(String, String)]) -> String {

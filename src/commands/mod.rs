@@ -1,5 +1,8 @@
 //! One file per subcommand; glue between the CLI, the client and the renderers.
 
+pub mod bulk;
+pub mod delete;
 pub mod dev;
 pub mod list;
+pub mod retry;
 pub mod show;

@@ -4,6 +4,7 @@
 pub mod body;
 pub mod detail;
 pub mod list;
+pub mod progress;
 pub mod redact;
 pub mod sanitize;
 

@@ -1,0 +1,199 @@
+//! The append-only NDJSON journal of a bulk run: one plan record, then one record per id and
+//! outcome, flushed after each response and before the next chunk is sent. A torn last line
+//! (the process was killed mid-write) is ignored when resuming. It never holds the token.
+
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Action, Outcome, Status};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Record {
+    #[serde(rename_all = "camelCase")]
+    Plan {
+        version: u32,
+        action: Action,
+        workflow: bool,
+        ids: Vec<String>,
+        created_at: String,
+    },
+    Outcome(Outcome),
+}
+
+/// An open journal.
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+}
+
+/// What a journal says.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub action: Action,
+    pub workflow: bool,
+    pub ids: Vec<String>,
+    /// Ids with a final outcome (retried, deleted or gone).
+    pub done: HashSet<String>,
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Journal {
+    /// Creates a journal and writes the plan.
+    pub fn create(
+        path: &Path,
+        action: Action,
+        workflow: bool,
+        ids: &[String],
+    ) -> std::io::Result<Journal> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(path)?;
+        let mut j = Journal {
+            path: path.to_path_buf(),
+            file,
+        };
+        j.append(&[Record::Plan {
+            version: 1,
+            action,
+            workflow,
+            ids: ids.to_vec(),
+            created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }])?;
+        Ok(j)
+    }
+
+    /// Opens an existing journal to continue it.
+    pub fn reopen(path: &Path) -> std::io::Result<Journal> {
+        let file = OpenOptions::new().append(true).open(path)?;
+        let mut j = Journal {
+            path: path.to_path_buf(),
+            file,
+        };
+        // A torn last line would glue onto the next record: start on a fresh line.
+        j.file.write_all(b"\n")?;
+        Ok(j)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends records and flushes them to the OS.
+    pub fn append(&mut self, records: &[Record]) -> std::io::Result<()> {
+        let mut buf = Vec::new();
+        for r in records {
+            serde_json::to_writer(&mut buf, r)?;
+            buf.push(b'\n');
+        }
+        self.file.write_all(&buf)?;
+        self.file.flush()
+    }
+
+    pub fn outcomes(&mut self, o: &[Outcome]) -> std::io::Result<()> {
+        let recs: Vec<Record> = o.iter().cloned().map(Record::Outcome).collect();
+        self.append(&recs)
+    }
+}
+
+/// Reads a journal; lines that do not parse (a torn write) are skipped.
+pub fn load(path: &Path) -> Result<Loaded, String> {
+    let f = File::open(path).map_err(|e| format!("cannot open journal {}: {e}", path.display()))?;
+    let mut plan = None;
+    let mut outcomes = Vec::new();
+    for line in BufReader::new(f).lines() {
+        let line = line.map_err(|e| format!("cannot read journal {}: {e}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Record>(&line) {
+            Ok(Record::Plan {
+                action,
+                workflow,
+                ids,
+                ..
+            }) if plan.is_none() => plan = Some((action, workflow, ids)),
+            Ok(Record::Plan { .. }) => {}
+            Ok(Record::Outcome(o)) => outcomes.push(o),
+            Err(_) => {}
+        }
+    }
+    let (action, workflow, ids) =
+        plan.ok_or_else(|| format!("{} is not a dlq journal (no plan record)", path.display()))?;
+    let done = outcomes
+        .iter()
+        .filter(|o| o.status != Status::Failed)
+        .map(|o| o.dlq_id.clone())
+        .collect();
+    Ok(Loaded {
+        action,
+        workflow,
+        ids,
+        done,
+        outcomes,
+    })
+}
+
+/// `<state dir>/dlq/journals/<time>-<action>.ndjson`.
+pub fn default_path(action: Action) -> PathBuf {
+    let base = dirs::state_dir()
+        .or_else(dirs::data_local_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("dlq")
+        .join("journals");
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    base.join(format!("{stamp}-{}.ndjson", action.name()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_torn_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.ndjson");
+        let mut j = Journal::create(
+            &p,
+            Action::Retry,
+            false,
+            &["1-0".into(), "2-0".into(), "3-0".into()],
+        )
+        .unwrap();
+        j.outcomes(&[
+            Outcome::retried("1-0", Some("msg_a".into()), None),
+            Outcome::failed("2-0", "boom".into()),
+        ])
+        .unwrap();
+        drop(j);
+        // A torn write at the end.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(b"{\"type\":\"outcome\",\"dlq")
+            .unwrap();
+        let l = load(&p).unwrap();
+        assert_eq!(l.ids.len(), 3);
+        assert!(l.done.contains("1-0") && !l.done.contains("2-0"));
+        let mut j = Journal::reopen(&p).unwrap();
+        j.outcomes(&[Outcome::not_found("3-0")]).unwrap();
+        let l = load(&p).unwrap();
+        assert!(
+            l.done.contains("3-0"),
+            "a record after a torn line still counts"
+        );
+        assert!(
+            Journal::create(&p, Action::Retry, false, &[]).is_err(),
+            "never overwrites a journal"
+        );
+    }
+}

@@ -1,0 +1,486 @@
+//! Bulk retry and delete: chunked calls, bounded concurrency, a rate cap, the journal, and
+//! exact per-id outcomes. Relies on the API's retry being "republish and remove" in one step,
+//! so a second retry of the same id answers 404 instead of publishing a duplicate.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures::StreamExt;
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+
+use crate::client::{ApiError, Client, DlqFilter, DlqKind, Headers};
+
+pub mod journal;
+pub mod plan;
+
+/// What a bulk run does to each id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// QStash: republish (`/v2/dlq/retry`).
+    Retry,
+    /// Workflow: continue from the failed step.
+    Resume,
+    /// Workflow: start the run again.
+    Restart,
+    /// Workflow: run the failure callback again.
+    Callback,
+    Delete,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Retry => "retry",
+            Action::Resume => "resume",
+            Action::Restart => "restart",
+            Action::Callback => "callback",
+            Action::Delete => "delete",
+        }
+    }
+
+    /// Ids per call: 100, 50 for restart (documented cap), 1 where there is no bulk form.
+    pub fn chunk(self, kind: DlqKind) -> usize {
+        match (self, kind) {
+            (Action::Restart, _) => 50,
+            (Action::Callback, _) | (Action::Delete, DlqKind::Workflow) => 1,
+            _ => 100,
+        }
+    }
+}
+
+/// The outcome of one id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Retried,
+    Deleted,
+    /// No longer in the DLQ: retried or deleted earlier, or expired.
+    NotFound,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub dlq_id: String,
+    #[serde(rename = "outcome")]
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_run_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    pub fn retried(
+        id: &str,
+        message_id: Option<String>,
+        workflow_run_id: Option<String>,
+    ) -> Outcome {
+        Outcome {
+            dlq_id: id.to_string(),
+            status: Status::Retried,
+            message_id,
+            workflow_run_id,
+            error: None,
+        }
+    }
+    pub fn deleted(id: &str) -> Outcome {
+        Outcome {
+            dlq_id: id.to_string(),
+            status: Status::Deleted,
+            message_id: None,
+            workflow_run_id: None,
+            error: None,
+        }
+    }
+    pub fn not_found(id: &str) -> Outcome {
+        Outcome {
+            dlq_id: id.to_string(),
+            status: Status::NotFound,
+            message_id: None,
+            workflow_run_id: None,
+            error: None,
+        }
+    }
+    pub fn failed(id: &str, error: String) -> Outcome {
+        Outcome {
+            dlq_id: id.to_string(),
+            status: Status::Failed,
+            message_id: None,
+            workflow_run_id: None,
+            error: Some(error),
+        }
+    }
+}
+
+/// How to run.
+#[derive(Clone)]
+pub struct RunOptions {
+    pub action: Action,
+    pub kind: DlqKind,
+    /// Override headers (`Upstash-Retries`, …).
+    pub headers: Headers,
+    pub concurrency: usize,
+    /// Entries per second; None = no cap.
+    pub rate: Option<f64>,
+    /// Stop issuing calls after this many failed entries.
+    pub max_failures: Option<u64>,
+}
+
+/// Told about progress (a bar on a terminal, nothing elsewhere).
+pub trait Progress: Send + Sync {
+    fn advance(&self, outcomes: &[Outcome]);
+}
+
+/// Set by Ctrl-C: stop issuing calls.
+#[derive(Clone, Default)]
+pub struct StopFlag(Arc<AtomicBool>);
+
+impl StopFlag {
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    pub fn stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Why a run ended early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Halt {
+    Interrupted,
+    TooManyFailures,
+}
+
+struct RateLimiter {
+    per_sec: f64,
+    next: Mutex<tokio::time::Instant>,
+}
+
+impl RateLimiter {
+    async fn acquire(&self, n: usize) {
+        let start = {
+            let mut next = self.next.lock();
+            let now = tokio::time::Instant::now();
+            let start = (*next).max(now);
+            *next = start + Duration::from_secs_f64(n as f64 / self.per_sec);
+            start
+        };
+        tokio::time::sleep_until(start).await;
+    }
+}
+
+/// Runs `ids`, appending every outcome to `journal` (if any) as responses arrive. Returns the
+/// outcomes and why it stopped early, if it did.
+pub async fn run(
+    client: &Client,
+    ids: Vec<String>,
+    opts: &RunOptions,
+    journal: Option<&Mutex<journal::Journal>>,
+    progress: &dyn Progress,
+    stop: &StopFlag,
+) -> (Vec<Outcome>, Option<Halt>, Option<std::io::Error>) {
+    let chunk = opts.action.chunk(opts.kind);
+    let chunks: Vec<Vec<String>> = ids.chunks(chunk).map(<[String]>::to_vec).collect();
+    let failures = AtomicU64::new(0);
+    let halted: Mutex<Option<Halt>> = Mutex::new(None);
+    let journal_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
+    let limiter = opts.rate.map(|r| RateLimiter {
+        per_sec: r,
+        next: Mutex::new(tokio::time::Instant::now()),
+    });
+    let results: Vec<Vec<Outcome>> = futures::stream::iter(chunks)
+        .map(|c| {
+            let (failures, halted, journal_error, limiter) =
+                (&failures, &halted, &journal_error, &limiter);
+            async move {
+                // Checked before each call: nothing new is sent after Ctrl-C, the circuit
+                // breaker, or a journal that cannot be written.
+                if stop.stopped() {
+                    halted.lock().get_or_insert(Halt::Interrupted);
+                    return Vec::new();
+                }
+                if opts
+                    .max_failures
+                    .is_some_and(|m| failures.load(Ordering::SeqCst) >= m)
+                {
+                    halted.lock().get_or_insert(Halt::TooManyFailures);
+                    return Vec::new();
+                }
+                if journal_error.lock().is_some() {
+                    return Vec::new();
+                }
+                if let Some(l) = limiter {
+                    l.acquire(c.len()).await;
+                }
+                let out = process(client, &c, opts).await;
+                if let Some(j) = journal
+                    && let Err(e) = j.lock().outcomes(&out)
+                {
+                    journal_error.lock().get_or_insert(e);
+                }
+                let f = out.iter().filter(|o| o.status == Status::Failed).count() as u64;
+                failures.fetch_add(f, Ordering::SeqCst);
+                progress.advance(&out);
+                out
+            }
+        })
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await;
+    let halt = *halted.lock();
+    let jerr = journal_error.lock().take();
+    (results.into_iter().flatten().collect(), halt, jerr)
+}
+
+/// One chunk: the call, then exact per-id outcomes.
+async fn process(client: &Client, ids: &[String], opts: &RunOptions) -> Vec<Outcome> {
+    let mut todo: Vec<String> = ids.to_vec();
+    let mut out = Vec::with_capacity(ids.len());
+    let mut last_error: Option<String> = None;
+    // A 404 on a bulk call means some ids are gone: find them, then try the rest again.
+    for round in 0..5 {
+        if todo.is_empty() {
+            break;
+        }
+        match call(client, &todo, opts).await {
+            Ok(mut done) => {
+                out.append(&mut done);
+                return out;
+            }
+            Err(e) if e.is_not_found() => {
+                if todo.len() == 1 {
+                    out.push(Outcome::not_found(&todo[0]));
+                    return out;
+                }
+                match existing(client, &todo, opts.kind).await {
+                    Ok(present) => {
+                        let (keep, gone): (Vec<String>, Vec<String>) =
+                            todo.into_iter().partition(|i| present.contains(i));
+                        out.extend(gone.iter().map(|i| Outcome::not_found(i)));
+                        todo = keep;
+                    }
+                    Err(e2) => {
+                        out.extend(todo.iter().map(|i| Outcome::failed(i, e2.to_string())));
+                        return out;
+                    }
+                }
+            }
+            Err(e) if e.outcome_unknown() => {
+                // The answer was lost and the call may have been applied: what left the DLQ
+                // was handled by it (its new id is unknown); what is still there is tried
+                // again, and fails only when the API keeps failing.
+                last_error = Some(e.to_string());
+                match existing(client, &todo, opts.kind).await {
+                    Ok(present) => {
+                        let (keep, gone): (Vec<String>, Vec<String>) =
+                            todo.into_iter().partition(|i| present.contains(i));
+                        for i in &gone {
+                            out.push(if opts.action == Action::Delete {
+                                Outcome::deleted(i)
+                            } else {
+                                Outcome::retried(i, None, None)
+                            });
+                        }
+                        todo = keep;
+                        tokio::time::sleep(Duration::from_millis(100 * (round as u64 + 1))).await;
+                    }
+                    Err(_) => {
+                        out.extend(todo.iter().map(|i| Outcome::failed(i, e.to_string())));
+                        return out;
+                    }
+                }
+            }
+            Err(e) => {
+                out.extend(todo.iter().map(|i| Outcome::failed(i, e.to_string())));
+                return out;
+            }
+        }
+    }
+    let why =
+        last_error.unwrap_or_else(|| "the DLQ kept changing under this call; try again".into());
+    out.extend(todo.iter().map(|i| Outcome::failed(i, why.clone())));
+    out
+}
+
+async fn call(
+    client: &Client,
+    ids: &[String],
+    opts: &RunOptions,
+) -> Result<Vec<Outcome>, ApiError> {
+    match opts.action {
+        Action::Retry if ids.len() == 1 => {
+            let r = client.retry_one(&ids[0], &opts.headers).await?;
+            Ok(vec![Outcome::retried(&ids[0], Some(r.message_id), None)])
+        }
+        Action::Retry => {
+            let r = client.retry_bulk(ids, &opts.headers).await?;
+            if r.responses.len() == ids.len() {
+                // Answers come in the order of the ids sent.
+                Ok(ids
+                    .iter()
+                    .zip(r.responses)
+                    .map(|(i, m)| Outcome::retried(i, Some(m.message_id), None))
+                    .collect())
+            } else {
+                settle_partial(client, ids, opts.kind, r.responses.len()).await
+            }
+        }
+        Action::Resume | Action::Restart if ids.len() == 1 => {
+            let r = client
+                .workflow_rerun_one(opts.action.name(), &ids[0], &opts.headers)
+                .await?;
+            Ok(vec![Outcome::retried(
+                &ids[0],
+                None,
+                Some(r.workflow_run_id),
+            )])
+        }
+        Action::Resume | Action::Restart => {
+            let r = client
+                .workflow_rerun_bulk(opts.action.name(), ids, &opts.headers)
+                .await?;
+            if r.workflow_runs.len() == ids.len() {
+                Ok(ids
+                    .iter()
+                    .zip(r.workflow_runs)
+                    .map(|(i, w)| Outcome::retried(i, None, Some(w.workflow_run_id)))
+                    .collect())
+            } else {
+                settle_partial(client, ids, opts.kind, r.workflow_runs.len()).await
+            }
+        }
+        Action::Callback => {
+            let mut out = Vec::new();
+            for i in ids {
+                let r = client.workflow_callback(i).await?;
+                out.push(Outcome::retried(i, None, Some(r.workflow_run_id)));
+            }
+            Ok(out)
+        }
+        Action::Delete if opts.kind == DlqKind::Workflow || ids.len() == 1 => {
+            let mut out = Vec::new();
+            for i in ids {
+                match client.delete_one(opts.kind, i).await {
+                    Ok(()) => out.push(Outcome::deleted(i)),
+                    Err(e) if e.is_not_found() => out.push(Outcome::not_found(i)),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(out)
+        }
+        Action::Delete => {
+            // Which ids are there decides deleted vs. already gone; a bulk delete of missing
+            // ids is not an error, so the count alone cannot tell.
+            let present = existing(client, ids, opts.kind).await?;
+            let todo: Vec<String> = ids
+                .iter()
+                .filter(|i| present.contains(*i))
+                .cloned()
+                .collect();
+            let mut out: Vec<Outcome> = ids
+                .iter()
+                .filter(|i| !present.contains(*i))
+                .map(|i| Outcome::not_found(i))
+                .collect();
+            if !todo.is_empty() {
+                let r = client.delete_bulk(opts.kind, &todo).await?;
+                if r.deleted as usize == todo.len() {
+                    out.extend(todo.iter().map(|i| Outcome::deleted(i)));
+                } else {
+                    let still = existing(client, &todo, opts.kind).await?;
+                    for i in &todo {
+                        if still.contains(i) {
+                            out.push(Outcome::failed(i, "the API did not delete it".into()));
+                        } else {
+                            out.push(Outcome::deleted(i));
+                        }
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// A bulk answer with fewer results than ids: what is gone was handled (its new id is not
+/// known); what is still there failed.
+async fn settle_partial(
+    client: &Client,
+    ids: &[String],
+    kind: DlqKind,
+    _answered: usize,
+) -> Result<Vec<Outcome>, ApiError> {
+    let still = existing(client, ids, kind).await?;
+    Ok(ids
+        .iter()
+        .map(|i| {
+            if still.contains(i) {
+                Outcome::failed(i, "not retried by the bulk call".into())
+            } else {
+                Outcome::retried(i, None, None)
+            }
+        })
+        .collect())
+}
+
+/// Which of `ids` are still in the DLQ.
+pub async fn existing(
+    client: &Client,
+    ids: &[String],
+    kind: DlqKind,
+) -> Result<HashSet<String>, ApiError> {
+    let mut present = HashSet::new();
+    match kind {
+        DlqKind::Qstash => {
+            for chunk in ids.chunks(100) {
+                let f = DlqFilter {
+                    dlq_ids: chunk.to_vec(),
+                    ..DlqFilter::default()
+                };
+                let page = client.dlq_page(kind, &f, None, 100).await?;
+                present.extend(page.messages.into_iter().map(|e| e.dlq_id));
+            }
+        }
+        DlqKind::Workflow => {
+            // The workflow list takes no id filter: look each one up.
+            for i in ids {
+                match client.dlq_get(kind, i).await {
+                    Ok(_) => {
+                        present.insert(i.clone());
+                    }
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    Ok(present)
+}
+
+/// Counts by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub done: usize,
+    pub not_found: usize,
+    pub failed: usize,
+}
+
+pub fn summarize(outcomes: &[Outcome]) -> Summary {
+    let mut s = Summary::default();
+    for o in outcomes {
+        match o.status {
+            Status::Retried | Status::Deleted => s.done += 1,
+            Status::NotFound => s.not_found += 1,
+            Status::Failed => s.failed += 1,
+        }
+    }
+    s
+}

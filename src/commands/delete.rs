@@ -1,0 +1,16 @@
+//! `dlq delete`.
+
+use crate::bulk::Action;
+use crate::cli::DeleteArgs;
+use crate::ctx::Ctx;
+
+pub async fn run(ctx: &Ctx, a: DeleteArgs) -> anyhow::Result<()> {
+    let spec = super::bulk::Spec {
+        verb: "delete",
+        action: |_| Action::Delete,
+        workflow_only: false,
+        headers: Vec::new(),
+        max_failures: None,
+    };
+    super::bulk::run(ctx, a.bulk, spec).await
+}

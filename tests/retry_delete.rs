@@ -1,0 +1,633 @@
+//! `dlq retry` and `dlq delete` against `dlq dev` with a receiver that fails, then recovers.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{Dev, Receiver, Run, dlq_with_stdin};
+
+/// A receiver that fails until told to recover; bodies name the messages.
+async fn failing() -> Receiver {
+    Receiver::always(500).await
+}
+
+fn recover(rx: &Receiver) {
+    rx.set(|_, _| (200, vec![], b"ok".to_vec()));
+}
+
+fn records(r: &Run) -> Vec<Value> {
+    r.lines()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// How many times each body reached the receiver.
+fn deliveries(rx: &Receiver, path: &str) -> HashMap<Vec<u8>, usize> {
+    let mut m = HashMap::new();
+    for r in rx.requests_to(path) {
+        *m.entry(r.body).or_default() += 1;
+    }
+    m
+}
+
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_by_ids_stdin_and_filter_delivers_each_once_and_empties_the_dlq() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/r", rx.url), 9, &[("Upstash-Label", "batch")])
+        .await;
+    let all = dev.wait_dlq("/v2/dlq", 9).await;
+    let ids: Vec<String> = all
+        .iter()
+        .map(|e| e["dlqId"].as_str().unwrap().to_string())
+        .collect();
+    recover(&rx);
+
+    // By ids as arguments (no --yes needed off a terminal).
+    let r = dev.dlq(&["retry", &ids[0], &ids[1], "-o", "ndjson"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let recs = records(&r);
+    assert_eq!(recs.len(), 2);
+    assert!(
+        recs.iter()
+            .all(|o| o["outcome"] == "retried"
+                && o["messageId"].as_str().unwrap().starts_with("msg_"))
+    );
+
+    // From stdin: plain ids, and `dlq list -o ndjson` lines.
+    let plain = format!("{}\n{}\n", ids[2], ids[3]);
+    let r = dlq_with_stdin(
+        &dev.url,
+        Some(&dev.token),
+        &["retry", "-", "--yes"],
+        &[],
+        Some(plain.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let nd = dev
+        .dlq(&["list", "--label", "batch", "-o", "ndjson", "--limit", "2"])
+        .await;
+    let r = dlq_with_stdin(
+        &dev.url,
+        Some(&dev.token),
+        &["retry", "-", "--yes", "-o", "ndjson"],
+        &[],
+        Some(&nd.stdout),
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(records(&r).len(), 2);
+
+    // By filter.
+    let r = dev
+        .dlq(&[
+            "retry",
+            "--label",
+            "batch",
+            "--all-matching",
+            "--yes",
+            "-o",
+            "json",
+        ])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let recs: Vec<Value> = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(recs.len(), 3);
+    assert!(
+        r.stderr.contains("Retried 3, already gone 0, failed 0"),
+        "{}",
+        r.stderr
+    );
+
+    rx.wait_for("/r", 9 + 9).await;
+    settle().await;
+    let d = deliveries(&rx, "/r");
+    assert_eq!(d.len(), 9);
+    assert!(
+        d.values().all(|n| *n == 2),
+        "each message: one failed attempt, one delivery after the retry: {d:?}"
+    );
+    assert!(dev.dlq_all("/v2/dlq").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overrides_reach_the_server_as_headers() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/o", rx.url), 1, &[("Upstash-Label", "old")])
+        .await;
+    let id = dev.wait_dlq("/v2/dlq", 1).await[0]["dlqId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = dev
+        .dlq(&[
+            "retry",
+            &id,
+            "--retries",
+            "1",
+            "--retry-delay",
+            "10 * retried",
+            "--new-label",
+            "fixed,v2",
+            "--new-flow-control-key",
+            "fk",
+            "--new-flow-control-value",
+            "parallelism=2",
+            "--failure-callback",
+            &format!("{}/fcb", rx.url),
+        ])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The republished message fails again (twice: retries 1) and lands with the overrides.
+    let e = loop {
+        let all = dev.dlq_all("/v2/dlq").await;
+        if let Some(e) = all
+            .into_iter()
+            .find(|e| e["dlqId"] != Value::String(id.clone()))
+        {
+            break e;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(e["maxRetries"], 1);
+    assert_eq!(e["retryDelayExpression"], "10 * retried");
+    assert_eq!(e["labels"], serde_json::json!(["fixed", "v2"]));
+    assert_eq!(e["flowControlKey"], "fk");
+    assert_eq!(e["parallelism"], 2);
+    assert_eq!(
+        e["failureCallback"],
+        Value::String(format!("{}/fcb", rx.url))
+    );
+    assert_eq!(rx.requests_to("/o").len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_changes_nothing_and_refusals_exit_2() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/a", rx.url), 3, &[("Upstash-Label", "x")])
+        .await;
+    dev.fail_many(&format!("{}/b", rx.url), 2, &[("Upstash-Label", "x")])
+        .await;
+    dev.wait_dlq("/v2/dlq", 5).await;
+    let before = dev.dlq_all("/v2/dlq").await;
+    let r = dev
+        .dlq(&["retry", "--label", "x", "--all-matching", "--dry-run"])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = r.out();
+    assert!(out.contains("would retry 5 DLQ entries"), "{out}");
+    assert!(
+        out.contains(&format!("     3   500  {}/a", rx.url)),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("     2   500  {}/b", rx.url)),
+        "{out}"
+    );
+    let r = dev.dlq(&["delete", "--all-matching", "--dry-run"]).await;
+    assert!(r.out().contains("would delete 5 DLQ entries"));
+    assert_eq!(
+        dev.dlq_all("/v2/dlq").await,
+        before,
+        "dry runs change nothing"
+    );
+
+    let id = before[0]["dlqId"].as_str().unwrap();
+    for (args, needle) in [
+        (vec!["retry", "--label", "x"], "--all-matching"),
+        (vec!["delete", "--label", "x"], "--all-matching"),
+        (vec!["retry", "--label", "x", "--all-matching"], "--yes"),
+        (vec!["delete", "--all-matching"], "--yes"),
+        (vec!["retry"], "nothing selected"),
+        (vec!["retry", id, "--label", "x"], "not both"),
+        (vec!["retry", "-i"], "terminal"),
+        (
+            vec!["retry", "--resume", "/nonexistent/j.ndjson"],
+            "journal",
+        ),
+        (vec!["retry", "--concurrency", "0", id], "--concurrency"),
+        (vec!["retry", "--rate=-1", id], "--rate"),
+        (vec!["retry", "--delay", "soon", id], "--delay"),
+        (vec!["retry", "--retry-delay", "pow(", id], "--retry-delay"),
+        (vec!["retry", "--retries", "1000", id], "--retries"),
+        (
+            vec!["retry", "--failure-callback", "nope", id],
+            "--failure-callback",
+        ),
+        (
+            vec!["retry", "--new-flow-control-key", "k", id],
+            "--new-flow-control-value",
+        ),
+        (vec!["retry", "bad/id"], "DLQ_ID"),
+    ] {
+        let r = dev.dlq(&args).await;
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(needle),
+            "{args:?} should mention {needle}: {}",
+            r.stderr
+        );
+    }
+    let r = dlq_with_stdin(
+        &dev.url,
+        Some(&dev.token),
+        &["delete", "-"],
+        &[],
+        Some(id.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.code, 2, "stdin ids need --yes off a terminal");
+    assert_eq!(
+        dev.dlq_all("/v2/dlq").await,
+        before,
+        "refusals change nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_ids_are_not_found_records_and_exit_3() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/m", rx.url), 3, &[]).await;
+    let all = dev.wait_dlq("/v2/dlq", 3).await;
+    let ids: Vec<&str> = all.iter().map(|e| e["dlqId"].as_str().unwrap()).collect();
+    let r = dev
+        .dlq(&["retry", ids[0], "1-0", ids[1], "2-0", "-o", "ndjson"])
+        .await;
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let recs = records(&r);
+    let by: HashMap<String, String> = recs
+        .iter()
+        .map(|o| {
+            (
+                o["dlqId"].as_str().unwrap().into(),
+                o["outcome"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(by[ids[0]], "retried");
+    assert_eq!(by[ids[1]], "retried");
+    assert_eq!(by["1-0"], "not_found");
+    assert_eq!(by["2-0"], "not_found");
+    let r = dev.dlq(&["delete", ids[2], "3-0", "-o", "ndjson"]).await;
+    assert_eq!(r.code, 3);
+    let recs = records(&r);
+    assert_eq!(recs.iter().filter(|o| o["outcome"] == "deleted").count(), 1);
+    assert_eq!(
+        recs.iter().filter(|o| o["outcome"] == "not_found").count(),
+        1
+    );
+    assert!(
+        dev.dlq_all("/v2/dlq")
+            .await
+            .iter()
+            .all(|e| e["dlqId"] != ids[2])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_delete_by_filter_removes_exactly_the_matches() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/keep", rx.url), 3, &[("Upstash-Label", "keep")])
+        .await;
+    dev.fail_many(
+        &format!("{}/drop", rx.url),
+        150,
+        &[("Upstash-Label", "drop")],
+    )
+    .await;
+    dev.wait_dlq("/v2/dlq", 153).await;
+    let r = dev
+        .dlq(&["delete", "--label", "drop", "--all-matching", "--yes", "-v"])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Deleted 150, already gone 0, failed 0"),
+        "{}",
+        r.stderr
+    );
+    let deletes = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("> DELETE"))
+        .count();
+    assert_eq!(deletes, 2, "150 ids take two bulk calls");
+    let left = dev.dlq_all("/v2/dlq").await;
+    assert_eq!(left.len(), 3);
+    assert!(left.iter().all(|e| e["label"] == "keep"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retrying_many_uses_bulk_calls_of_100() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/many", rx.url), 250, &[]).await;
+    dev.wait_dlq("/v2/dlq", 250).await;
+    recover(&rx);
+    let r = dev
+        .dlq(&["retry", "--all-matching", "--yes", "-v", "-o", "ndjson"])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let posts = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("> POST") && l.contains("/v2/dlq/retry"))
+        .count();
+    assert_eq!(posts, 3, "250 ids: three bulk retry calls");
+    assert_eq!(records(&r).len(), 250);
+    rx.wait_for("/many", 500).await;
+    settle().await;
+    assert!(deliveries(&rx, "/many").values().all(|n| *n == 2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_run_loses_nothing_and_resume_finishes_without_duplicates() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/k", rx.url), 300, &[]).await;
+    dev.wait_dlq("/v2/dlq", 300).await;
+    recover(&rx);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("run.ndjson");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_dlq"))
+        .args([
+            "retry",
+            "--all-matching",
+            "--yes",
+            "--rate",
+            "150",
+            "--concurrency",
+            "1",
+            "--journal",
+        ])
+        .arg(&journal)
+        .env_clear()
+        .env("QSTASH_URL", &dev.url)
+        .env("QSTASH_TOKEN", &dev.token)
+        .env("HOME", dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let partly = dev.dlq_all("/v2/dlq").await.len();
+    assert!(partly > 0 && partly < 300, "killed mid-run: {partly} left");
+
+    let r = dev
+        .dlq(&[
+            "retry",
+            "--resume",
+            journal.to_str().unwrap(),
+            "-o",
+            "ndjson",
+        ])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dev.dlq_all("/v2/dlq").await.is_empty());
+    rx.wait_for("/k", 600).await;
+    settle().await;
+    let d = deliveries(&rx, "/k");
+    assert_eq!(d.len(), 300);
+    assert!(
+        d.values().all(|n| *n == 2),
+        "no message delivered twice after its retry"
+    );
+    // The journal accounts for every id.
+    let loaded = dlq::bulk::journal::load(&journal).unwrap();
+    assert_eq!(loaded.done.len(), 300);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_faults_on_a_bulk_run_accounts_for_every_entry() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/f", rx.url), 1000, &[]).await;
+    dev.wait_dlq("/v2/dlq", 1000).await;
+    recover(&rx);
+    let ids: Vec<String> = dev
+        .dlq_all("/v2/dlq")
+        .await
+        .iter()
+        .map(|e| e["dlqId"].as_str().unwrap().to_string())
+        .collect();
+    dev.server().faults().set_fault_rate(0.5);
+    let stdin = ids.join("\n");
+    let r = dlq_with_stdin(
+        &dev.url,
+        Some(&dev.token),
+        &["retry", "-", "--yes", "-o", "ndjson"],
+        &[],
+        Some(stdin.as_bytes()),
+    )
+    .await;
+    dev.server().faults().set_fault_rate(0.0);
+    let recs = records(&r);
+    assert_eq!(recs.len(), 1000, "one record per entry: {}", r.stderr);
+    let failed: Vec<&Value> = recs.iter().filter(|o| o["outcome"] == "failed").collect();
+    let expected = if failed.is_empty() { 0 } else { 3 };
+    assert_eq!(
+        r.code, expected,
+        "exit code matches the records: {}",
+        r.stderr
+    );
+    assert!(dev.server().faults().injected() > 0);
+    // Failed ones are still in the DLQ; everything else was delivered exactly once more.
+    let left: Vec<String> = dev
+        .dlq_all("/v2/dlq")
+        .await
+        .iter()
+        .map(|e| e["dlqId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(left.len(), failed.len());
+    rx.wait_for("/f", 2000 - failed.len()).await;
+    settle().await;
+    let d = deliveries(&rx, "/f");
+    assert_eq!(d.values().filter(|n| **n == 2).count(), 1000 - failed.len());
+    assert!(d.values().all(|n| *n <= 2), "nothing duplicated");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn max_failures_stops_the_run() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/mf", rx.url), 250, &[]).await;
+    dev.wait_dlq("/v2/dlq", 250).await;
+    dev.server().faults().set_fault_rate(1.0);
+    let r = dev
+        .dlq(&[
+            "retry",
+            "--all-matching",
+            "--yes",
+            "--max-failures",
+            "1",
+            "--concurrency",
+            "1",
+            "-o",
+            "ndjson",
+        ])
+        .await;
+    dev.server().faults().set_fault_rate(0.0);
+    // Listing failed under 100% faults, so nothing was selected: exit 1 from the list call.
+    assert_ne!(r.code, 0);
+    let ids = dev.dlq(&["list", "-o", "ids"]).await.out();
+    dev.server().faults().set_fault_rate(1.0);
+    let r = dlq_with_stdin(
+        &dev.url,
+        Some(&dev.token),
+        &[
+            "retry",
+            "-",
+            "--yes",
+            "--max-failures",
+            "1",
+            "--concurrency",
+            "1",
+            "-o",
+            "ndjson",
+        ],
+        &[],
+        Some(ids.as_bytes()),
+    )
+    .await;
+    dev.server().faults().set_fault_rate(0.0);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("--max-failures"), "{}", r.stderr);
+    let recs = records(&r);
+    assert_eq!(recs.len(), 100, "only the first chunk was tried");
+    assert!(recs.iter().all(|o| o["outcome"] == "failed"));
+    assert_eq!(
+        dev.dlq_all("/v2/dlq").await.len(),
+        250,
+        "failed retries leave entries in the DLQ"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workflow_entries_resume_restart_and_rerun_the_failure_function() {
+    let dev = Dev::start().await;
+    let rx = Receiver::start(|r, _| {
+        if r.path == "/fcb" {
+            (500, vec![], vec![])
+        } else {
+            (500, vec![], b"step failed".to_vec())
+        }
+    })
+    .await;
+    for run in ["wfr_a", "wfr_b", "wfr_c"] {
+        dev.publish(
+            &format!("{}/wf", rx.url),
+            &[
+                ("Upstash-Retries", "0"),
+                ("Upstash-Workflow-RunId", run),
+                ("Upstash-Failure-Callback", &format!("{}/fcb", rx.url)),
+            ],
+            run,
+        )
+        .await;
+    }
+    let all = dev.wait_dlq("/v2/workflows/dlq", 3).await;
+    // Wait for the failure callbacks to fail (CALLBACK_FAIL).
+    for _ in 0..500 {
+        if dev
+            .dlq_all("/v2/workflows/dlq?failureFunctionState=CALLBACK_FAIL")
+            .await
+            .len()
+            == 3
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    rx.set(|_, _| (200, vec![], vec![]));
+    let id = |i: usize| all[i]["dlqId"].as_str().unwrap().to_string();
+
+    let r = dev
+        .dlq(&["retry", "--failure-function", &id(0), "-v", "-o", "ndjson"])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("/v2/workflows/dlq/callback/{}", id(0))),
+        "{}",
+        r.stderr
+    );
+
+    let r = dev
+        .dlq(&["retry", "--workflow", &id(1), "-v", "-o", "ndjson"])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("/v2/workflows/dlq/resume/{}", id(1))),
+        "{}",
+        r.stderr
+    );
+    let run = records(&r)[0]["workflowRunId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(run.starts_with("wfr_"));
+    let got = rx.wait_for("/wf", 4).await;
+    assert!(
+        got.iter()
+            .any(|g| g.header("upstash-workflow-runid") == Some(run.as_str()))
+    );
+
+    let r = dev
+        .dlq(&[
+            "retry",
+            "--restart",
+            "--run-id",
+            "wfr_c",
+            "--all-matching",
+            "--yes",
+            "-v",
+            "-o",
+            "ndjson",
+        ])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("/v2/workflows/dlq/restart"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        records(&r)[0]["workflowRunId"]
+            .as_str()
+            .unwrap()
+            .starts_with("wfr_")
+    );
+    let left = dev.dlq_all("/v2/workflows/dlq").await;
+    assert_eq!(
+        left.len(),
+        1,
+        "the callback re-run keeps its entry; resume and restart remove theirs"
+    );
+    assert_eq!(left[0]["dlqId"], Value::String(id(0)));
+
+    let r = dev
+        .dlq(&[
+            "delete",
+            "--workflow",
+            "--all-matching",
+            "--yes",
+            "-o",
+            "ndjson",
+        ])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dev.dlq_all("/v2/workflows/dlq").await.is_empty());
+}
