@@ -7,6 +7,7 @@ use crate::ctx::Ctx;
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Dev(args) => commands::dev::run(args).await,
+        Command::Generate(args) => commands::generate::run(args),
         Command::List(args) => commands::list::run(&Ctx::new(&cli.global)?, args).await,
         Command::Show(args) => commands::show::run(&Ctx::new(&cli.global)?, args).await,
         Command::Retry(args) => commands::retry::run(&Ctx::new(&cli.global)?, args).await,

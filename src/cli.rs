@@ -34,14 +34,14 @@ pub struct GlobalArgs {
     /// QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]
     #[arg(long, global = true, value_name = "URL", value_parser = crate::parse::parse_url)]
     pub qstash_url: Option<String>,
-    /// Use this profile of the config file
-    #[arg(long, global = true, value_name = "NAME", env = "DLQ_PROFILE")]
+    /// Use this profile of the config file [env: DLQ_PROFILE]
+    #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// Target a local `dlq dev` (http://127.0.0.1:8080) with its default token
     #[arg(long, global = true)]
     pub dev: bool,
-    /// Config file [default: <config dir>/dlq/config.toml]
-    #[arg(long, global = true, value_name = "FILE", env = "DLQ_CONFIG")]
+    /// Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Log each API request and its status to stderr (the token is never shown)
     #[arg(short, long, global = true)]
@@ -78,6 +78,26 @@ pub enum Command {
     /// Run a local QStash-compatible server that delivers, retries and dead-letters
     #[command(after_help = EXIT_CODES)]
     Dev(DevArgs),
+    /// Generate shell completions or man pages (for packagers)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    pub what: Generate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Generate {
+    /// Print the completion script of a shell
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write dlq.1 and dlq-<command>.1 into a directory
+    Man { dir: PathBuf },
 }
 
 /// Failure-callback states of workflow entries.

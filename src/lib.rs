@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod ctx;
 pub mod error;
+pub mod generate;
 pub mod model;
 pub mod parse;
 pub mod prompt;

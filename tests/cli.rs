@@ -6,5 +6,6 @@ mod support;
 mod dev_api;
 mod dev_features;
 mod list_show;
+mod generated;
 mod render;
 mod retry_delete;

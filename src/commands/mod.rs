@@ -3,6 +3,7 @@
 pub mod bulk;
 pub mod delete;
 pub mod dev;
+pub mod generate;
 pub mod list;
 pub mod retry;
 pub mod show;

@@ -1,0 +1,341 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'dlq'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'dlq' {
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]')
+            [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request')
+            [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show DLQ entries completely: request, response, headers, bodies, attempts')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete DLQ entries')
+            [CompletionResult]::new('dev', 'dev', [CompletionResultType]::ParameterValue, 'Run a local QStash-compatible server that delivers, retries and dead-letters')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate shell completions or man pages (for packagers)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dlq;list' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Destination URL')
+            [CompletionResult]::new('--url-group', '--url-group', [CompletionResultType]::ParameterName, 'URL group (topic) name')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue name')
+            [CompletionResult]::new('--schedule-id', '--schedule-id', [CompletionResultType]::ParameterName, 'Schedule id')
+            [CompletionResult]::new('--message-id', '--message-id', [CompletionResultType]::ParameterName, 'Message id (msg_…)')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Label')
+            [CompletionResult]::new('--flow-control-key', '--flow-control-key', [CompletionResultType]::ParameterName, 'Flow-control key')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)')
+            [CompletionResult]::new('--caller-ip', '--caller-ip', [CompletionResultType]::ParameterName, 'IP address of the publisher')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Created at or after this time (RFC 3339, YYYY-MM-DD or Unix ms)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Created at or before this time (RFC 3339, YYYY-MM-DD or Unix ms)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Created within this long (2h, 30m, 7d) or since this time')
+            [CompletionResult]::new('--run-id', '--run-id', [CompletionResultType]::ParameterName, 'Workflow run id (wfr_…); implies --workflow')
+            [CompletionResult]::new('--workflow-url', '--workflow-url', [CompletionResultType]::ParameterName, 'Workflow URL; implies --workflow')
+            [CompletionResult]::new('--workflow-created-at', '--workflow-created-at', [CompletionResultType]::ParameterName, 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow')
+            [CompletionResult]::new('--failure-state', '--failure-state', [CompletionResultType]::ParameterName, 'State of the workflow''s failure callback; implies --workflow')
+            [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Only entries whose request or response body contains TEXT (checked here, not by the API)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Only entries with this request or response header (and value); checked here')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N entries [default: 50 on a terminal, all otherwise]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]')
+            [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request')
+            [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Use the Workflow DLQ instead of the QStash DLQ')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Show every matching entry')
+            [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show sensitive header values instead of masking them')
+            [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dlq;show' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]')
+            [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request')
+            [CompletionResult]::new('--attempts', '--attempts', [CompletionResultType]::ParameterName, 'Add the delivery attempts from the logs')
+            [CompletionResult]::new('--raw-body', '--raw-body', [CompletionResultType]::ParameterName, 'Write the exact request body bytes to stdout (one id)')
+            [CompletionResult]::new('--raw-response', '--raw-response', [CompletionResultType]::ParameterName, 'Write the exact response body bytes to stdout (one id)')
+            [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Look in the Workflow DLQ only')
+            [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show sensitive header values instead of masking them')
+            [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dlq;retry' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Destination URL')
+            [CompletionResult]::new('--url-group', '--url-group', [CompletionResultType]::ParameterName, 'URL group (topic) name')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue name')
+            [CompletionResult]::new('--schedule-id', '--schedule-id', [CompletionResultType]::ParameterName, 'Schedule id')
+            [CompletionResult]::new('--message-id', '--message-id', [CompletionResultType]::ParameterName, 'Message id (msg_…)')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Label')
+            [CompletionResult]::new('--flow-control-key', '--flow-control-key', [CompletionResultType]::ParameterName, 'Flow-control key')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)')
+            [CompletionResult]::new('--caller-ip', '--caller-ip', [CompletionResultType]::ParameterName, 'IP address of the publisher')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Created at or after this time (RFC 3339, YYYY-MM-DD or Unix ms)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Created at or before this time (RFC 3339, YYYY-MM-DD or Unix ms)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Created within this long (2h, 30m, 7d) or since this time')
+            [CompletionResult]::new('--run-id', '--run-id', [CompletionResultType]::ParameterName, 'Workflow run id (wfr_…); implies --workflow')
+            [CompletionResult]::new('--workflow-url', '--workflow-url', [CompletionResultType]::ParameterName, 'Workflow URL; implies --workflow')
+            [CompletionResult]::new('--workflow-created-at', '--workflow-created-at', [CompletionResultType]::ParameterName, 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow')
+            [CompletionResult]::new('--failure-state', '--failure-state', [CompletionResultType]::ParameterName, 'State of the workflow''s failure callback; implies --workflow')
+            [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Only entries whose request or response body contains TEXT (checked here, not by the API)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Only entries with this request or response header (and value); checked here')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'API calls in flight at once')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most N entries per second')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal file to append outcomes to [default: in the state directory]')
+            [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Finish an interrupted run from its journal, skipping what it says is done')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Per-entry results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Per-entry results')
+            [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Stop after N entries failed (a circuit breaker for an unfixed bug)')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Override: retries of the republished message (Upstash-Retries)')
+            [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)')
+            [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'Override: retry delay expression in ms, e.g. "1000 * (1 + retried)" (Upstash-Retry-Delay)')
+            [CompletionResult]::new('--new-label', '--new-label', [CompletionResultType]::ParameterName, 'Override: labels of the republished message (Upstash-Label); --label filters')
+            [CompletionResult]::new('--new-flow-control-key', '--new-flow-control-key', [CompletionResultType]::ParameterName, 'Override: flow-control key (Upstash-Flow-Control-Key); --flow-control-key filters')
+            [CompletionResult]::new('--new-flow-control-value', '--new-flow-control-value', [CompletionResultType]::ParameterName, 'Override: flow-control limits, e.g. "parallelism=3, rate=10, period=1m"')
+            [CompletionResult]::new('--failure-callback', '--failure-callback', [CompletionResultType]::ParameterName, 'Override: failure callback URL (Upstash-Failure-Callback)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]')
+            [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request')
+            [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Use the Workflow DLQ instead of the QStash DLQ')
+            [CompletionResult]::new('--all-matching', '--all-matching', [CompletionResultType]::ParameterName, 'Act on every entry the filters match (required with filters, so a bare filter never acts on the whole DLQ by accident; alone it means the whole DLQ)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Pick the entries in a list (terminal only)')
+            [CompletionResult]::new('--interactive', '--interactive', [CompletionResultType]::ParameterName, 'Pick the entries in a list (terminal only)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be done, grouped by destination and status; change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required off a terminal for filters and stdin)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required off a terminal for filters and stdin)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bar or summary')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bar or summary')
+            [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'Workflow entries: restart runs from the first step instead of resuming them')
+            [CompletionResult]::new('--failure-function', '--failure-function', [CompletionResultType]::ParameterName, 'Workflow entries: run the failure callback/failureFunction again')
+            [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dlq;delete' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Destination URL')
+            [CompletionResult]::new('--url-group', '--url-group', [CompletionResultType]::ParameterName, 'URL group (topic) name')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue name')
+            [CompletionResult]::new('--schedule-id', '--schedule-id', [CompletionResultType]::ParameterName, 'Schedule id')
+            [CompletionResult]::new('--message-id', '--message-id', [CompletionResultType]::ParameterName, 'Message id (msg_…)')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Label')
+            [CompletionResult]::new('--flow-control-key', '--flow-control-key', [CompletionResultType]::ParameterName, 'Flow-control key')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)')
+            [CompletionResult]::new('--caller-ip', '--caller-ip', [CompletionResultType]::ParameterName, 'IP address of the publisher')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Created at or after this time (RFC 3339, YYYY-MM-DD or Unix ms)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Created at or before this time (RFC 3339, YYYY-MM-DD or Unix ms)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Created within this long (2h, 30m, 7d) or since this time')
+            [CompletionResult]::new('--run-id', '--run-id', [CompletionResultType]::ParameterName, 'Workflow run id (wfr_…); implies --workflow')
+            [CompletionResult]::new('--workflow-url', '--workflow-url', [CompletionResultType]::ParameterName, 'Workflow URL; implies --workflow')
+            [CompletionResult]::new('--workflow-created-at', '--workflow-created-at', [CompletionResultType]::ParameterName, 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow')
+            [CompletionResult]::new('--failure-state', '--failure-state', [CompletionResultType]::ParameterName, 'State of the workflow''s failure callback; implies --workflow')
+            [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Only entries whose request or response body contains TEXT (checked here, not by the API)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Only entries with this request or response header (and value); checked here')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'API calls in flight at once')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most N entries per second')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal file to append outcomes to [default: in the state directory]')
+            [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Finish an interrupted run from its journal, skipping what it says is done')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Per-entry results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Per-entry results')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]')
+            [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request')
+            [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Use the Workflow DLQ instead of the QStash DLQ')
+            [CompletionResult]::new('--all-matching', '--all-matching', [CompletionResultType]::ParameterName, 'Act on every entry the filters match (required with filters, so a bare filter never acts on the whole DLQ by accident; alone it means the whole DLQ)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Pick the entries in a list (terminal only)')
+            [CompletionResult]::new('--interactive', '--interactive', [CompletionResultType]::ParameterName, 'Pick the entries in a list (terminal only)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be done, grouped by destination and status; change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required off a terminal for filters and stdin)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required off a terminal for filters and stdin)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bar or summary')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bar or summary')
+            [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dlq;dev' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on (loopback unless told otherwise)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on (0 picks a free one)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Keep state in this SQLite file so it survives restarts (default: in memory)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Token clients must send (default: the official dev server''s test token)')
+            [CompletionResult]::new('--backoff-scale', '--backoff-scale', [CompletionResultType]::ParameterName, 'Multiply retry delays by F (0.001 turns the 12 s first backoff into 12 ms)')
+            [CompletionResult]::new('--schedule-scale', '--schedule-scale', [CompletionResultType]::ParameterName, 'Multiply schedule intervals by F (0.001 fires a once-a-minute schedule every 60 ms)')
+            [CompletionResult]::new('--fault-rate', '--fault-rate', [CompletionResultType]::ParameterName, 'Fail this fraction of API requests with a 500 or a dropped connection (0 to 1)')
+            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Allow N requests per second on non-publish endpoints; excess gets 429 (0 = unlimited)')
+            [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest accepted request body in bytes; larger ones get 413')
+            [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request')
+            [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dlq;generate' {
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]')
+            [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request')
+            [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script of a shell')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write dlq.1 and dlq-<command>.1 into a directory')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dlq;generate;completions' {
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]')
+            [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request')
+            [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dlq;generate;man' {
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]')
+            [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request')
+            [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dlq;generate;help' {
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script of a shell')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write dlq.1 and dlq-<command>.1 into a directory')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dlq;generate;help;completions' {
+            break
+        }
+        'dlq;generate;help;man' {
+            break
+        }
+        'dlq;generate;help;help' {
+            break
+        }
+        'dlq;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show DLQ entries completely: request, response, headers, bodies, attempts')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete DLQ entries')
+            [CompletionResult]::new('dev', 'dev', [CompletionResultType]::ParameterValue, 'Run a local QStash-compatible server that delivers, retries and dead-letters')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate shell completions or man pages (for packagers)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'dlq;help;list' {
+            break
+        }
+        'dlq;help;show' {
+            break
+        }
+        'dlq;help;retry' {
+            break
+        }
+        'dlq;help;delete' {
+            break
+        }
+        'dlq;help;dev' {
+            break
+        }
+        'dlq;help;generate' {
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script of a shell')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write dlq.1 and dlq-<command>.1 into a directory')
+            break
+        }
+        'dlq;help;generate;completions' {
+            break
+        }
+        'dlq;help;generate;man' {
+            break
+        }
+        'dlq;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

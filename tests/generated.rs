@@ -1,0 +1,58 @@
+//! The committed completions and man pages match the CLI; `--help` is pinned.
+
+use std::path::Path;
+
+const REGENERATE: &str = "regenerate with `cargo run -- generate man man` and `cargo run -- generate completions <shell> > completions/<file>` (README, Development)";
+
+fn check(path: &Path, fresh: &[u8]) {
+    let committed = std::fs::read(path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "{} is out of date with the CLI definition; {REGENERATE}",
+        path.display()
+    );
+}
+
+#[test]
+fn completions_are_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for (shell, file) in dlq::generate::SHELLS {
+        let mut buf = Vec::new();
+        dlq::generate::completions(*shell, &mut buf);
+        assert!(!buf.is_empty());
+        check(&root.join(file), &buf);
+    }
+}
+
+#[test]
+fn man_pages_are_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let pages = dlq::generate::man_pages().unwrap();
+    let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["dlq.1", "dlq-list.1", "dlq-show.1", "dlq-retry.1", "dlq-delete.1", "dlq-dev.1"]);
+    for (name, bytes) in &pages {
+        check(&root.join(name), bytes);
+        assert!(String::from_utf8_lossy(bytes).contains("130"), "{name} documents the exit codes");
+    }
+}
+
+#[test]
+fn cli_definition_is_consistent() {
+    use clap::CommandFactory;
+    dlq::cli::Cli::command().debug_assert();
+}
+
+#[test]
+fn help_is_pinned_and_every_command_documents_exit_codes() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq")).arg("--help").env("COLUMNS", "100").output().unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!("help", String::from_utf8_lossy(&out.stdout));
+    for sub in ["list", "show", "retry", "delete", "dev"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq")).args([sub, "--help"]).env("COLUMNS", "100").output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{sub}");
+        assert!(text.contains("Exit codes:") && text.contains("130  interrupted"), "{sub} --help lacks the exit codes");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq")).arg("--version").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("dlq {}", env!("CARGO_PKG_VERSION")));
+}
