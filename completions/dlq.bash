@@ -19,6 +19,9 @@ _dlq() {
             dlq,delete)
                 cmd="dlq__subcmd__delete"
                 ;;
+            dlq,demo)
+                cmd="dlq__subcmd__demo"
+                ;;
             dlq,dev)
                 cmd="dlq__subcmd__dev"
                 ;;
@@ -58,6 +61,9 @@ _dlq() {
             dlq__subcmd__help,delete)
                 cmd="dlq__subcmd__help__subcmd__delete"
                 ;;
+            dlq__subcmd__help,demo)
+                cmd="dlq__subcmd__help__subcmd__demo"
+                ;;
             dlq__subcmd__help,dev)
                 cmd="dlq__subcmd__help__subcmd__dev"
                 ;;
@@ -89,7 +95,7 @@ _dlq() {
 
     case "${cmd}" in
         dlq)
-            opts="-v -h -V --token --qstash-url --profile --dev --config --verbose --timeout --help --version list show retry delete dev generate help"
+            opts="-v -h -V --token --qstash-url --profile --dev --config --verbose --timeout --help --version list show retry delete dev demo generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -225,6 +231,40 @@ _dlq() {
                     COMPREPLY=($(compgen -W "text json ndjson" -- "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qstash-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dlq__subcmd__demo)
+            opts="-v -h -V --keep-running --token --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -477,7 +517,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__help)
-            opts="list show retry delete dev generate help"
+            opts="list show retry delete dev demo generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -491,6 +531,20 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dlq__subcmd__help__subcmd__demo)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

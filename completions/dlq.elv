@@ -35,6 +35,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand retry 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
             cand delete 'Delete DLQ entries'
             cand dev 'Run a local QStash-compatible server that delivers, retries and dead-letters'
+            cand demo 'Try everything on a local server in 30 seconds: failures, list, show, retry'
             cand generate 'Generate shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -223,6 +224,21 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'dlq;demo'= {
+            cand --token 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]'
+            cand --qstash-url 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]'
+            cand --profile 'Use this profile of the config file [env: DLQ_PROFILE]'
+            cand --config 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]'
+            cand --timeout 'Timeout of one API request'
+            cand --keep-running 'Leave the server running afterwards and print QSTASH_URL and QSTASH_TOKEN'
+            cand --dev 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+            cand -v 'Log each API request and its status to stderr (the token is never shown)'
+            cand --verbose 'Log each API request and its status to stderr (the token is never shown)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'dlq;generate'= {
             cand --token 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]'
             cand --qstash-url 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]'
@@ -285,6 +301,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand retry 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
             cand delete 'Delete DLQ entries'
             cand dev 'Run a local QStash-compatible server that delivers, retries and dead-letters'
+            cand demo 'Try everything on a local server in 30 seconds: failures, list, show, retry'
             cand generate 'Generate shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -297,6 +314,8 @@ set edit:completion:arg-completer[dlq] = {|@words|
         &'dlq;help;delete'= {
         }
         &'dlq;help;dev'= {
+        }
+        &'dlq;help;demo'= {
         }
         &'dlq;help;generate'= {
             cand completions 'Print the completion script of a shell'

@@ -38,6 +38,7 @@ complete -c dlq -n "__fish_dlq_needs_command" -f -a "show" -d 'Show DLQ entries 
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "retry" -d 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "delete" -d 'Delete DLQ entries'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "dev" -d 'Run a local QStash-compatible server that delivers, retries and dead-letters'
+complete -c dlq -n "__fish_dlq_needs_command" -f -a "demo" -d 'Try everything on a local server in 30 seconds: failures, list, show, retry'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "generate" -d 'Generate shell completions or man pages (for packagers)'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l url -d 'Destination URL' -r
@@ -208,6 +209,16 @@ complete -c dlq -n "__fish_dlq_using_subcommand dev" -l dev -d 'Target a local `
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s V -l version -d 'Print version'
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -l timeout -d 'Timeout of one API request' -r
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -l keep-running -d 'Leave the server running afterwards and print QSTASH_URL and QSTASH_TOKEN'
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
@@ -241,12 +252,13 @@ complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcom
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script of a shell'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write dlq.1 and dlq-<command>.1 into a directory'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev generate help" -f -a "list" -d 'List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev generate help" -f -a "show" -d 'Show DLQ entries completely: request, response, headers, bodies, attempts'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev generate help" -f -a "retry" -d 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev generate help" -f -a "delete" -d 'Delete DLQ entries'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev generate help" -f -a "dev" -d 'Run a local QStash-compatible server that delivers, retries and dead-letters'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev generate help" -f -a "generate" -d 'Generate shell completions or man pages (for packagers)'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "list" -d 'List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "show" -d 'Show DLQ entries completely: request, response, headers, bodies, attempts'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "retry" -d 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "delete" -d 'Delete DLQ entries'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "dev" -d 'Run a local QStash-compatible server that delivers, retries and dead-letters'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "demo" -d 'Try everything on a local server in 30 seconds: failures, list, show, retry'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "generate" -d 'Generate shell completions or man pages (for packagers)'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dlq -n "__fish_dlq_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Print the completion script of a shell'
 complete -c dlq -n "__fish_dlq_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write dlq.1 and dlq-<command>.1 into a directory'

@@ -78,6 +78,9 @@ pub enum Command {
     /// Run a local QStash-compatible server that delivers, retries and dead-letters
     #[command(after_help = EXIT_CODES)]
     Dev(DevArgs),
+    /// Try everything on a local server in 30 seconds: failures, list, show, retry
+    #[command(after_help = EXIT_CODES)]
+    Demo(DemoArgs),
     /// Generate shell completions or man pages (for packagers)
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -411,4 +414,11 @@ fn parse_flow_value(s: &str) -> Result<String, String> {
 pub struct DeleteArgs {
     #[command(flatten)]
     pub bulk: BulkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Leave the server running afterwards and print QSTASH_URL and QSTASH_TOKEN
+    #[arg(long)]
+    pub keep_running: bool,
 }

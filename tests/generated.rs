@@ -29,7 +29,7 @@ fn man_pages_are_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
     let pages = dlq::generate::man_pages().unwrap();
     let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["dlq.1", "dlq-list.1", "dlq-show.1", "dlq-retry.1", "dlq-delete.1", "dlq-dev.1"]);
+    assert_eq!(names, ["dlq.1", "dlq-list.1", "dlq-show.1", "dlq-retry.1", "dlq-delete.1", "dlq-dev.1", "dlq-demo.1"]);
     for (name, bytes) in &pages {
         check(&root.join(name), bytes);
         assert!(String::from_utf8_lossy(bytes).contains("130"), "{name} documents the exit codes");
@@ -47,7 +47,7 @@ fn help_is_pinned_and_every_command_documents_exit_codes() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq")).arg("--help").env("COLUMNS", "100").output().unwrap();
     assert!(out.status.success());
     insta::assert_snapshot!("help", String::from_utf8_lossy(&out.stdout));
-    for sub in ["list", "show", "retry", "delete", "dev"] {
+    for sub in ["list", "show", "retry", "delete", "dev", "demo"] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq")).args([sub, "--help"]).env("COLUMNS", "100").output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{sub}");
@@ -55,4 +55,24 @@ fn help_is_pinned_and_every_command_documents_exit_codes() {
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq")).arg("--version").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("dlq {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_runs_the_whole_story_and_ends_with_an_empty_dlq() {
+    let r = crate::support::dlq_at("http://127.0.0.1:9", None, &["demo"], &[]).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.out(), r.stderr);
+    let out = r.out();
+    for needle in [
+        "$ dlq list",
+        "$ dlq list --run-id wfr_demo_checkout_2",
+        "$ dlq show ",
+        "Title: ngrok - Tunnel abc.ngrok.app not found",
+        "Authorization: <redacted>",
+        "would retry 4 DLQ entries",
+        "Retried 4, already gone 0, failed 0.",
+        "the DLQ is empty",
+    ] {
+        assert!(out.contains(needle) || r.stderr.contains(needle), "missing {needle:?}:\n{out}\n{}", r.stderr);
+    }
+    assert!(!out.contains("sk_demo_secret"));
 }

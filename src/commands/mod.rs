@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod delete;
+pub mod demo;
 pub mod dev;
 pub mod generate;
 pub mod list;

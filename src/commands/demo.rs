@@ -1,0 +1,242 @@
+//! `dlq demo`: the whole story on the embedded dev server, with no account. A local receiver
+//! fails for a while; messages and workflow steps are published through the real API, retried
+//! and dead-lettered; then the real `list`, `show` and `retry` run, the receiver recovers, and
+//! the demo ends with every message delivered and the DLQ empty.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use axum::http::StatusCode;
+use clap::Parser;
+
+use crate::cli::{Cli, DemoArgs};
+use crate::server::{Server, ServerConfig, db};
+
+const NGROK_404: &str = "<!DOCTYPE html><html><head><title>ngrok - Tunnel abc.ngrok.app not found</title></head>\
+<body><div class=\"error\"><h1>The endpoint abc.ngrok.app is offline.</h1>\
+<p>ERR_NGROK_3200</p><p>Start an agent with <code>ngrok http 3000</code>.</p></div></body></html>";
+
+#[derive(Default)]
+struct Receiver {
+    recovered: AtomicBool,
+    delivered: AtomicUsize,
+    failure_callbacks: parking_lot::Mutex<Vec<String>>,
+}
+
+async fn receiver(state: Arc<Receiver>) -> anyhow::Result<String> {
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri, body: axum::body::Bytes| {
+        let st = state.clone();
+        async move {
+            let path = uri.path().to_string();
+            if path == "/failure" {
+                st.failure_callbacks.lock().push(String::from_utf8_lossy(&body).into_owned());
+                return (StatusCode::OK, "noted").into_response();
+            }
+            if st.recovered.load(Ordering::SeqCst) {
+                st.delivered.fetch_add(1, Ordering::SeqCst);
+                return (StatusCode::OK, "ok").into_response();
+            }
+            match path.as_str() {
+                "/ngrok" => (
+                    StatusCode::NOT_FOUND,
+                    [("content-type", "text/html"), ("ngrok-error-code", "ERR_NGROK_3200")],
+                    NGROK_404,
+                )
+                    .into_response(),
+                _ => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [("content-type", "application/json")],
+                    r#"{"error":"database unavailable","code":"ECONNRESET"}"#,
+                )
+                    .into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot start the demo receiver")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(url)
+}
+
+#[allow(clippy::print_stdout)]
+fn step(title: &str, command: &str) {
+    let bold = crate::ctx::stdout_style().color;
+    println!();
+    if bold {
+        println!("\u{1b}[1m# {title}\u{1b}[0m");
+        println!("\u{1b}[36m$ {command}\u{1b}[0m");
+    } else {
+        println!("# {title}");
+        println!("$ {command}");
+    }
+    let _ = std::io::stdout().flush();
+}
+
+/// Runs a real `dlq` command line in this process.
+async fn dlq(url: &str, token: &str, args: &[&str]) -> anyhow::Result<()> {
+    let mut argv = vec!["dlq", "--qstash-url", url, "--token", token];
+    argv.extend_from_slice(args);
+    let cli = Cli::try_parse_from(argv).context("demo command line")?;
+    Box::pin(crate::app::run(cli)).await
+}
+
+#[allow(clippy::print_stdout)]
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let server = Server::start(ServerConfig {
+        port: 0,
+        backoff_scale: 0.001,
+        ..ServerConfig::default()
+    })
+    .await?;
+    let url = server.url().to_string();
+    let token = crate::server::DEFAULT_TOKEN.to_string();
+    let rx_state = Arc::new(Receiver::default());
+    let rx = receiver(rx_state.clone()).await?;
+    println!("dlq demo: a local QStash-compatible server on {url} and an endpoint on {rx} that fails for now.");
+    println!("Each step shows the command you would run against your own QStash.");
+
+    let http = reqwest::Client::new();
+    let publish = |dest: String, headers: Vec<(&'static str, String)>, body: &'static str| {
+        let (http, url, token) = (http.clone(), url.clone(), token.clone());
+        async move {
+            let mut r = http.post(format!("{url}/v2/publish/{dest}")).bearer_auth(&token).body(body);
+            for (k, v) in headers {
+                r = r.header(k, v);
+            }
+            let res = r.send().await?;
+            anyhow::ensure!(res.status().is_success(), "publish failed: {}", res.status());
+            Ok::<_, anyhow::Error>(())
+        }
+    };
+    step(
+        "Publish messages; the endpoint answers 500, and one URL is a dead ngrok tunnel (404)",
+        &format!(
+            "curl -X POST \"$QSTASH_URL/v2/publish/{rx}/orders\" -H \"Authorization: Bearer $QSTASH_TOKEN\" -H \"Upstash-Retries: 3\" -H \"Upstash-Failure-Callback: {rx}/failure\" -d '{{\"order\":1001}}'"
+        ),
+    );
+    let common = |label: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("Upstash-Retries", "3".into()),
+            ("Content-Type", "application/json".into()),
+            ("Upstash-Label", label.to_string()),
+            ("Upstash-Failure-Callback", format!("{rx}/failure")),
+            ("Upstash-Forward-Authorization", "Bearer sk_demo_secret".into()),
+        ]
+    };
+    for body in [r#"{"order":1001}"#, r#"{"order":1002}"#, r#"{"order":1003}"#] {
+        publish(format!("{rx}/orders"), common("orders"), body).await?;
+    }
+    publish(format!("{rx}/ngrok"), common("webhooks"), r#"{"event":"invoice.paid"}"#).await?;
+    step(
+        "Start two workflow runs (as the Workflow SDK does); their step fails too",
+        "(your app) await client.trigger({ url: \"https://your.app/api/workflow\" })",
+    );
+    for run in ["wfr_demo_checkout_1", "wfr_demo_checkout_2"] {
+        let mut h = common("checkout");
+        h.push(("Upstash-Workflow-RunId", run.to_string()));
+        h.push(("Upstash-Workflow-Url", format!("{rx}/workflow")));
+        publish(format!("{rx}/workflow"), h, r#"{"cart":["book","lamp"]}"#).await?;
+    }
+    println!("Waiting for 4 attempts each (retries 3, backoff 1000× faster than the real 12 s, 2 m 28 s, 30 m)…");
+    let store = server.engine().store().clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let n = store.call(db::count_dlq).await?;
+        if n >= 6 {
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the demo messages did not reach the DLQ in time ({n}/6)");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let callbacks = rx_state.failure_callbacks.lock().clone();
+    println!(
+        "All 6 are in the DLQ. The failure callback was called {} times; the first one got:",
+        callbacks.len()
+    );
+    if let Some(first) = callbacks.first() {
+        let v: serde_json::Value = serde_json::from_str(first).unwrap_or_default();
+        println!(
+            "  {{\"status\": {}, \"dlqId\": {}, \"sourceMessageId\": {}, \"retried\": {}, …}}",
+            v["status"], v["dlqId"], v["sourceMessageId"], v["retried"]
+        );
+    }
+
+    step("List the failed messages", "dlq list");
+    dlq(&url, &token, &["list"]).await?;
+    step("Find a workflow run's failure by its run id", "dlq list --run-id wfr_demo_checkout_2");
+    dlq(&url, &token, &["list", "--run-id", "wfr_demo_checkout_2"]).await?;
+    let client = crate::client::Client::new(crate::client::ClientConfig {
+        base_url: url.clone(),
+        token: crate::secret::SecretString::new(token.clone()),
+        timeout: Duration::from_secs(10),
+        retry: Default::default(),
+        log: None,
+    })?;
+    let page = client
+        .dlq_page(
+            crate::client::DlqKind::Qstash,
+            &crate::client::DlqFilter {
+                label: vec!["webhooks".into()],
+                ..Default::default()
+            },
+            None,
+            1,
+        )
+        .await?;
+    if let Some(e) = page.messages.first() {
+        step("See everything about the ngrok failure (the secret header stays masked)", &format!("dlq show {} --attempts", e.dlq_id));
+        dlq(&url, &token, &["show", &e.dlq_id, "--attempts"]).await?;
+    }
+
+    println!("\n(The endpoint is fixed now.)");
+    rx_state.recovered.store(true, Ordering::SeqCst);
+    let dir = tempfile_dir()?;
+    let j1 = dir.join("retry.ndjson");
+    let j2 = dir.join("resume.ndjson");
+    step("Preview, then retry every failed message", "dlq retry --all-matching --dry-run && dlq retry --all-matching --yes");
+    dlq(&url, &token, &["retry", "--all-matching", "--dry-run"]).await?;
+    dlq(&url, &token, &["retry", "--all-matching", "--yes", "--journal", &j1.to_string_lossy()]).await?;
+    step("Resume the failed workflow runs from the failed step", "dlq retry --workflow --all-matching --yes");
+    dlq(&url, &token, &["retry", "--workflow", "--all-matching", "--yes", "--journal", &j2.to_string_lossy()]).await?;
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while rx_state.delivered.load(Ordering::SeqCst) < 6 {
+        anyhow::ensure!(Instant::now() < deadline, "the retried messages were not delivered in time");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let left = store.call(db::count_dlq).await?;
+    step("Check", "dlq list --all && dlq list --workflow --all");
+    dlq(&url, &token, &["list", "--all"]).await?;
+    dlq(&url, &token, &["list", "--workflow", "--all"]).await?;
+    anyhow::ensure!(left == 0, "{left} entries are still in the DLQ");
+    println!(
+        "\nDone in {:.1} s: all 6 messages were delivered after their retry and the DLQ is empty.",
+        started.elapsed().as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    if args.keep_running {
+        println!("\nThe server keeps running. In another shell:");
+        println!("export QSTASH_URL={url}");
+        println!("export QSTASH_TOKEN={token}");
+        println!("dlq list    # Ctrl-C here stops the server");
+        let _ = std::io::stdout().flush();
+        tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+    }
+    server.shutdown().await;
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let d = std::env::temp_dir().join(format!("dlq-demo-{}-{}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
+    Ok(d)
+}
