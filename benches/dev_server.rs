@@ -10,9 +10,6 @@ use std::time::{Duration, Instant};
 use dlq::server::{Server, ServerConfig, db};
 use futures::StreamExt;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() {
     let n: usize = std::env::args()

@@ -57,8 +57,15 @@ fn load(path: &Path) -> Result<Option<ConfigFile>, CliError> {
 
 /// Resolves URL and token. `env` looks up environment variables (injected for tests).
 pub fn resolve(g: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, CliError> {
-    let explicit_path = g.config.clone().or_else(|| env("DLQ_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from));
-    let profile_name = g.profile.clone().or_else(|| env("DLQ_PROFILE").filter(|v| !v.is_empty()));
+    let explicit_path = g.config.clone().or_else(|| {
+        env("DLQ_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    let profile_name = g
+        .profile
+        .clone()
+        .or_else(|| env("DLQ_PROFILE").filter(|v| !v.is_empty()));
     let path = explicit_path.clone().or_else(default_path);
     let file = match &path {
         Some(p) => load(p)?,

@@ -32,7 +32,11 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     pages.push(("dlq.1".to_string(), root));
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("dlq-{}", sub.get_name());
-        let sub = sub.clone().name(name.clone()).bin_name(name.clone()).version(env!("CARGO_PKG_VERSION"));
+        let sub = sub
+            .clone()
+            .name(name.clone())
+            .bin_name(name.clone())
+            .version(env!("CARGO_PKG_VERSION"));
         let mut buf = Vec::new();
         clap_mangen::Man::new(sub).render(&mut buf)?;
         pages.push((format!("{name}.1"), buf));

@@ -3,9 +3,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use dlq::{app, cli::Cli, error};
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -5,7 +5,8 @@ mod support;
 
 mod dev_api;
 mod dev_features;
-mod list_show;
 mod generated;
+mod list_show;
+mod properties;
 mod render;
 mod retry_delete;

@@ -275,7 +275,12 @@ async fn bulk_retry_is_all_or_nothing_for_ids_and_chunks_by_filter() {
         .await;
     }
     let all = dev.wait_dlq("/v2/dlq", 5).await;
-    let ids: Vec<&str> = all.iter().map(|e| e["dlqId"].as_str().unwrap()).collect();
+    // Ids of the `a` entries (entries are in failure order, not publish order).
+    let ids: Vec<&str> = all
+        .iter()
+        .filter(|e| e["label"] == "a")
+        .map(|e| e["dlqId"].as_str().unwrap())
+        .collect();
     rx.set(|_, _| (200, vec![], vec![]));
 
     let (status, v) = dev
@@ -537,7 +542,13 @@ async fn bulk_delete_by_query_by_legacy_body_and_by_filter() {
         .await;
     }
     let all = dev.wait_dlq("/v2/dlq", 6).await;
-    let id = |i: usize| all[i]["dlqId"].as_str().unwrap().to_string();
+    // The four `y` entries (entries are in failure order, not publish order).
+    let ys: Vec<String> = all
+        .iter()
+        .filter(|e| e["label"] == "y")
+        .map(|e| e["dlqId"].as_str().unwrap().to_string())
+        .collect();
+    let id = |i: usize| ys[i - 2].clone();
 
     let (s, v) = dev
         .call(

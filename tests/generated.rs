@@ -29,10 +29,24 @@ fn man_pages_are_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
     let pages = dlq::generate::man_pages().unwrap();
     let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["dlq.1", "dlq-list.1", "dlq-show.1", "dlq-retry.1", "dlq-delete.1", "dlq-dev.1", "dlq-demo.1"]);
+    assert_eq!(
+        names,
+        [
+            "dlq.1",
+            "dlq-list.1",
+            "dlq-show.1",
+            "dlq-retry.1",
+            "dlq-delete.1",
+            "dlq-dev.1",
+            "dlq-demo.1"
+        ]
+    );
     for (name, bytes) in &pages {
         check(&root.join(name), bytes);
-        assert!(String::from_utf8_lossy(bytes).contains("130"), "{name} documents the exit codes");
+        assert!(
+            String::from_utf8_lossy(bytes).contains("130"),
+            "{name} documents the exit codes"
+        );
     }
 }
 
@@ -44,17 +58,34 @@ fn cli_definition_is_consistent() {
 
 #[test]
 fn help_is_pinned_and_every_command_documents_exit_codes() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq")).arg("--help").env("COLUMNS", "100").output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq"))
+        .arg("--help")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     insta::assert_snapshot!("help", String::from_utf8_lossy(&out.stdout));
     for sub in ["list", "show", "retry", "delete", "dev", "demo"] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq")).args([sub, "--help"]).env("COLUMNS", "100").output().unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq"))
+            .args([sub, "--help"])
+            .env("COLUMNS", "100")
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{sub}");
-        assert!(text.contains("Exit codes:") && text.contains("130  interrupted"), "{sub} --help lacks the exit codes");
+        assert!(
+            text.contains("Exit codes:") && text.contains("130  interrupted"),
+            "{sub} --help lacks the exit codes"
+        );
     }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq")).arg("--version").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("dlq {}", env!("CARGO_PKG_VERSION")));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("dlq {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -72,7 +103,11 @@ async fn the_demo_runs_the_whole_story_and_ends_with_an_empty_dlq() {
         "Retried 4, already gone 0, failed 0.",
         "the DLQ is empty",
     ] {
-        assert!(out.contains(needle) || r.stderr.contains(needle), "missing {needle:?}:\n{out}\n{}", r.stderr);
+        assert!(
+            out.contains(needle) || r.stderr.contains(needle),
+            "missing {needle:?}:\n{out}\n{}",
+            r.stderr
+        );
     }
     assert!(!out.contains("sk_demo_secret"));
 }

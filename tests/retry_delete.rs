@@ -551,7 +551,14 @@ async fn workflow_entries_resume_restart_and_rerun_the_failure_function() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     rx.set(|_, _| (200, vec![], vec![]));
-    let id = |i: usize| all[i]["dlqId"].as_str().unwrap().to_string();
+    // By run: a gets its failure function re-run, b is resumed, c restarted.
+    let id = |i: usize| {
+        let run = ["wfr_a", "wfr_b", "wfr_c"][i];
+        all.iter().find(|e| e["workflowRunId"] == run).unwrap()["dlqId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
 
     let r = dev
         .dlq(&["retry", "--failure-function", &id(0), "-v", "-o", "ndjson"])

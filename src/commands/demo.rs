@@ -33,7 +33,9 @@ async fn receiver(state: Arc<Receiver>) -> anyhow::Result<String> {
         async move {
             let path = uri.path().to_string();
             if path == "/failure" {
-                st.failure_callbacks.lock().push(String::from_utf8_lossy(&body).into_owned());
+                st.failure_callbacks
+                    .lock()
+                    .push(String::from_utf8_lossy(&body).into_owned());
                 return (StatusCode::OK, "noted").into_response();
             }
             if st.recovered.load(Ordering::SeqCst) {
@@ -43,7 +45,10 @@ async fn receiver(state: Arc<Receiver>) -> anyhow::Result<String> {
             match path.as_str() {
                 "/ngrok" => (
                     StatusCode::NOT_FOUND,
-                    [("content-type", "text/html"), ("ngrok-error-code", "ERR_NGROK_3200")],
+                    [
+                        ("content-type", "text/html"),
+                        ("ngrok-error-code", "ERR_NGROK_3200"),
+                    ],
                     NGROK_404,
                 )
                     .into_response(),
@@ -56,7 +61,9 @@ async fn receiver(state: Arc<Receiver>) -> anyhow::Result<String> {
             }
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot start the demo receiver")?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot start the demo receiver")?;
     let url = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -99,19 +106,28 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let token = crate::server::DEFAULT_TOKEN.to_string();
     let rx_state = Arc::new(Receiver::default());
     let rx = receiver(rx_state.clone()).await?;
-    println!("dlq demo: a local QStash-compatible server on {url} and an endpoint on {rx} that fails for now.");
+    println!(
+        "dlq demo: a local QStash-compatible server on {url} and an endpoint on {rx} that fails for now."
+    );
     println!("Each step shows the command you would run against your own QStash.");
 
     let http = reqwest::Client::new();
     let publish = |dest: String, headers: Vec<(&'static str, String)>, body: &'static str| {
         let (http, url, token) = (http.clone(), url.clone(), token.clone());
         async move {
-            let mut r = http.post(format!("{url}/v2/publish/{dest}")).bearer_auth(&token).body(body);
+            let mut r = http
+                .post(format!("{url}/v2/publish/{dest}"))
+                .bearer_auth(&token)
+                .body(body);
             for (k, v) in headers {
                 r = r.header(k, v);
             }
             let res = r.send().await?;
-            anyhow::ensure!(res.status().is_success(), "publish failed: {}", res.status());
+            anyhow::ensure!(
+                res.status().is_success(),
+                "publish failed: {}",
+                res.status()
+            );
             Ok::<_, anyhow::Error>(())
         }
     };
@@ -127,13 +143,25 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             ("Content-Type", "application/json".into()),
             ("Upstash-Label", label.to_string()),
             ("Upstash-Failure-Callback", format!("{rx}/failure")),
-            ("Upstash-Forward-Authorization", "Bearer sk_demo_secret".into()),
+            (
+                "Upstash-Forward-Authorization",
+                "Bearer sk_demo_secret".into(),
+            ),
         ]
     };
-    for body in [r#"{"order":1001}"#, r#"{"order":1002}"#, r#"{"order":1003}"#] {
+    for body in [
+        r#"{"order":1001}"#,
+        r#"{"order":1002}"#,
+        r#"{"order":1003}"#,
+    ] {
         publish(format!("{rx}/orders"), common("orders"), body).await?;
     }
-    publish(format!("{rx}/ngrok"), common("webhooks"), r#"{"event":"invoice.paid"}"#).await?;
+    publish(
+        format!("{rx}/ngrok"),
+        common("webhooks"),
+        r#"{"event":"invoice.paid"}"#,
+    )
+    .await?;
     step(
         "Start two workflow runs (as the Workflow SDK does); their step fails too",
         "(your app) await client.trigger({ url: \"https://your.app/api/workflow\" })",
@@ -144,7 +172,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         h.push(("Upstash-Workflow-Url", format!("{rx}/workflow")));
         publish(format!("{rx}/workflow"), h, r#"{"cart":["book","lamp"]}"#).await?;
     }
-    println!("Waiting for 4 attempts each (retries 3, backoff 1000× faster than the real 12 s, 2 m 28 s, 30 m)…");
+    println!(
+        "Waiting for 4 attempts each (retries 3, backoff 1000× faster than the real 12 s, 2 m 28 s, 30 m)…"
+    );
     let store = server.engine().store().clone();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -152,7 +182,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         if n >= 6 {
             break;
         }
-        anyhow::ensure!(Instant::now() < deadline, "the demo messages did not reach the DLQ in time ({n}/6)");
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the demo messages did not reach the DLQ in time ({n}/6)"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -171,7 +204,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     step("List the failed messages", "dlq list");
     dlq(&url, &token, &["list"]).await?;
-    step("Find a workflow run's failure by its run id", "dlq list --run-id wfr_demo_checkout_2");
+    step(
+        "Find a workflow run's failure by its run id",
+        "dlq list --run-id wfr_demo_checkout_2",
+    );
     dlq(&url, &token, &["list", "--run-id", "wfr_demo_checkout_2"]).await?;
     let client = crate::client::Client::new(crate::client::ClientConfig {
         base_url: url.clone(),
@@ -192,7 +228,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         )
         .await?;
     if let Some(e) = page.messages.first() {
-        step("See everything about the ngrok failure (the secret header stays masked)", &format!("dlq show {} --attempts", e.dlq_id));
+        step(
+            "See everything about the ngrok failure (the secret header stays masked)",
+            &format!("dlq show {} --attempts", e.dlq_id),
+        );
         dlq(&url, &token, &["show", &e.dlq_id, "--attempts"]).await?;
     }
 
@@ -201,15 +240,47 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let dir = tempfile_dir()?;
     let j1 = dir.join("retry.ndjson");
     let j2 = dir.join("resume.ndjson");
-    step("Preview, then retry every failed message", "dlq retry --all-matching --dry-run && dlq retry --all-matching --yes");
+    step(
+        "Preview, then retry every failed message",
+        "dlq retry --all-matching --dry-run && dlq retry --all-matching --yes",
+    );
     dlq(&url, &token, &["retry", "--all-matching", "--dry-run"]).await?;
-    dlq(&url, &token, &["retry", "--all-matching", "--yes", "--journal", &j1.to_string_lossy()]).await?;
-    step("Resume the failed workflow runs from the failed step", "dlq retry --workflow --all-matching --yes");
-    dlq(&url, &token, &["retry", "--workflow", "--all-matching", "--yes", "--journal", &j2.to_string_lossy()]).await?;
+    dlq(
+        &url,
+        &token,
+        &[
+            "retry",
+            "--all-matching",
+            "--yes",
+            "--journal",
+            &j1.to_string_lossy(),
+        ],
+    )
+    .await?;
+    step(
+        "Resume the failed workflow runs from the failed step",
+        "dlq retry --workflow --all-matching --yes",
+    );
+    dlq(
+        &url,
+        &token,
+        &[
+            "retry",
+            "--workflow",
+            "--all-matching",
+            "--yes",
+            "--journal",
+            &j2.to_string_lossy(),
+        ],
+    )
+    .await?;
 
     let deadline = Instant::now() + Duration::from_secs(10);
     while rx_state.delivered.load(Ordering::SeqCst) < 6 {
-        anyhow::ensure!(Instant::now() < deadline, "the retried messages were not delivered in time");
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the retried messages were not delivered in time"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let left = store.call(db::count_dlq).await?;
@@ -229,14 +300,20 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         println!("export QSTASH_TOKEN={token}");
         println!("dlq list    # Ctrl-C here stops the server");
         let _ = std::io::stdout().flush();
-        tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot listen for Ctrl-C")?;
     }
     server.shutdown().await;
     Ok(())
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let d = std::env::temp_dir().join(format!("dlq-demo-{}-{}", std::process::id(), rand::random::<u32>()));
+    let d = std::env::temp_dir().join(format!(
+        "dlq-demo-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
     std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
     Ok(d)
 }

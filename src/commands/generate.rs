@@ -12,10 +12,12 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
             Ok(())
         }
         Generate::Man { dir } => {
-            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
             for (name, bytes) in crate::generate::man_pages()? {
                 let p = dir.join(&name);
-                std::fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
+                std::fs::write(&p, bytes)
+                    .with_context(|| format!("cannot write {}", p.display()))?;
             }
             Ok(())
         }

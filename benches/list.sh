@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Benchmark of `dlq list --all -o ndjson` against a bare curl loop following the cursor, over
+# 1k, 10k and 100k DLQ entries served by `dlq dev` on loopback. Prints wall time and peak RSS.
+# Usage: benches/list.sh [SIZES...]   (needs: cargo, curl, python3, GNU time; hyperfine optional)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("${@:-1000 10000 100000}")
+read -r -a sizes <<< "${sizes[*]}"
+cargo build --release -q
+bin=target/release/dlq
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+curl_loop() { # url token -> writes every page to stdout
+  local url=$1 token=$2 cursor=""
+  while :; do
+    local q="count=100"
+    [ -n "$cursor" ] && q="$q&cursor=$cursor"
+    curl -s -H "Authorization: Bearer $token" "$url/v2/dlq?$q" > "$tmp/page"
+    cat "$tmp/page"; echo
+    cursor=$(grep -o '"cursor":"[^"]*"' "$tmp/page" | cut -d'"' -f4 || true)
+    [ -z "$cursor" ] && break
+  done
+}
+export -f curl_loop
+export tmp
+
+for n in "${sizes[@]}"; do
+  "$bin" dev --port 0 > "$tmp/env" 2>/dev/null &
+  dev_pid=$!
+  for _ in $(seq 50); do [ -s "$tmp/env" ] && break; sleep 0.1; done
+  # shellcheck disable=SC1091
+  . "$tmp/env"
+  export QSTASH_URL QSTASH_TOKEN
+  # Fill: batches of 100 failing messages (retries 0, a closed loopback port).
+  python3 - "$QSTASH_URL" "$QSTASH_TOKEN" "$n" <<'PY'
+import json, sys, urllib.request
+url, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for start in range(0, n, 100):
+    items = [{"destination": "http://127.0.0.1:1/bench", "body": json.dumps({"n": i, "pad": "x" * 200}),
+              "headers": {"Upstash-Retries": "0", "Content-Type": "application/json"}} for i in range(start, min(n, start + 100))]
+    req = urllib.request.Request(f"{url}/v2/batch", data=json.dumps(items).encode(), method="POST",
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    urllib.request.urlopen(req).read()
+PY
+  while :; do
+    got=$("$bin" list -o ids | wc -l)
+    [ "$got" -ge "$n" ] && break
+    sleep 0.5
+  done
+  echo "== $n entries"
+  for what in dlq curl; do
+    if [ $what = dlq ]; then cmd=("$bin" list --all -o ndjson);
+    else cmd=(bash -c 'curl_loop "$QSTASH_URL" "$QSTASH_TOKEN"'); fi
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "${cmd[@]}" > "$tmp/out"
+    read -r wall rss < "$tmp/time"
+    printf '  %-5s wall %6.2f s   peak RSS %6.1f MiB   output %s lines\n' "$what" "$wall" "$(echo "$rss/1024" | bc -l)" "$(wc -l < "$tmp/out")"
+  done
+  if command -v hyperfine > /dev/null; then
+    hyperfine -N --warmup 1 --runs 5 --style basic \
+      -n dlq "$bin list --all -o ndjson" \
+      -n curl-loop "bash -c 'curl_loop \"\$QSTASH_URL\" \"\$QSTASH_TOKEN\"'" 2>/dev/null | grep -E "Time|±|faster" || true
+  fi
+  kill "$dev_pid"; wait "$dev_pid" 2>/dev/null || true
+done
