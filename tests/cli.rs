@@ -8,5 +8,6 @@ mod dev_features;
 mod generated;
 mod list_show;
 mod properties;
+mod reliability;
 mod render;
 mod retry_delete;

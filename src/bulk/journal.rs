@@ -53,22 +53,38 @@ impl Journal {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(path)?;
-        let mut j = Journal {
+        if path.exists() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} exists; a journal is never overwritten (use --resume to continue it)",
+                    path.display()
+                ),
+            ));
+        }
+        // The plan is written to a side file and renamed into place, so a journal always
+        // starts with a whole plan, even if the process is killed while writing it.
+        let tmp = path.with_extension(format!("plan-{}.tmp", std::process::id()));
+        {
+            let mut f = File::create(&tmp)?;
+            let plan = Record::Plan {
+                version: 1,
+                action,
+                workflow,
+                ids: ids.to_vec(),
+                created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            };
+            let mut buf = serde_json::to_vec(&plan)?;
+            buf.push(b'\n');
+            f.write_all(&buf)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)?;
+        let file = OpenOptions::new().append(true).open(path)?;
+        Ok(Journal {
             path: path.to_path_buf(),
             file,
-        };
-        j.append(&[Record::Plan {
-            version: 1,
-            action,
-            workflow,
-            ids: ids.to_vec(),
-            created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        }])?;
-        Ok(j)
+        })
     }
 
     /// Opens an existing journal to continue it.

@@ -187,7 +187,12 @@ pub async fn run(
     progress: &dyn Progress,
     stop: &StopFlag,
 ) -> (Vec<Outcome>, Option<Halt>, Option<std::io::Error>) {
-    let chunk = opts.action.chunk(opts.kind);
+    // With a rate cap, a call carries at most a second's worth of entries, so the receiving
+    // service sees a steady trickle rather than bursts of 100.
+    let chunk = match opts.rate {
+        Some(r) => opts.action.chunk(opts.kind).min((r.ceil() as usize).max(1)),
+        None => opts.action.chunk(opts.kind),
+    };
     let chunks: Vec<Vec<String>> = ids.chunks(chunk).map(<[String]>::to_vec).collect();
     let failures = AtomicU64::new(0);
     let halted: Mutex<Option<Halt>> = Mutex::new(None);

@@ -243,6 +243,18 @@ async fn error_shape(req: Request, next: Next) -> Response {
     res
 }
 
+/// Runs each handler in its own task, so a client that disconnects mid-request cannot cancel
+/// it between a committed store change and the engine learning about it (a retry whose new
+/// message was stored but never scheduled would be stuck until a restart).
+async fn run_to_completion(req: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into()).into_response()
+        }
+    }
+}
+
 /// Header map helper for handlers that read one optional header.
 pub fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
@@ -260,6 +272,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .merge(schedules::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(state.clone(), auth));
     api.layer(middleware::from_fn_with_state(
         state.clone(),

@@ -1,0 +1,404 @@
+//! Proof that bulk recovery cannot lose or duplicate a message: a run killed with SIGKILL at
+//! many points and resumed, the graceful Ctrl-C path, faults during bulk retry and delete, and
+//! the dev server under concurrent clients.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{Dev, Receiver, dlq_with_stdin};
+
+/// Bodies still in the DLQ, and how many times each body was delivered with success.
+async fn states(
+    dev: &Dev,
+    rx: &Receiver,
+    path: &str,
+) -> (HashSet<Vec<u8>>, HashMap<Vec<u8>, usize>) {
+    let in_dlq: HashSet<Vec<u8>> = dev
+        .dlq_all("/v2/dlq")
+        .await
+        .iter()
+        .map(|e| e["body"].as_str().unwrap().as_bytes().to_vec())
+        .collect();
+    let mut delivered: HashMap<Vec<u8>, usize> = HashMap::new();
+    // The first request of every body failed (it is how it reached the DLQ); later ones succeed.
+    let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
+    for r in rx.requests_to(path) {
+        let n = seen.entry(r.body.clone()).or_default();
+        *n += 1;
+        if *n > 1 {
+            *delivered.entry(r.body).or_default() += 1;
+        }
+    }
+    (in_dlq, delivered)
+}
+
+/// Every body is in exactly one state: still in the DLQ, or delivered once. Waits for
+/// republished messages in flight to arrive.
+async fn assert_exactly_once(
+    dev: &Dev,
+    rx: &Receiver,
+    path: &str,
+    bodies: &[Vec<u8>],
+    trial: &str,
+) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (in_dlq, delivered) = states(dev, rx, path).await;
+        let dup: Vec<_> = delivered.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(dup.is_empty(), "{trial}: delivered twice: {dup:?}");
+        let both = bodies
+            .iter()
+            .filter(|b| in_dlq.contains(*b) && delivered.contains_key(*b))
+            .count();
+        assert_eq!(both, 0, "{trial}: in the DLQ and delivered");
+        let lost = bodies
+            .iter()
+            .filter(|b| !in_dlq.contains(*b) && !delivered.contains_key(*b))
+            .count();
+        if lost == 0 {
+            return in_dlq.len();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{trial}: {lost} entries neither in the DLQ nor delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn fill(dev: &Dev, rx: &Receiver, path: &str, n: usize) -> Vec<Vec<u8>> {
+    let bodies: Vec<Vec<u8>> = (0..n).map(|i| format!("m-{i:05}").into_bytes()).collect();
+    let url = format!("{}{path}", rx.url);
+    let mut batch = Vec::new();
+    for b in &bodies {
+        batch.push(serde_json::json!({ "destination": url, "body": String::from_utf8_lossy(b), "headers": { "Upstash-Retries": "0" } }));
+        if batch.len() == 100 {
+            let res = dev
+                .req(reqwest::Method::POST, "/v2/batch")
+                .json(&batch)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success());
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        dev.req(reqwest::Method::POST, "/v2/batch")
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+    }
+    dev.wait_dlq("/v2/dlq", n).await;
+    bodies
+}
+
+fn dlq_cmd(dev: &Dev, home: &std::path::Path, args: &[&str]) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_dlq"));
+    c.args(args)
+        .env_clear()
+        .env("QSTASH_URL", &dev.url)
+        .env("QSTASH_TOKEN", &dev.token)
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    c
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_at_twenty_points_then_resume_loses_and_duplicates_nothing() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    let bodies = fill(&dev, &rx, "/crash", 1000).await;
+    rx.set(|_, _| (200, vec![], b"ok".to_vec()));
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("crash.ndjson");
+    let journal_s = journal.to_str().unwrap().to_string();
+    // 1000 entries at 40 a second (calls of 40): the run lasts about 25 s; kill it at 20 or
+    // more points spread across it (a fresh process each time, resuming the journal).
+    let mut trials = 0;
+    let mut started_fresh = false;
+    let mut left = 1000;
+    for k in 0..80 {
+        if left == 0 {
+            break;
+        }
+        let mut args = vec!["retry", "--yes", "--rate", "40", "--concurrency", "1"];
+        if started_fresh {
+            args.extend(["--resume", &journal_s]);
+        } else {
+            args.extend(["--all-matching", "--journal", &journal_s]);
+            started_fresh = true;
+        }
+        let mut child = dlq_cmd(&dev, dir.path(), &args).spawn().unwrap();
+        if k == 0 {
+            // Let the first run list its selection and write the plan.
+            while !journal.exists() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        // Kill points move through a run: start-up, reading the journal, listing, in a call,
+        // between calls (5..300 ms in).
+        tokio::time::sleep(Duration::from_millis(5 + (k * 29) % 295)).await;
+        let running = child.try_wait().ok().flatten().is_none();
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+        if running {
+            trials += 1;
+        }
+        left = assert_exactly_once(&dev, &rx, "/crash", &bodies, &format!("kill {k}")).await;
+        if trials >= 20 {
+            break;
+        }
+    }
+    assert!(trials >= 20, "only {trials} kills");
+    // The final resume finishes everything.
+    let out = dlq_cmd(
+        &dev,
+        dir.path(),
+        &["retry", "--resume", &journal_s, "-o", "ndjson"],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left = assert_exactly_once(&dev, &rx, "/crash", &bodies, "final").await;
+    assert_eq!(left, 0, "the resumed run finished them all");
+    let (_, delivered) = states(&dev, &rx, "/crash").await;
+    assert_eq!(delivered.len(), 1000);
+    assert!(delivered.values().all(|n| *n == 1));
+    let loaded = dlq::bulk::journal::load(&journal).unwrap();
+    assert_eq!(loaded.done.len(), 1000);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(
+        !text.contains(&dev.token),
+        "the journal never holds the token"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_stops_gracefully_with_exit_130_and_a_complete_journal() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    let bodies = fill(&dev, &rx, "/int", 600).await;
+    rx.set(|_, _| (200, vec![], b"ok".to_vec()));
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("int.ndjson");
+    let child = dlq_cmd(
+        &dev,
+        dir.path(),
+        &[
+            "retry",
+            "--all-matching",
+            "--yes",
+            "--rate",
+            "200",
+            "--concurrency",
+            "1",
+            "-o",
+            "ndjson",
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+    )
+    .spawn()
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let pid = child.id().unwrap() as i32;
+    // SIGINT, as Ctrl-C sends.
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().await.unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Interrupted") && stderr.contains("--resume"),
+        "{stderr}"
+    );
+    let records: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let loaded = dlq::bulk::journal::load(&journal).unwrap();
+    // The journal holds exactly what was done, as the printed records say.
+    assert_eq!(loaded.outcomes.len(), records.len());
+    assert!(
+        !records.is_empty() && records.len() < 600,
+        "{} records",
+        records.len()
+    );
+    let left = assert_exactly_once(&dev, &rx, "/int", &bodies, "after SIGINT").await;
+    assert_eq!(left, 600 - records.len());
+    let out = dlq_cmd(
+        &dev,
+        dir.path(),
+        &["retry", "--resume", journal.to_str().unwrap()],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        assert_exactly_once(&dev, &rx, "/int", &bodies, "resumed").await,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_delete_under_faults_accounts_for_every_entry() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    fill(&dev, &rx, "/del", 1000).await;
+    let ids: Vec<String> = dev
+        .dlq_all("/v2/dlq")
+        .await
+        .iter()
+        .map(|e| e["dlqId"].as_str().unwrap().to_string())
+        .collect();
+    dev.server().faults().set_fault_rate(0.3);
+    dev.server().faults().set_rate_limit(5);
+    let stdin = ids.join("\n");
+    let r = dlq_with_stdin(
+        &dev.url,
+        Some(&dev.token),
+        &["delete", "-", "--yes", "-o", "ndjson"],
+        &[],
+        Some(stdin.as_bytes()),
+    )
+    .await;
+    dev.server().faults().set_fault_rate(0.0);
+    dev.server().faults().set_rate_limit(0);
+    let recs: Vec<Value> = r
+        .lines()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.len(), 1000, "{}", r.stderr);
+    let ids_seen: HashSet<&str> = recs.iter().map(|o| o["dlqId"].as_str().unwrap()).collect();
+    assert_eq!(ids_seen.len(), 1000, "one record per id");
+    let failed: HashSet<&str> = recs
+        .iter()
+        .filter(|o| o["outcome"] == "failed")
+        .map(|o| o["dlqId"].as_str().unwrap())
+        .collect();
+    let gone = recs
+        .iter()
+        .filter(|o| o["outcome"] == "deleted" || o["outcome"] == "not_found")
+        .count();
+    assert_eq!(failed.len() + gone, 1000);
+    let left: HashSet<String> = dev
+        .dlq_all("/v2/dlq")
+        .await
+        .iter()
+        .map(|e| e["dlqId"].as_str().unwrap().to_string())
+        .collect();
+    let failed_owned: HashSet<String> = failed.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        left, failed_owned,
+        "exactly the failed ones are still there"
+    );
+    let expected = if failed.is_empty() { 0 } else { 3 };
+    assert_eq!(r.code, expected, "{}", r.stderr);
+    let (injected, limited) = (
+        dev.server().faults().injected(),
+        dev.server().faults().limited(),
+    );
+    assert!(
+        injected > 0 && limited > 0,
+        "injected {injected}, limited {limited}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_clients_leave_the_store_consistent() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    let url = format!("{}/cc", rx.url);
+    let mut tasks = Vec::new();
+    for t in 0..4 {
+        let (http, base, token, url) = (
+            dev.http.clone(),
+            dev.url.clone(),
+            dev.token.clone(),
+            url.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            for i in 0..100 {
+                let res = http
+                    .post(format!("{base}/v2/publish/{url}"))
+                    .bearer_auth(&token)
+                    .header("Upstash-Retries", "0")
+                    .body(format!("t{t}-{i}"))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(res.status().is_success());
+            }
+        }));
+    }
+    // Meanwhile: list, retry and delete from other clients.
+    let mut retried = 0;
+    let mut deleted = 0;
+    for round in 0..30 {
+        let page: Value = dev.get("/v2/dlq?count=10").await.1;
+        let ids: Vec<String> = page["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["dlqId"].as_str().unwrap().to_string())
+            .collect();
+        if let Some(first) = ids.first() {
+            let (s, _) = dev
+                .call(reqwest::Method::POST, &format!("/v2/dlq/retry/{first}"))
+                .await;
+            if s == 201 {
+                retried += 1;
+            }
+        }
+        if let Some(second) = ids.get(1)
+            && round % 2 == 0
+        {
+            let (s, _) = dev
+                .call(reqwest::Method::DELETE, &format!("/v2/dlq/{second}"))
+                .await;
+            if s == 200 {
+                deleted += 1;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    // 400 published; each retry adds one more failing delivery (retries kept at 0) that comes
+    // back to the DLQ; each delete removes one for good.
+    let expected = 400 - deleted;
+    let all = dev.wait_dlq("/v2/dlq", expected).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let all2 = dev.dlq_all("/v2/dlq").await;
+    assert_eq!(all.len(), all2.len(), "settled");
+    assert_eq!(all2.len(), expected, "retried {retried}, deleted {deleted}");
+    let unique: HashSet<&str> = all2.iter().map(|e| e["dlqId"].as_str().unwrap()).collect();
+    assert_eq!(unique.len(), all2.len(), "no duplicate ids");
+    let bodies: HashSet<&str> = all2.iter().map(|e| e["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies.len(), expected, "each message is in the DLQ once");
+    assert_eq!(rx.requests_to("/cc").len(), 400 + retried);
+}
