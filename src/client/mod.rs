@@ -155,6 +155,10 @@ impl Client {
             };
             match outcome {
                 Ok((status, wait, body)) => {
+                    if let Some(d) = wait.filter(|_| status.is_success()) {
+                        // The window's budget is spent: every call waits for the next one.
+                        self.pause_for(d);
+                    }
                     self.log(&format!(
                         "< {} {} ({} ms, {} bytes)",
                         status.as_u16(),
@@ -171,11 +175,7 @@ impl Client {
                     if retryable && attempt < max {
                         let d = wait.unwrap_or_else(|| self.backoff(attempt));
                         if status == StatusCode::TOO_MANY_REQUESTS {
-                            let until = tokio::time::Instant::now() + d;
-                            let mut p = self.paused_until.lock();
-                            if p.is_none_or(|cur| cur < until) {
-                                *p = Some(until);
-                            }
+                            self.pause_for(d);
                         }
                         self.log(&format!(
                             "  retrying in {} ms (attempt {}/{max})",
@@ -205,6 +205,15 @@ impl Client {
                     });
                 }
             }
+        }
+    }
+
+    /// Makes every call of this client (and its clones) wait `d` before it is sent.
+    fn pause_for(&self, d: Duration) {
+        let until = tokio::time::Instant::now() + d;
+        let mut p = self.paused_until.lock();
+        if p.is_none_or(|cur| cur < until) {
+            *p = Some(until);
         }
     }
 
@@ -451,6 +460,15 @@ fn server_wait(h: &reqwest::header::HeaderMap) -> Option<Duration> {
                     .min(Duration::from_secs(60)),
             );
         }
+    }
+    // On a success, the reset counts only when the window's budget is (nearly) spent: with
+    // one call left, another call already in flight would take it.
+    if let Some(rem) = h
+        .get("burst-ratelimit-remaining")
+        .and_then(|v| v.to_str().ok())
+        && rem.trim().parse::<u64>().is_ok_and(|r| r > 1)
+    {
+        return None;
     }
     let reset = h
         .get("burst-ratelimit-reset")

@@ -87,9 +87,15 @@ fn is_publish(path: &str) -> bool {
 pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let f = st.faults.clone();
     let now = st.engine.now_ms();
+    let mut burst: Option<(u32, u32, i64)> = None;
     if !is_publish(req.uri().path()) {
         match f.admit(now) {
-            Ok(_) => {}
+            Ok(remaining) => {
+                let limit = f.rate_limit.load(Ordering::Relaxed);
+                if limit > 0 {
+                    burst = Some((limit, remaining, now / 1000 + 1));
+                }
+            }
             Err((limit, reset)) => {
                 f.limited.fetch_add(1, Ordering::Relaxed);
                 let mut res = ApiError(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded".into())
@@ -127,7 +133,16 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
             .into_response(),
         }
     } else {
-        next.run(req).await
+        let mut res = next.run(req).await;
+        // The burst headers go on every answer of a rate-limited endpoint, as the service
+        // sends them, so clients can slow down before they hit a 429.
+        if let Some((limit, remaining, reset)) = burst {
+            let h = res.headers_mut();
+            h.insert("Burst-RateLimit-Limit", limit.into());
+            h.insert("Burst-RateLimit-Remaining", remaining.into());
+            h.insert("Burst-RateLimit-Reset", reset.into());
+        }
+        res
     }
 }
 
