@@ -3,6 +3,7 @@
 
 mod support;
 
+mod bad_input;
 mod dev_api;
 mod dev_features;
 mod generated;

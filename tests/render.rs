@@ -36,6 +36,13 @@ fn fixtures() -> Vec<DlqEntry> {
             "createdAt": 1725320000000i64, "responseStatus": 0, "responseBodyBase64": "AAECAwQ=",
             "unknownFutureField": {"kept": true}
         })),
+        entry(serde_json::json!({
+            "dlqId": "1725323658782-0", "messageId": "msg_text", "url": "https://hooks.example/plain",
+            "method": "POST", "header": {"Content-Type": ["text/plain"], "X-Note": ["line1\r\nInjected: yes"]},
+            "body": "hello\nworld\twith tab", "createdAt": 1725323000000i64, "responseStatus": 503,
+            "responseHeader": {"Content-Type": ["text/plain"]},
+            "responseBody": "upstream \u{1b}[1;31mexploded\u{1b}[0m at line 3\r\n\u{1b}]8;;http://evil.example\u{7}click\u{1b}]8;;\u{7} \u{1b}]52;c;ZXZpbA==\u{7}\u{202e}done"
+        })),
     ]
 }
 
@@ -99,6 +106,7 @@ fn detail_views() {
         "detail_json",
         "detail_html_workflow",
         "detail_binary_escapes",
+        "detail_text_escapes",
     ]
     .iter()
     .zip(es)
