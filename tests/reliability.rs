@@ -317,14 +317,9 @@ async fn bulk_delete_under_faults_accounts_for_every_entry() {
     );
     let expected = if failed.is_empty() { 0 } else { 3 };
     assert_eq!(r.code, expected, "{}", r.stderr);
-    let (injected, limited) = (
-        dev.server().faults().injected(),
-        dev.server().faults().limited(),
-    );
-    assert!(
-        injected > 0 && limited > 0,
-        "injected {injected}, limited {limited}"
-    );
+    // The client paces itself by the rate-limit headers, so 429s may not even happen.
+    let injected = dev.server().faults().injected();
+    assert!(injected > 0, "no faults were injected");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -379,7 +379,14 @@ async fn a_killed_run_loses_nothing_and_resume_finishes_without_duplicates() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    // Kill it once the first call's outcomes are in the journal (the next call is 0.67 s away).
+    for _ in 0..2000 {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        if text.contains("\"type\":\"outcome\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     child.start_kill().unwrap();
     child.wait().await.unwrap();
     let partly = dev.dlq_all("/v2/dlq").await.len();

@@ -329,10 +329,7 @@ impl Client {
         ids: &[String],
         headers: &Headers,
     ) -> Result<BulkRetryResponse, ApiError> {
-        let q: Vec<(String, String)> = ids
-            .iter()
-            .map(|i| ("dlqIds".to_string(), i.clone()))
-            .collect();
+        let q = ids_query(ids);
         self.mutate(Method::POST, "/v2/dlq/retry", &q, headers)
             .await
     }
@@ -360,10 +357,7 @@ impl Client {
         ids: &[String],
         headers: &Headers,
     ) -> Result<BulkWorkflowResponse, ApiError> {
-        let q: Vec<(String, String)> = ids
-            .iter()
-            .map(|i| ("dlqIds".to_string(), i.clone()))
-            .collect();
+        let q = ids_query(ids);
         self.mutate(
             Method::POST,
             &format!("/v2/workflows/dlq/{action}"),
@@ -390,10 +384,7 @@ impl Client {
         kind: DlqKind,
         ids: &[String],
     ) -> Result<BulkDeleteResponse, ApiError> {
-        let q: Vec<(String, String)> = ids
-            .iter()
-            .map(|i| ("dlqIds".to_string(), i.clone()))
-            .collect();
+        let q = ids_query(ids);
         self.mutate(Method::DELETE, kind.list_path(), &q, &Vec::new())
             .await
     }
@@ -404,6 +395,13 @@ impl Client {
             .await
             .map(|_| ())
     }
+}
+
+/// `dlqIds=a&dlqIds=b…`: ids as repeated parameters.
+fn ids_query(ids: &[String]) -> Vec<(String, String)> {
+    ids.iter()
+        .map(|i| ("dlqIds".to_string(), i.clone()))
+        .collect()
 }
 
 /// Characters escaped in a path segment: all but RFC 3986's unreserved ones.

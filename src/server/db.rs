@@ -465,6 +465,37 @@ fn dlq_where(f: &DlqFilter) -> Where {
     w
 }
 
+/// Runs a DLQ query for one page (`count` rows plus one to know whether more follow) and
+/// returns the mapped rows and the cursor of the next page.
+fn dlq_page<T>(
+    c: &Connection,
+    f: &DlqFilter,
+    cursor: Option<i64>,
+    count: usize,
+    cols: &str,
+    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<(i64, T)>,
+) -> Result<(Vec<T>, Option<String>)> {
+    let mut w = dlq_where(f);
+    if let Some(cur) = cursor {
+        w.cmp("sort_key", ">=", cur.into());
+    }
+    let sql = format!(
+        "SELECT sort_key, {cols} FROM dlq {} ORDER BY sort_key LIMIT {}",
+        w.sql(),
+        count + 1
+    );
+    let mut st = c.prepare_cached(&sql)?;
+    let mut rows = st
+        .query_map(params_from_iter(w.params.iter()), map)?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let next = if rows.len() > count {
+        rows.pop().map(|(k, _)| format_dlq_id(k))
+    } else {
+        None
+    };
+    Ok((rows.into_iter().map(|(_, t)| t).collect(), next))
+}
+
 /// One page of matching entries (API JSON, oldest first) and the cursor of the next page.
 pub fn list_dlq(
     c: &Connection,
@@ -472,46 +503,7 @@ pub fn list_dlq(
     cursor: Option<i64>,
     count: usize,
 ) -> Result<(Vec<String>, Option<String>)> {
-    let rows = select_dlq(c, f, cursor, count, "entry")?;
-    let (rows, next) = split_page(rows, count);
-    Ok((rows.into_iter().map(|(_, _, e)| e).collect(), next))
-}
-
-fn split_page<T>(
-    mut rows: Vec<(i64, String, T)>,
-    count: usize,
-) -> (Vec<(i64, String, T)>, Option<String>) {
-    let next = if rows.len() > count {
-        rows.pop().map(|(k, _, _)| format_dlq_id(k))
-    } else {
-        None
-    };
-    (rows, next)
-}
-
-fn select_dlq(
-    c: &Connection,
-    f: &DlqFilter,
-    cursor: Option<i64>,
-    count: usize,
-    col: &str,
-) -> Result<Vec<(i64, String, String)>> {
-    let mut w = dlq_where(f);
-    if let Some(cur) = cursor {
-        w.cmp("sort_key", ">=", cur.into());
-    }
-    let sql = format!(
-        "SELECT sort_key, dlq_id, {col} FROM dlq {} ORDER BY sort_key LIMIT {}",
-        w.sql(),
-        count + 1
-    );
-    let mut st = c.prepare_cached(&sql)?;
-    let rows = st
-        .query_map(params_from_iter(w.params.iter()), |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(rows)
+    dlq_page(c, f, cursor, count, "entry", |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// Matching rows (with their messages), up to `count`, and the next cursor.
@@ -521,27 +513,25 @@ pub fn select_dlq_rows(
     cursor: Option<i64>,
     count: usize,
 ) -> Result<(Vec<DlqRow>, Option<String>)> {
-    let mut w = dlq_where(f);
-    if let Some(cur) = cursor {
-        w.cmp("sort_key", ">=", cur.into());
-    }
-    let sql = format!(
-        "SELECT sort_key, dlq_id, workflow, entry, message FROM dlq {} ORDER BY sort_key LIMIT {}",
-        w.sql(),
-        count + 1
-    );
-    let mut st = c.prepare_cached(&sql)?;
-    let raw = st
-        .query_map(params_from_iter(w.params.iter()), |r| {
+    let (raw, next) = dlq_page(
+        c,
+        f,
+        cursor,
+        count,
+        "dlq_id, workflow, entry, message",
+        |r| {
             Ok((
                 r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, bool>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ),
             ))
-        })?
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+        },
+    )?;
     let mut rows = Vec::with_capacity(raw.len());
     for (key, dlq_id, workflow, entry, message) in raw {
         rows.push(DlqRow {
@@ -552,11 +542,6 @@ pub fn select_dlq_rows(
             message: serde_json::from_str(&message)?,
         });
     }
-    let next = if rows.len() > count {
-        rows.pop().map(|r| format_dlq_id(r.key))
-    } else {
-        None
-    };
     Ok((rows, next))
 }
 
