@@ -188,16 +188,26 @@ fn dedup_key(o: &PublishOptions, m: &Message) -> Option<String> {
     None
 }
 
-/// Publishes to one destination (fanning out over a URL group). Returns one
+/// The messages of one destination (one per endpoint of a URL group), not yet stored.
+pub struct Prepared {
+    is_group: bool,
+    queue: Option<String>,
+    msgs: Vec<(Message, Option<String>)>,
+}
+
+/// What publishing one destination answered: whether it was a URL group, and one
 /// `(messageId, url, deduplicated)` per message.
-pub async fn publish_to(
+pub type Published = (bool, Vec<(String, String, bool)>);
+
+/// Builds the messages of one destination (fanning out over a URL group).
+pub async fn prepare(
     st: &AppState,
     dest: &str,
     opts: &PublishOptions,
-    body: Bytes,
+    body: &[u8],
     caller_ip: &str,
     origin: Origin,
-) -> ApiResult<(bool, Vec<(String, String, bool)>)> {
+) -> ApiResult<Prepared> {
     let now = st.engine.now_ms();
     let (is_group, targets) = match parse_destination(dest)? {
         Destination::Url(u) => (false, vec![(u, None)]),
@@ -224,11 +234,7 @@ pub async fn publish_to(
             )
         }
     };
-    let topic = if is_group {
-        Some(dest.to_string())
-    } else {
-        None
-    };
+    let topic = is_group.then(|| dest.to_string());
     let mut msgs = Vec::with_capacity(targets.len());
     for (url, endpoint_name) in targets {
         let o = Origin {
@@ -236,36 +242,68 @@ pub async fn publish_to(
             endpoint_name,
             ..origin.clone()
         };
-        let m = build_message(opts, &url, &body, caller_ip, now, o);
+        let m = build_message(opts, &url, body, caller_ip, now, o);
         let key = dedup_key(opts, &m);
         msgs.push((m, key));
     }
-    let queue = origin.queue_name.clone();
+    Ok(Prepared {
+        is_group,
+        queue: origin.queue_name,
+        msgs,
+    })
+}
+
+/// Stores prepared publishes in one transaction (deduplicating) and schedules them.
+pub async fn store_all(st: &AppState, preps: Vec<Prepared>) -> ApiResult<Vec<Published>> {
+    let now = st.engine.now_ms();
     let (created, results) = st
         .engine
         .store()
         .call(move |c| {
-            if let Some(q) = &queue {
-                crate::server::queues_db::ensure(c, q, now)?;
-            }
             let mut created = Vec::new();
-            let mut results = Vec::new();
-            for (m, key) in msgs {
-                if let Some(k) = key
-                    && let Some(existing) = db::dedup(c, &k, &m.message_id, now, DEDUP_WINDOW_MS)?
-                {
-                    results.push((existing, m.url.clone(), true));
-                    continue;
+            let mut results = Vec::with_capacity(preps.len());
+            for p in preps {
+                if let Some(q) = &p.queue {
+                    crate::server::queues_db::ensure(c, q, now)?;
                 }
-                insert_new(c, &m, now)?;
-                results.push((m.message_id.clone(), m.url.clone(), false));
-                created.push(m);
+                let mut one = Vec::with_capacity(p.msgs.len());
+                for (m, key) in p.msgs {
+                    if let Some(k) = key
+                        && let Some(existing) =
+                            db::dedup(c, &k, &m.message_id, now, DEDUP_WINDOW_MS)?
+                    {
+                        one.push((existing, m.url.clone(), true));
+                        continue;
+                    }
+                    insert_new(c, &m, now)?;
+                    one.push((m.message_id.clone(), m.url.clone(), false));
+                    created.push(m);
+                }
+                results.push((p.is_group, one));
             }
             Ok((created, results))
         })
         .await?;
     st.engine.schedule(&created);
-    Ok((is_group, results))
+    Ok(results)
+}
+
+/// Publishes to one destination (fanning out over a URL group).
+pub async fn publish_to(
+    st: &AppState,
+    dest: &str,
+    opts: &PublishOptions,
+    body: Bytes,
+    caller_ip: &str,
+    origin: Origin,
+) -> ApiResult<Published> {
+    let p = prepare(st, dest, opts, &body, caller_ip, origin).await?;
+    store_all(st, vec![p]).await?.pop().ok_or_else(|| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "nothing was published".into(),
+        )
+    })
 }
 
 fn publish_json(is_group: bool, results: Vec<(String, String, bool)>) -> (StatusCode, Value) {
@@ -384,16 +422,20 @@ async fn batch(
         }
         parsed.push((it, opts));
     }
-    let mut out = Vec::new();
+    // One transaction for the whole batch.
+    let mut preps = Vec::with_capacity(parsed.len());
     for (it, opts) in parsed {
         let origin = Origin {
             queue_name: it.queue.clone(),
             ..Origin::default()
         };
-        let body = Bytes::from(it.body.unwrap_or_default());
-        let (is_group, results) =
-            publish_to(&st, &it.destination, &opts, body, &ip.0, origin).await?;
-        out.push(publish_json(is_group, results).1);
+        let body = it.body.unwrap_or_default();
+        preps.push(prepare(&st, &it.destination, &opts, body.as_bytes(), &ip.0, origin).await?);
     }
+    let out: Vec<Value> = store_all(&st, preps)
+        .await?
+        .into_iter()
+        .map(|(is_group, results)| publish_json(is_group, results).1)
+        .collect();
     Ok((StatusCode::OK, axum::Json(Value::Array(out))).into_response())
 }
