@@ -161,6 +161,33 @@ async fn malformed_server_answers_are_clear_errors_not_panics() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_huge_answer_is_refused_cleanly() {
+    static HUGE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let body = HUGE.get_or_init(|| {
+        let mut b = b"{\"messages\":[{\"dlqId\":\"1-0\",\"body\":\"".to_vec();
+        b.extend(std::iter::repeat_n(b'x', 3 * 1024 * 1024));
+        b.extend_from_slice(b"\"}]}");
+        b
+    });
+    let url = broken_api(body, 200).await;
+    // The limit is 256 MiB; the hook lowers it to 1 MiB so the test stays small.
+    let r = dlq_at(
+        &url,
+        Some("t"),
+        &["list"],
+        &[("DLQ_MAX_RESPONSE_BYTES", "1048576")],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("response larger than 1 MiB"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn secrets_appear_nowhere_across_commands_and_journals() {
     let dev = Dev::start().await;
     let rx = crate::support::Receiver::always(500).await;
