@@ -321,8 +321,9 @@ impl Engine {
         Ok(())
     }
 
-    /// Loads pending messages (after a restart) and runs the scheduler until `shutdown`.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    /// Loads queue settings and pending messages (after a restart). Called before the server
+    /// accepts requests, so nothing published meanwhile can be scheduled twice.
+    pub async fn restore(&self) -> Result<(), super::store::StoreError> {
         let queues = self
             .inner
             .store
@@ -339,14 +340,17 @@ impl Engine {
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(rows)
             })
-            .await
-            .unwrap_or_default();
+            .await?;
         for (name, p, paused) in queues {
             self.set_queue(&name, p, paused);
         }
-        if let Ok(pending) = self.inner.store.call(db::pending_messages).await {
-            self.schedule(&pending);
-        }
+        let pending = self.inner.store.call(db::pending_messages).await?;
+        self.schedule(&pending);
+        Ok(())
+    }
+
+    /// Runs the scheduler until `shutdown` (after [`Engine::restore`]).
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         loop {
             if *shutdown.borrow() {
                 return;

@@ -131,6 +131,10 @@ impl Server {
             },
             keys,
         );
+        engine
+            .restore()
+            .await
+            .context("cannot load the pending messages from the store")?;
         let faults = Arc::new(Faults::new(cfg.fault_rate, cfg.rate_limit));
         let state = AppState {
             engine: engine.clone(),
