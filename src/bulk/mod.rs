@@ -265,7 +265,7 @@ async fn process(client: &Client, ids: &[String], opts: &RunOptions) -> Vec<Outc
                     out.push(Outcome::not_found(&todo[0]));
                     return out;
                 }
-                match existing(client, &todo, opts.kind).await {
+                match existing_patiently(client, &todo, opts.kind).await {
                     Ok(present) => {
                         let (keep, gone): (Vec<String>, Vec<String>) =
                             todo.into_iter().partition(|i| present.contains(i));
@@ -283,7 +283,7 @@ async fn process(client: &Client, ids: &[String], opts: &RunOptions) -> Vec<Outc
                 // was handled by it (its new id is unknown); what is still there is tried
                 // again, and fails only when the API keeps failing.
                 last_error = Some(e.to_string());
-                match existing(client, &todo, opts.kind).await {
+                match existing_patiently(client, &todo, opts.kind).await {
                     Ok(present) => {
                         let (keep, gone): (Vec<String>, Vec<String>) =
                             todo.into_iter().partition(|i| present.contains(i));
@@ -297,8 +297,13 @@ async fn process(client: &Client, ids: &[String], opts: &RunOptions) -> Vec<Outc
                         todo = keep;
                         tokio::time::sleep(Duration::from_millis(100 * (round as u64 + 1))).await;
                     }
-                    Err(_) => {
-                        out.extend(todo.iter().map(|i| Outcome::failed(i, e.to_string())));
+                    Err(e2) => {
+                        // Neither the call's answer nor the DLQ's state could be read: the
+                        // entry may or may not have been retried. Say so; `dlq show` or a
+                        // `--resume` (which answers not_found for what is gone) settles it.
+                        let why =
+                            format!("outcome unknown: {e}; and checking the DLQ failed: {e2}");
+                        out.extend(todo.iter().map(|i| Outcome::failed(i, why.clone())));
                         return out;
                     }
                 }
@@ -400,7 +405,7 @@ async fn call(
                 if r.deleted as usize == todo.len() {
                     out.extend(todo.iter().map(|i| Outcome::deleted(i)));
                 } else {
-                    let still = existing(client, &todo, opts.kind).await?;
+                    let still = existing_patiently(client, &todo, opts.kind).await?;
                     for i in &todo {
                         if still.contains(i) {
                             out.push(Outcome::failed(i, "the API did not delete it".into()));
@@ -434,6 +439,24 @@ async fn settle_partial(
             }
         })
         .collect())
+}
+
+/// [`existing`], asked again a few times: after a call whose answer was lost, knowing what
+/// happened matters more than a few seconds (it is a read, so asking again is safe).
+async fn existing_patiently(
+    client: &Client,
+    ids: &[String],
+    kind: DlqKind,
+) -> Result<HashSet<String>, ApiError> {
+    let mut last = None;
+    for round in 0..4u64 {
+        match existing(client, ids, kind).await {
+            Ok(p) => return Ok(p),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(250 * (round + 1))).await;
+    }
+    Err(last.unwrap_or_else(|| ApiError::Decode("no answer".into())))
 }
 
 /// Which of `ids` are still in the DLQ.
