@@ -164,7 +164,8 @@ async fn a_due_schedule_publishes_and_its_failure_lands_with_the_schedule_id() {
         dev.get(&format!("/v2/schedules/{id}")).await.1["isPaused"],
         true
     );
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Let a message fired just before the pause arrive.
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let n = rx.requests_to("/tick").len();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(

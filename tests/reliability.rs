@@ -213,7 +213,15 @@ async fn sigint_stops_gracefully_with_exit_130_and_a_complete_journal() {
     )
     .spawn()
     .unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Interrupt once the first call's outcomes are journaled (the next call is a second away).
+    for _ in 0..4000 {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        if text.contains("\"type\":\"outcome\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let pid = child.id().unwrap() as i32;
     // SIGINT, as Ctrl-C sends.
     let status = std::process::Command::new("kill")
