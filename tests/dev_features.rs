@@ -316,7 +316,7 @@ async fn groups_schedules_and_queues_survive_a_restart() {
         .unwrap();
     dev.req(Method::POST, "/v2/schedules/http://127.0.0.1:9/s")
         .header("Upstash-Cron", "0 0 1 1 *")
-        .header("Upstash-Schedule-Id", "yearly")
+        .header("Upstash-Schedule-Id", "yearly.v2")
         .send()
         .await
         .unwrap();
@@ -324,5 +324,5 @@ async fn groups_schedules_and_queues_survive_a_restart() {
     let dev = Dev::start_with(cfg).await;
     assert_eq!(dev.get("/v2/topics/g").await.0, 200);
     assert_eq!(dev.get("/v2/queues/q").await.1["parallelism"], 3);
-    assert_eq!(dev.get("/v2/schedules/yearly").await.1["cron"], "0 0 1 1 *");
+    assert_eq!(dev.get("/v2/schedules/yearly.v2").await.1["cron"], "0 0 1 1 *");
 }

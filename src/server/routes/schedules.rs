@@ -159,11 +159,9 @@ async fn dispatch(
 ) -> ApiResult<Response> {
     let rest = uri.path().trim_start_matches("/v2/schedules/").to_string();
     let segs: Vec<&str> = rest.split('/').collect();
-    let looks_like_id = segs.len() <= 2
-        && !rest.contains(':')
-        && segs
-            .first()
-            .is_some_and(|s| s.starts_with("scd_") || !s.contains('.'));
+    // Only a POST is ambiguous: `{id}/pause` vs. a destination URL (which has a scheme, so a
+    // colon) or a URL group name (one segment).
+    let looks_like_id = !rest.contains(':');
     match (&method, segs.as_slice()) {
         (&Method::GET, [id]) if looks_like_id => get_one(st, id.to_string()).await,
         (&Method::DELETE, [id]) if looks_like_id => delete_one(st, id.to_string()).await,
