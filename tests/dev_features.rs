@@ -324,5 +324,8 @@ async fn groups_schedules_and_queues_survive_a_restart() {
     let dev = Dev::start_with(cfg).await;
     assert_eq!(dev.get("/v2/topics/g").await.0, 200);
     assert_eq!(dev.get("/v2/queues/q").await.1["parallelism"], 3);
-    assert_eq!(dev.get("/v2/schedules/yearly.v2").await.1["cron"], "0 0 1 1 *");
+    assert_eq!(
+        dev.get("/v2/schedules/yearly.v2").await.1["cron"],
+        "0 0 1 1 *"
+    );
 }
