@@ -4,9 +4,14 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(ms) = dlq::parse::parse_qstash_duration(s) {
-        assert_eq!(dlq::parse::parse_qstash_duration(&dlq::parse::format_qstash_duration(ms)), Ok(ms));
+        assert_eq!(
+            dlq::parse::parse_qstash_duration(&dlq::parse::format_qstash_duration(ms)),
+            Ok(ms)
+        );
     }
     if let Ok(f) = dlq::parse::parse_status(s) {
         assert_eq!(dlq::parse::parse_status(&f.to_string()), Ok(f));

@@ -22,24 +22,56 @@ fuzz_target!(|data: &[u8]| {
     let e = dlq::model::DlqEntry {
         dlq_id: text.clone(),
         url: Some(text.clone()),
-        header: Some([(text.clone(), vec![String::from_utf8_lossy(b).into_owned()])].into_iter().collect()),
+        header: Some(
+            [(text.clone(), vec![String::from_utf8_lossy(b).into_owned()])]
+                .into_iter()
+                .collect(),
+        ),
         body_base64: Some(base64::engine::general_purpose::STANDARD.encode(b)),
         response_body: Some(String::from_utf8_lossy(c).into_owned()),
-        response_header: Some([("Content-Type".to_string(), vec![text.clone()])].into_iter().collect()),
+        response_header: Some(
+            [("Content-Type".to_string(), vec![text.clone()])]
+                .into_iter()
+                .collect(),
+        ),
         response_status: Some(i64::from(data.first().copied().unwrap_or(0)) * 3),
         ..Default::default()
     };
     for tty in [false, true] {
-        let style = dlq::render::Style { tty, color: tty, width: 80, now_ms: 0 };
+        let style = dlq::render::Style {
+            tty,
+            color: tty,
+            width: 80,
+            now_ms: 0,
+        };
         let out = dlq::render::detail::render(&e, None, &style);
         // Colour codes are ours; strip them before checking.
-        let stripped = out.replace("\u{1b}[0m", "").replace("\u{1b}[1m", "").replace("\u{1b}[2m", "")
-            .replace("\u{1b}[31m", "").replace("\u{1b}[32m", "").replace("\u{1b}[33m", "")
-            .replace("\u{1b}[34m", "").replace("\u{1b}[35m", "").replace("\u{1b}[36m", "");
+        let stripped = out
+            .replace("\u{1b}[0m", "")
+            .replace("\u{1b}[1m", "")
+            .replace("\u{1b}[2m", "")
+            .replace("\u{1b}[31m", "")
+            .replace("\u{1b}[32m", "")
+            .replace("\u{1b}[33m", "")
+            .replace("\u{1b}[34m", "")
+            .replace("\u{1b}[35m", "")
+            .replace("\u{1b}[36m", "");
         assert!(inert(&stripped), "{out:?}");
-        for format in [dlq::render::list::Format::Table, dlq::render::list::Format::Csv, dlq::render::list::Format::Ids] {
+        for format in [
+            dlq::render::list::Format::Table,
+            dlq::render::list::Format::Csv,
+            dlq::render::list::Format::Ids,
+        ] {
             let mut buf = Vec::new();
-            let mut w = dlq::render::list::ListWriter::new(&mut buf, format, dlq::render::Style { color: false, ..style }, true);
+            let mut w = dlq::render::list::ListWriter::new(
+                &mut buf,
+                format,
+                dlq::render::Style {
+                    color: false,
+                    ..style
+                },
+                true,
+            );
             w.write(std::slice::from_ref(&e)).unwrap();
             w.finish().unwrap();
             assert!(inert(&String::from_utf8(buf).unwrap()));
