@@ -21,6 +21,7 @@ pub fn pick(prompt: &str, items: &[String]) -> Result<Vec<usize>, CliError> {
         .with_prompt(prompt)
         .items(items)
         .max_length(20)
+        .report(false)
         .interact_opt()
         .map(Option::unwrap_or_default)
         .map_err(|e| CliError {

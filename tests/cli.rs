@@ -7,6 +7,7 @@ mod bad_input;
 mod dev_api;
 mod dev_features;
 mod generated;
+mod interactive;
 mod list_show;
 mod properties;
 mod reliability;

@@ -1,0 +1,152 @@
+//! The picker and the confirmation prompt, driven in a real terminal (tmux).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::support::{Dev, Receiver};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (.ci/run installs it)")
+    }
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-t", "t", "-p"]).stdout).into_owned()
+    }
+    async fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never saw {needle:?} on the screen:\n{s}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    fn keys(&self, k: &str) {
+        self.cmd(&["send-keys", "-t", "t", k]);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.cmd(&["kill-server"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pick_entries_confirm_and_retry_in_a_terminal() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    for p in ["/p1", "/p2", "/p3"] {
+        dev.fail_many(&format!("{}{p}", rx.url), 1, &[]).await;
+    }
+    let all = dev.wait_dlq("/v2/dlq", 3).await;
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux {
+        socket: format!("dlq-test-{}", std::process::id()),
+    };
+    let script = format!(
+        "env -i PATH=\"$PATH\" HOME={home} XDG_STATE_HOME={home}/state TERM=xterm QSTASH_URL={url} QSTASH_TOKEN={token} {bin} retry -i; echo EXIT=$?; sleep 60",
+        home = home.path().display(),
+        url = dev.url,
+        token = dev.token,
+        bin = env!("CARGO_BIN_EXE_dlq"),
+    );
+    let out = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "160",
+        "-y",
+        "40",
+        &script,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let screen = tmux.wait_for("Entries to retry").await;
+    for e in &all {
+        assert!(screen.contains(e["dlqId"].as_str().unwrap()), "{screen}");
+    }
+    // Pick the first two, confirm.
+    tmux.keys("Space");
+    tmux.keys("Down");
+    tmux.keys("Space");
+    tmux.keys("Enter");
+    tmux.wait_for("Retry 2 DLQ entries to 2 URLs?").await;
+    tmux.keys("y");
+    let screen = tmux.wait_for("EXIT=").await;
+    assert!(
+        screen.contains("EXIT=0") && screen.contains("Retried 2, already gone 0, failed 0."),
+        "{screen}"
+    );
+    let left = dev.dlq_all("/v2/dlq").await;
+    assert_eq!(
+        left.len(),
+        3,
+        "the two retried messages failed again (receiver still 500) plus the unpicked one"
+    );
+    assert_eq!(
+        left.iter()
+            .filter(|e| e["dlqId"] == all[2]["dlqId"])
+            .count(),
+        1,
+        "the unpicked entry is untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answering_no_changes_nothing() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    dev.fail_many(&format!("{}/n", rx.url), 2, &[("Upstash-Label", "x")])
+        .await;
+    let before = dev.wait_dlq("/v2/dlq", 2).await;
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux {
+        socket: format!("dlq-test-no-{}", std::process::id()),
+    };
+    let script = format!(
+        "env -i PATH=\"$PATH\" HOME={home} XDG_STATE_HOME={home}/state TERM=xterm QSTASH_URL={url} QSTASH_TOKEN={token} {bin} delete --label x --all-matching; echo EXIT=$?; sleep 60",
+        home = home.path().display(),
+        url = dev.url,
+        token = dev.token,
+        bin = env!("CARGO_BIN_EXE_dlq"),
+    );
+    tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "160",
+        "-y",
+        "40",
+        &script,
+    ]);
+    tmux.wait_for("Delete 2 DLQ entries to 1 URL?").await;
+    tmux.keys("n");
+    let screen = tmux.wait_for("EXIT=").await;
+    assert!(
+        screen.contains("EXIT=1") && screen.contains("cancelled; nothing was changed"),
+        "{screen}"
+    );
+    assert_eq!(dev.dlq_all("/v2/dlq").await, before);
+}
