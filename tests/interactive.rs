@@ -40,6 +40,40 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Runs `dlq ARGS` against `dev` in a 160×40 terminal of its own tmux server; the pane
+    /// ends with `EXIT=<code>`.
+    fn run(dev: &Dev, name: &str, args: &str, home: &std::path::Path) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("dlq-test-{name}-{}", std::process::id()),
+        };
+        let script = format!(
+            "env -i PATH=\"$PATH\" HOME={home} XDG_STATE_HOME={home}/state TERM=xterm QSTASH_URL={url} QSTASH_TOKEN={token} {bin} {args}; echo EXIT=$?; sleep 60",
+            home = home.display(),
+            url = dev.url,
+            token = dev.token,
+            bin = env!("CARGO_BIN_EXE_dlq"),
+        );
+        let out = tmux.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "160",
+            "-y",
+            "40",
+            &script,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         self.cmd(&["kill-server"]);
@@ -55,32 +89,7 @@ async fn pick_entries_confirm_and_retry_in_a_terminal() {
     }
     let all = dev.wait_dlq("/v2/dlq", 3).await;
     let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux {
-        socket: format!("dlq-test-{}", std::process::id()),
-    };
-    let script = format!(
-        "env -i PATH=\"$PATH\" HOME={home} XDG_STATE_HOME={home}/state TERM=xterm QSTASH_URL={url} QSTASH_TOKEN={token} {bin} retry -i; echo EXIT=$?; sleep 60",
-        home = home.path().display(),
-        url = dev.url,
-        token = dev.token,
-        bin = env!("CARGO_BIN_EXE_dlq"),
-    );
-    let out = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "160",
-        "-y",
-        "40",
-        &script,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let tmux = Tmux::run(&dev, "pick", "retry -i", home.path());
     let screen = tmux.wait_for("Entries to retry").await;
     for e in &all {
         assert!(screen.contains(e["dlqId"].as_str().unwrap()), "{screen}");
@@ -120,27 +129,7 @@ async fn answering_no_changes_nothing() {
         .await;
     let before = dev.wait_dlq("/v2/dlq", 2).await;
     let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux {
-        socket: format!("dlq-test-no-{}", std::process::id()),
-    };
-    let script = format!(
-        "env -i PATH=\"$PATH\" HOME={home} XDG_STATE_HOME={home}/state TERM=xterm QSTASH_URL={url} QSTASH_TOKEN={token} {bin} delete --label x --all-matching; echo EXIT=$?; sleep 60",
-        home = home.path().display(),
-        url = dev.url,
-        token = dev.token,
-        bin = env!("CARGO_BIN_EXE_dlq"),
-    );
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "160",
-        "-y",
-        "40",
-        &script,
-    ]);
+    let tmux = Tmux::run(&dev, "no", "delete --label x --all-matching", home.path());
     tmux.wait_for("Delete 2 DLQ entries to 1 URL?").await;
     tmux.keys("n");
     let screen = tmux.wait_for("EXIT=").await;

@@ -340,7 +340,7 @@ async fn call(
                     .map(|(i, m)| Outcome::retried(i, Some(m.message_id), None))
                     .collect())
             } else {
-                settle_partial(client, ids, opts.kind, r.responses.len()).await
+                settle_partial(client, ids, opts.kind).await
             }
         }
         Action::Resume | Action::Restart if ids.len() == 1 => {
@@ -364,7 +364,7 @@ async fn call(
                     .map(|(i, w)| Outcome::retried(i, None, Some(w.workflow_run_id)))
                     .collect())
             } else {
-                settle_partial(client, ids, opts.kind, r.workflow_runs.len()).await
+                settle_partial(client, ids, opts.kind).await
             }
         }
         Action::Callback => {
@@ -426,7 +426,6 @@ async fn settle_partial(
     client: &Client,
     ids: &[String],
     kind: DlqKind,
-    _answered: usize,
 ) -> Result<Vec<Outcome>, ApiError> {
     let still = existing(client, ids, kind).await?;
     Ok(ids

@@ -74,8 +74,10 @@ pub async fn matching(
             .dlq_page(sel.kind, &sel.server, cursor.as_deref(), 100)
             .await?;
         out.extend(page.messages.into_iter().filter(|e| sel.refine.matches(e)));
-        if max.is_some_and(|m| out.len() >= m) {
-            out.truncate(max.unwrap_or(usize::MAX));
+        if let Some(m) = max
+            && out.len() >= m
+        {
+            out.truncate(m);
             break;
         }
         match page.cursor {

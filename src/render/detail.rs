@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    BOLD, DIM, Style, body, paint, relative, rfc3339, sanitize, status_color, status_text,
+    BOLD, DIM, Style, body, content_type, paint, relative, rfc3339, sanitize, status_color,
+    status_text,
 };
 use crate::model::{DlqEntry, Headers, LogEvent};
 
@@ -35,12 +36,6 @@ fn headers(out: &mut String, style: &Style, h: Option<&Headers>) {
             );
         }
     }
-}
-
-fn content_type(h: Option<&Headers>) -> Option<String> {
-    h?.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        .and_then(|(_, v)| v.first().cloned())
 }
 
 fn indent(s: &str) -> String {

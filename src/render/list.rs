@@ -228,14 +228,7 @@ fn truncate(s: &str, w: usize) -> String {
 pub fn snippet(e: &DlqEntry) -> String {
     use super::body::{Kind, html_text, kind};
     let b = e.response_bytes();
-    let ct = e
-        .response_header
-        .as_ref()
-        .and_then(|h| {
-            h.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        })
-        .and_then(|(_, v)| v.first().cloned());
+    let ct = super::content_type(e.response_header.as_ref());
     let text = match kind(&b, ct.as_deref()) {
         Kind::Empty => return String::new(),
         Kind::Binary => return format!("<{} bytes binary>", b.len()),

@@ -31,6 +31,13 @@ impl Style {
     }
 }
 
+/// The `Content-Type` of a header map (names compared without case).
+pub fn content_type(h: Option<&crate::model::Headers>) -> Option<String> {
+    h?.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .and_then(|(_, v)| v.first().cloned())
+}
+
 /// RFC 3339 in UTC, to the second (`2024-09-03T00:34:18Z`).
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)

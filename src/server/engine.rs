@@ -150,17 +150,16 @@ struct Sched {
 
 impl Sched {
     fn gate(&mut self, k: &GateKey) -> &mut Gate {
-        if !self.gates.contains_key(k) {
+        let queues = &self.queues;
+        self.gates.entry(k.clone()).or_insert_with(|| {
             let mut g = Gate::default();
             if let GateKey::Queue(q) = k {
-                let (p, paused) = self.queues.get(q).copied().unwrap_or((1, false));
+                let (p, paused) = queues.get(q).copied().unwrap_or((1, false));
                 g.parallelism = Some(p.max(1));
                 g.paused = paused;
             }
-            self.gates.insert(k.clone(), g);
-        }
-        // Inserted just above when missing.
-        self.gates.entry(k.clone()).or_default()
+            g
+        })
     }
 
     /// Moves up to the free slots' worth of waiting items back onto the heap.
@@ -518,7 +517,8 @@ impl Engine {
             m.retried += 1;
             m.next_delivery = now + delay as i64;
             let next = m.next_delivery;
-            due.msg = Box::new(m.clone());
+            // The scheduled copy advances only once the store has recorded the retry.
+            let advanced = Box::new(m.clone());
             let r = resp.clone();
             let cb = callback.clone();
             let res = self
@@ -544,6 +544,7 @@ impl Engine {
                 // Cancelled during the attempt.
                 Ok(false) => self.release(&due),
                 Ok(true) => {
+                    due.msg = advanced;
                     self.requeue(due, next);
                     if let Some(cb) = callback {
                         self.schedule(&[cb]);

@@ -103,7 +103,7 @@ pub fn parse_filter(q: &Query, workflow: bool) -> ApiResult<DlqFilter> {
     Ok(f)
 }
 
-fn allowed(base: &[&'static str], filters: &[&'static str]) -> Vec<&'static str> {
+pub fn allowed(base: &[&'static str], filters: &[&'static str]) -> Vec<&'static str> {
     base.iter().chain(filters).copied().collect()
 }
 

@@ -42,7 +42,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn allowed(base: &[&'static str]) -> Vec<&'static str> {
-    base.iter().chain(WORKFLOW_FILTERS).copied().collect()
+    super::dlq::allowed(base, WORKFLOW_FILTERS)
 }
 
 async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
