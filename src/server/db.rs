@@ -12,13 +12,27 @@ type Result<T> = std::result::Result<T, StoreError>;
 // ---------------------------------------------------------------- messages
 
 pub fn insert_message(c: &Connection, m: &Message) -> Result<()> {
-    c.prepare_cached("INSERT INTO messages(message_id, next_delivery, data) VALUES (?1, ?2, ?3)")?
-        .execute(params![
-            m.message_id,
-            m.next_delivery,
-            serde_json::to_string(m)?
-        ])?;
+    c.prepare_cached(
+        "INSERT INTO messages(message_id, next_delivery, data, run_id) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        m.message_id,
+        m.next_delivery,
+        serde_json::to_string(m)?,
+        m.workflow.as_ref().map(|w| w.run_id.as_str())
+    ])?;
     Ok(())
+}
+
+/// Pending messages of a workflow run.
+pub fn run_messages(c: &Connection, run_id: &str) -> Result<Vec<Message>> {
+    let mut st = c.prepare_cached("SELECT data FROM messages WHERE run_id = ?1 ORDER BY rowid")?;
+    let rows = st.query_map([run_id], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for d in rows {
+        out.push(serde_json::from_str(&d?)?);
+    }
+    Ok(out)
 }
 
 pub fn update_message(c: &Connection, m: &Message) -> Result<bool> {
@@ -126,6 +140,27 @@ pub fn insert_log(
         Value::Object(o).to_string()
     ])?;
     Ok(())
+}
+
+/// Whether a message has a log event in `state`.
+pub fn has_log_state(c: &Connection, message_id: &str, state: &str) -> Result<bool> {
+    Ok(
+        c.prepare_cached("SELECT 1 FROM logs WHERE message_id = ?1 AND state = ?2 LIMIT 1")?
+            .exists(params![message_id, state])?,
+    )
+}
+
+/// A message's log events in `state`, oldest first.
+pub fn log_events(c: &Connection, message_id: &str, state: &str) -> Result<Vec<Value>> {
+    let mut st = c.prepare_cached(
+        "SELECT entry FROM logs WHERE message_id = ?1 AND state = ?2 ORDER BY id",
+    )?;
+    let rows = st.query_map(params![message_id, state], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for e in rows {
+        out.push(serde_json::from_str(&e?)?);
+    }
+    Ok(out)
 }
 
 /// The fields of an `ERROR` log event.
@@ -250,28 +285,6 @@ pub fn dedup(
     )?
     .execute(params![key, message_id, now])?;
     Ok(None)
-}
-
-// ---------------------------------------------------------------- workflow runs
-
-/// Remembers the first message of a workflow run (what `restart` publishes again).
-pub fn remember_workflow_run(c: &Connection, m: &Message) -> Result<()> {
-    if let Some(w) = &m.workflow {
-        c.prepare_cached("INSERT OR IGNORE INTO workflow_runs(run_id, data) VALUES (?1, ?2)")?
-            .execute(params![w.run_id, serde_json::to_string(m)?])?;
-    }
-    Ok(())
-}
-
-pub fn workflow_run_start(c: &Connection, run_id: &str) -> Result<Option<Message>> {
-    let d: Option<String> = c
-        .prepare_cached("SELECT data FROM workflow_runs WHERE run_id = ?1")?
-        .query_row([run_id], |r| r.get(0))
-        .optional()?;
-    Ok(match d {
-        Some(d) => Some(serde_json::from_str(&d)?),
-        None => None,
-    })
 }
 
 // ---------------------------------------------------------------- DLQ

@@ -14,11 +14,12 @@ use tokio::sync::{Notify, Semaphore, watch};
 use super::clock::Clock;
 use super::db;
 use super::message::{
-    AttemptResponse, CallbackConfig, HeaderMap, Kind, Message, callback_body, new_id,
+    AttemptResponse, CallType, CallbackConfig, HeaderMap, Kind, Message, callback_body, new_id,
 };
 use super::retry_expr::RetryDelay;
 use super::signing;
 use super::store::Store;
+use super::workflow::protocol;
 use crate::parse::canonical_header_name;
 
 /// Longest response body kept from a destination.
@@ -190,6 +191,8 @@ struct Inner {
     keys: Arc<Mutex<SigningKeys>>,
     sched: Mutex<Sched>,
     notify: Notify,
+    /// Wakes the timer of workflow waiters (a new waiter may be due sooner).
+    timers: Notify,
     sem: Arc<Semaphore>,
 }
 
@@ -214,6 +217,7 @@ impl Engine {
                 keys,
                 sched: Mutex::new(Sched::default()),
                 notify: Notify::new(),
+                timers: Notify::new(),
                 sem,
             }),
         }
@@ -384,6 +388,42 @@ impl Engine {
         }
     }
 
+    /// Tells the waiter timer to look again (a waiter was registered).
+    pub fn wake_timers(&self) {
+        self.inner.timers.notify_one();
+    }
+
+    /// Resolves workflow waiters whose timeout has passed, until `shutdown`.
+    pub async fn run_timers(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            let now = self.now_ms();
+            let fired = self
+                .inner
+                .store
+                .call(move |c| {
+                    let created = super::workflow::wait::fire_timeouts(c, now)?;
+                    Ok((created, super::workflow::wait::next_deadline(c)?))
+                })
+                .await;
+            let next = match fired {
+                Ok((created, next)) => {
+                    self.schedule(&created);
+                    next
+                }
+                Err(_) => Some(now + 1000),
+            };
+            let wait = match next {
+                Some(at) => Duration::from_millis((at - self.now_ms()).clamp(1, 60_000) as u64),
+                None => Duration::from_secs(60),
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.inner.timers.notified() => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
     /// Pops due items, applying the gates. Returns what may be sent and when the next is due.
     fn take_ready(&self, now: i64) -> (Vec<Due>, Option<i64>) {
         let mut s = self.inner.sched.lock();
@@ -459,15 +499,41 @@ impl Engine {
         }
         let msg = (*due.msg).clone();
         let started = self.now_ms();
-        let resp = self.attempt(&msg).await;
+        let mut resp = self.attempt(&msg).await;
         let now = self.now_ms();
-        let ok = (200..300).contains(&resp.status);
-        let non_retryable = resp.status == 489
+        let mut ok = (200..300).contains(&resp.status);
+        let mut non_retryable = resp.status == 489
             && resp
                 .header
                 .get("Upstash-Nonretryable-Error")
                 .is_some_and(|v| v.iter().any(|x| x.eq_ignore_ascii_case("true")));
-        let callback = msg.callback.as_ref().map(|cb| {
+        // A run's first delivery answered 2xx by something that is not the Workflow SDK (the
+        // SDK sets its protocol version on every answer): the run fails at once.
+        if ok
+            && let Some(w) = &msg.workflow
+            && w.call == CallType::Step
+            && w.index == Some(0)
+            && !resp.header.contains_key(protocol::SDK_VERSION)
+        {
+            let run_id = w.run_id.clone();
+            let detect = self
+                .inner
+                .store
+                .call(move |c| protocol::detects_non_workflow(c, &run_id))
+                .await
+                .unwrap_or(false);
+            if detect {
+                ok = false;
+                non_retryable = true;
+                resp.error = Some(protocol::NON_WORKFLOW_ERROR.into());
+            }
+        }
+        // A `context.call` answers its run once, after its last attempt.
+        let is_call = msg
+            .workflow
+            .as_ref()
+            .is_some_and(|w| w.call == CallType::ToCallback);
+        let callback = msg.callback.as_ref().filter(|_| !is_call).map(|cb| {
             callback_message(
                 &msg,
                 cb,
@@ -485,8 +551,9 @@ impl Engine {
                 .inner
                 .store
                 .call(move |c| {
+                    let mut created = Vec::new();
                     if !db::message_exists(c, &m.message_id)? {
-                        return Ok(());
+                        return Ok(created);
                     }
                     db::insert_log(c, &m, "ACTIVE", started, Map::new())?;
                     let mut extra = Map::new();
@@ -495,18 +562,28 @@ impl Engine {
                     db::delete_message(c, &m.message_id)?;
                     if let Kind::FailureCallback { dlq_id } = &m.kind {
                         db::set_failure_callback_info(c, dlq_id, "CALLBACK_SUCCESS", Some(&r))?;
+                        if let Some(w) = &m.workflow {
+                            protocol::failure_function_done(
+                                c,
+                                &w.run_id,
+                                "CALLBACK_SUCCESS",
+                                Some(&r),
+                            )?;
+                        }
                     }
-                    if let Some(cb) = &cb {
-                        insert_new(c, cb, now)?;
+                    if is_call {
+                        created.extend(protocol::call_answered(c, &m, &r, now)?);
                     }
-                    Ok(())
+                    if let Some(cb) = cb {
+                        insert_new(c, &cb, now)?;
+                        created.push(cb);
+                    }
+                    Ok(created)
                 })
                 .await;
             self.release(&due);
-            if res.is_ok()
-                && let Some(cb) = callback
-            {
-                self.schedule(&[cb]);
+            if let Ok(created) = res {
+                self.schedule(&created);
             }
             return;
         }
@@ -565,19 +642,31 @@ impl Engine {
             .inner
             .store
             .call(move |c| {
-                let mut created = Vec::new();
+                let mut ended = protocol::Ended::default();
                 if !db::message_exists(c, &m.message_id)? {
-                    return Ok(created);
+                    return Ok(ended);
                 }
                 db::insert_log(c, &m, "ACTIVE", started, Map::new())?;
                 db::insert_log(c, &m, "ERROR", now, db::error_fields(&r))?;
                 match &m.kind {
+                    // A `context.call` that kept failing is answered with its last response.
+                    Kind::Normal if is_call => {
+                        db::insert_log(c, &m, "FAILED", now, Map::new())?;
+                        db::delete_message(c, &m.message_id)?;
+                        ended
+                            .created
+                            .extend(protocol::call_answered(c, &m, &r, now)?);
+                    }
                     Kind::Normal => {
                         let dlq_id = db::dead_letter(c, &mut ids.lock(), &m, &r, now)?;
                         let mut extra = Map::new();
                         extra.insert("dlqId".into(), json!(dlq_id));
                         db::insert_log(c, &m, "FAILED", now, extra)?;
-                        if let Some(fcb) = &m.failure_callback {
+                        if m.workflow.is_some() {
+                            let e = protocol::fail_run(c, &m, &r, &dlq_id, now)?;
+                            ended.created.extend(e.created);
+                            ended.cancelled.extend(e.cancelled);
+                        } else if let Some(fcb) = &m.failure_callback {
                             let body = callback_body(&m, &r, Some(&dlq_id));
                             let f = callback_message(
                                 &m,
@@ -587,7 +676,7 @@ impl Engine {
                                 now,
                             );
                             insert_new(c, &f, now)?;
-                            created.push(f);
+                            ended.created.push(f);
                         }
                     }
                     // Callbacks are not dead-lettered; a failed failure callback is recorded
@@ -600,18 +689,29 @@ impl Engine {
                         db::insert_log(c, &m, "FAILED", now, Map::new())?;
                         db::delete_message(c, &m.message_id)?;
                         db::set_failure_callback_info(c, dlq_id, "CALLBACK_FAIL", Some(&r))?;
+                        if let Some(w) = &m.workflow {
+                            protocol::failure_function_done(
+                                c,
+                                &w.run_id,
+                                "CALLBACK_FAIL",
+                                Some(&r),
+                            )?;
+                        }
                     }
                 }
                 if let Some(cb) = &cb {
                     insert_new(c, cb, now)?;
-                    created.push(cb.clone());
+                    ended.created.push(cb.clone());
                 }
-                Ok(created)
+                Ok(ended)
             })
             .await;
         self.release(&due);
-        if let Ok(created) = res {
-            self.schedule(&created);
+        if let Ok(ended) = res {
+            for id in &ended.cancelled {
+                self.cancel(id);
+            }
+            self.schedule(&ended.created);
         }
     }
 
@@ -737,7 +837,6 @@ pub fn insert_new(
     now: i64,
 ) -> Result<(), super::store::StoreError> {
     db::insert_message(c, m)?;
-    db::remember_workflow_run(c, m)?;
     let mut extra = Map::new();
     extra.insert("header".into(), json!(m.header));
     extra.insert(

@@ -14,9 +14,11 @@ pub const MAX_RETRIES: u32 = 100;
 #[derive(Debug, Clone, Default)]
 pub struct PublishOptions {
     pub method: Option<String>,
-    /// Headers for the destination: `Content-Type`, `Upstash-Forward-*` (prefix stripped) and
-    /// the workflow headers.
+    /// Headers for the destination: `Content-Type` and `Upstash-Forward-*` (prefix stripped).
     pub forward: HeaderMap,
+    /// Raw `Upstash-Workflow-*` and `Upstash-Feature-Set` headers: instructions of the
+    /// Workflow protocol to the server, never forwarded to the destination.
+    pub workflow: HeaderMap,
     pub retries: Option<u32>,
     pub retry_delay: Option<RetryDelay>,
     pub delay_ms: Option<u64>,
@@ -60,6 +62,44 @@ fn parse_u32(name: &str, v: &str, max: u32) -> Result<u32, String> {
 
 fn parse_duration(name: &str, v: &str) -> Result<u64, String> {
     parse_qstash_duration(v).map_err(|e| format!("{name}: {e}"))
+}
+
+/// Timeouts: a duration, or a bare number of seconds (`context.call({timeout: 10})` in the
+/// Workflow SDK sends `Upstash-Timeout: 10`).
+fn parse_timeout(name: &str, v: &str) -> Result<u64, String> {
+    match v.parse::<u64>() {
+        Ok(secs) => secs
+            .checked_mul(1000)
+            .ok_or_else(|| format!("{name}: '{v}' is too large")),
+        Err(_) => parse_duration(name, v),
+    }
+}
+
+/// Forwarded headers that must not reach a destination: hop-by-hop headers and copies of the
+/// headers the server sets itself on every delivery (a Workflow SDK re-trigger forwards the
+/// headers of the delivery it received).
+fn is_unforwardable(name: &str) -> bool {
+    matches!(
+        name,
+        "host"
+            | "content-length"
+            | "connection"
+            | "transfer-encoding"
+            | "keep-alive"
+            | "upstash-signature"
+            | "upstash-message-id"
+            | "upstash-retried"
+            | "upstash-caller-ip"
+    )
+}
+
+/// Adds a forwarded header, replacing an earlier value of the same name (a repeated forward
+/// header must not become `a, a`).
+fn put(map: &mut HeaderMap, name: &str, v: &str) {
+    if is_unforwardable(name) {
+        return;
+    }
+    map.insert(canonical_header_name(name), vec![v.to_string()]);
 }
 
 fn parse_method(name: &str, v: &str) -> Result<String, String> {
@@ -130,32 +170,36 @@ pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> 
         let cname = canonical_header_name(lname);
         let v = header_str(&cname, value)?;
         if lname == "content-type" {
-            o.forward
-                .entry("Content-Type".into())
-                .or_default()
-                .push(v.to_string());
+            o.forward.insert("Content-Type".into(), vec![v.to_string()]);
             continue;
         }
         if !lname.starts_with("upstash-") {
             continue;
         }
         if let Some(rest) = lname.strip_prefix("upstash-failure-callback-forward-") {
-            fcb.header
-                .entry(canonical_header_name(rest))
-                .or_default()
-                .push(v.into());
+            put(&mut fcb.header, rest, v);
         } else if let Some(rest) = lname.strip_prefix("upstash-callback-forward-") {
-            cb.header
-                .entry(canonical_header_name(rest))
-                .or_default()
-                .push(v.into());
+            put(&mut cb.header, rest, v);
         } else if let Some(rest) = lname.strip_prefix("upstash-forward-") {
-            o.forward
-                .entry(canonical_header_name(rest))
-                .or_default()
-                .push(v.into());
-        } else if lname.starts_with("upstash-workflow-") {
-            o.forward.entry(cname.clone()).or_default().push(v.into());
+            put(&mut o.forward, rest, v);
+        } else if lname.starts_with("upstash-workflow-") || lname == "upstash-feature-set" {
+            o.workflow.insert(cname.clone(), vec![v.into()]);
+        } else if let Some(rest) = lname
+            .strip_prefix("upstash-failure-callback-")
+            .filter(|r| r.starts_with("workflow-") || *r == "feature-set")
+        {
+            fcb.workflow.insert(
+                canonical_header_name(&format!("upstash-{rest}")),
+                vec![v.into()],
+            );
+        } else if let Some(rest) = lname
+            .strip_prefix("upstash-callback-")
+            .filter(|r| r.starts_with("workflow-") || *r == "feature-set")
+        {
+            cb.workflow.insert(
+                canonical_header_name(&format!("upstash-{rest}")),
+                vec![v.into()],
+            );
         } else {
             match lname {
                 "upstash-method" => o.method = Some(parse_method(&cname, v)?),
@@ -173,10 +217,10 @@ pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> 
                             format!("{cname} must be a Unix timestamp in seconds, got '{v}'")
                         })?)
                 }
-                "upstash-timeout" => o.timeout_ms = Some(parse_duration(&cname, v)?),
+                "upstash-timeout" => o.timeout_ms = Some(parse_timeout(&cname, v)?),
                 "upstash-callback" => cb.url = parse_url(&cname, v)?,
                 "upstash-callback-method" => cb.method = Some(parse_method(&cname, v)?),
-                "upstash-callback-timeout" => cb.timeout_ms = Some(parse_duration(&cname, v)?),
+                "upstash-callback-timeout" => cb.timeout_ms = Some(parse_timeout(&cname, v)?),
                 "upstash-callback-retries" => cb.retries = Some(parse_u32(&cname, v, MAX_RETRIES)?),
                 "upstash-callback-retry-delay" => {
                     RetryDelay::parse(v).map_err(|e| format!("{cname}: {e}"))?;
@@ -186,7 +230,7 @@ pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> 
                 "upstash-failure-callback" => fcb.url = parse_url(&cname, v)?,
                 "upstash-failure-callback-method" => fcb.method = Some(parse_method(&cname, v)?),
                 "upstash-failure-callback-timeout" => {
-                    fcb.timeout_ms = Some(parse_duration(&cname, v)?)
+                    fcb.timeout_ms = Some(parse_timeout(&cname, v)?)
                 }
                 "upstash-failure-callback-retries" => {
                     fcb.retries = Some(parse_u32(&cname, v, MAX_RETRIES)?)
@@ -242,7 +286,7 @@ pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> 
     }
     if !cb.url.is_empty() {
         o.callback = Some(cb);
-    } else if cb.method.is_some() || !cb.header.is_empty() {
+    } else if cb.method.is_some() || !cb.header.is_empty() || !cb.workflow.is_empty() {
         return Err("Upstash-Callback-* headers need Upstash-Callback".into());
     }
     if !fcb.url.is_empty() {

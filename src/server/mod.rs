@@ -27,6 +27,7 @@ pub mod routes;
 pub mod signing;
 pub mod store;
 pub mod topics_db;
+pub mod workflow;
 
 use clock::{Clock, SystemClock};
 use engine::{Engine, EngineConfig, SigningKeys};
@@ -160,6 +161,7 @@ impl Server {
 
         let tasks = vec![
             tokio::spawn(engine.clone().run(rx.clone())),
+            tokio::spawn(engine.clone().run_timers(rx.clone())),
             tokio::spawn(schedule_loop(state, rx.clone())),
             tokio::spawn(accept_loop(listener, router, rx)),
         ];

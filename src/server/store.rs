@@ -24,6 +24,15 @@ pub enum StoreError {
     Closed,
     #[error("{0}")]
     Other(String),
+    /// The request cannot be done (answered with this HTTP status); nothing was changed.
+    #[error("{1}")]
+    Rejected(u16, String),
+}
+
+impl StoreError {
+    pub fn rejected(status: u16, msg: impl Into<String>) -> StoreError {
+        StoreError::Rejected(status, msg.into())
+    }
 }
 
 type Reply = Box<dyn FnOnce() + Send>;
@@ -134,9 +143,37 @@ CREATE TABLE IF NOT EXISTS dedup (
     message_id TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS workflow_runs (
+CREATE TABLE IF NOT EXISTS wf_runs (
     run_id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    url TEXT NOT NULL,
     data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS wf_runs_created_at ON wf_runs(created_at);
+CREATE TABLE IF NOT EXISTS wf_log (
+    run_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    call_type TEXT NOT NULL,
+    body BLOB NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (run_id, idx)
+);
+CREATE TABLE IF NOT EXISTS wf_waiters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    deadline INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS wf_waiters_event ON wf_waiters(event_id);
+CREATE INDEX IF NOT EXISTS wf_waiters_deadline ON wf_waiters(deadline);
+CREATE TABLE IF NOT EXISTS wf_events (
+    run_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    data BLOB NOT NULL,
+    at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -161,6 +198,18 @@ CREATE TABLE IF NOT EXISTS schedules (
 );
 "#;
 
+/// Brings a store written by an earlier version up to the current schema.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let has_run_id = conn
+        .prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'run_id'")?
+        .exists([])?;
+    if !has_run_id {
+        conn.execute_batch("ALTER TABLE messages ADD COLUMN run_id TEXT")?;
+    }
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS messages_run_id ON messages(run_id)")?;
+    Ok(())
+}
+
 /// Most jobs grouped into one transaction.
 const MAX_BATCH: usize = 512;
 
@@ -179,6 +228,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // 64 MiB of page cache: large DLQs stay fast.
         conn.execute_batch(SCHEMA)?;
+        migrate(&conn)?;
         conn.set_prepared_statement_cache_capacity(64);
         let max_key: Option<i64> =
             conn.query_row("SELECT MAX(sort_key) FROM dlq", [], |r| r.get(0))?;

@@ -18,11 +18,11 @@ mod dlq;
 mod logs;
 mod publish;
 mod queues;
+mod runs;
 mod schedules;
 mod topics;
 mod workflow;
 
-pub use publish::build_message;
 pub use schedules::{ScheduleClock, fire_due_schedules};
 
 /// Shared state of all routes.
@@ -55,7 +55,13 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+        match e {
+            StoreError::Rejected(status, msg) => ApiError(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                msg,
+            ),
+            other => ApiError(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+        }
     }
 }
 
@@ -266,6 +272,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .merge(publish::routes())
         .merge(dlq::routes())
         .merge(workflow::routes())
+        .merge(runs::routes())
         .merge(logs::routes())
         .merge(topics::routes())
         .merge(queues::routes())

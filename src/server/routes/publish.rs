@@ -13,13 +13,13 @@ use sha2::{Digest, Sha256};
 use super::{ApiError, ApiResult, AppState, CallerIp};
 use crate::server::engine::insert_new;
 use crate::server::headers::{PublishOptions, parse_publish_headers};
-use crate::server::message::{Message, WorkflowInfo, new_id};
+use crate::server::message::HeaderMap as Headers;
+use crate::server::message::{Message, Origin, build_message};
+use crate::server::workflow::protocol;
 use crate::server::{db, topics_db};
 
 /// Deduplication window (the docs and OpenAPI say 10 minutes).
 pub const DEDUP_WINDOW_MS: i64 = 10 * 60 * 1000;
-/// Default retries when `Upstash-Retries` is absent.
-pub const DEFAULT_RETRIES: u32 = 3;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -101,72 +101,6 @@ pub fn valid_name(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// Where a message came from besides its destination.
-#[derive(Default, Clone)]
-pub struct Origin {
-    pub queue_name: Option<String>,
-    pub topic_name: Option<String>,
-    pub endpoint_name: Option<String>,
-    pub schedule_id: Option<String>,
-}
-
-/// Builds a message from parsed publish options.
-pub fn build_message(
-    o: &PublishOptions,
-    url: &str,
-    body: &[u8],
-    caller_ip: &str,
-    now: i64,
-    origin: Origin,
-) -> Message {
-    let not_before = match (o.not_before_s, o.delay_ms) {
-        (Some(s), _) => s.saturating_mul(1000),
-        (None, Some(d)) => now + d as i64,
-        (None, None) => now,
-    };
-    let workflow = workflow_info(o, url, now);
-    Message {
-        message_id: new_id("msg_"),
-        url: url.to_string(),
-        method: o.method.clone().unwrap_or_else(|| "POST".into()),
-        header: o.forward.clone(),
-        body: body.to_vec(),
-        max_retries: o.retries.unwrap_or(DEFAULT_RETRIES),
-        retried: 0,
-        not_before,
-        created_at: now,
-        next_delivery: not_before,
-        timeout_ms: o.timeout_ms,
-        callback: o.callback.clone(),
-        failure_callback: o.failure_callback.clone(),
-        queue_name: origin.queue_name,
-        schedule_id: origin.schedule_id,
-        topic_name: origin.topic_name,
-        endpoint_name: origin.endpoint_name,
-        caller_ip: caller_ip.to_string(),
-        labels: o.labels.clone().unwrap_or_default(),
-        flow_control: o.flow_control.clone(),
-        retry_delay_expression: o.retry_delay.as_ref().map(|r| r.source().to_string()),
-        workflow,
-        redact: o.redact.clone(),
-        ..Message::default()
-    }
-}
-
-/// A message is a workflow step when it carries `Upstash-Workflow-RunId` (sent directly or
-/// as `Upstash-Forward-Upstash-Workflow-RunId`; both end up among the forwarded headers).
-fn workflow_info(o: &PublishOptions, url: &str, now: i64) -> Option<WorkflowInfo> {
-    let get = |k: &str| o.forward.get(k).and_then(|v| v.first()).cloned();
-    let run_id = get("Upstash-Workflow-Runid")?;
-    Some(WorkflowInfo {
-        run_id,
-        url: get("Upstash-Workflow-Url").unwrap_or_else(|| url.to_string()),
-        created_at: get("Upstash-Workflow-Createdat")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(now),
-    })
-}
-
 fn dedup_key(o: &PublishOptions, m: &Message) -> Option<String> {
     if let Some(id) = &o.dedup_id {
         return Some(format!("id\n{id}\n{}", m.url));
@@ -192,6 +126,8 @@ fn dedup_key(o: &PublishOptions, m: &Message) -> Option<String> {
 pub struct Prepared {
     is_group: bool,
     queue: Option<String>,
+    /// The Workflow protocol headers of the publish (see [`protocol::accept`]).
+    workflow: Headers,
     msgs: Vec<(Message, Option<String>)>,
 }
 
@@ -249,6 +185,7 @@ pub async fn prepare(
     Ok(Prepared {
         is_group,
         queue: origin.queue_name,
+        workflow: opts.workflow.clone(),
         msgs,
     })
 }
@@ -267,10 +204,18 @@ pub async fn store_all(st: &AppState, preps: Vec<Prepared>) -> ApiResult<Vec<Pub
                     crate::server::queues_db::ensure(c, q, now)?;
                 }
                 let mut one = Vec::with_capacity(p.msgs.len());
-                for (m, key) in p.msgs {
+                for (mut m, key) in p.msgs {
                     if let Some(k) = key
                         && let Some(existing) =
                             db::dedup(c, &k, &m.message_id, now, DEDUP_WINDOW_MS)?
+                    {
+                        one.push((existing, m.url.clone(), true));
+                        continue;
+                    }
+                    // A workflow trigger of a run that is still running is answered as a
+                    // duplicate, as the SDK expects; a step joins its run's log.
+                    if let protocol::Accepted::Duplicate(existing) =
+                        protocol::accept(c, &mut m, &p.workflow, now)?
                     {
                         one.push((existing, m.url.clone(), true));
                         continue;

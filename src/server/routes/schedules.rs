@@ -11,10 +11,11 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::publish::{Origin, parse_destination, publish_to, valid_name};
+use super::publish::{parse_destination, publish_to, valid_name};
 use super::{ApiError, ApiResult, AppState, CallerIp};
 use crate::server::cron::Cron;
 use crate::server::headers::{PublishOptions, parse_publish_headers};
+use crate::server::message::Origin;
 use crate::server::message::{b64, new_id, put_body};
 use crate::server::store::StoreError;
 
@@ -72,7 +73,7 @@ impl Schedule {
         put_body(&mut m, "body", "bodyBase64", &self.body);
         m.insert(
             "retries".into(),
-            json!(o.retries.unwrap_or(super::publish::DEFAULT_RETRIES)),
+            json!(o.retries.unwrap_or(crate::server::message::DEFAULT_RETRIES)),
         );
         if let Some(d) = o.delay_ms {
             m.insert("delay".into(), json!(d / 1000));

@@ -11,7 +11,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::dlq::{
-    WORKFLOW_FILTERS, bulk_delete_in, delete_entry, get_entry, list_page, parse_filter, republish,
+    WORKFLOW_FILTERS, bulk_delete_in, delete_entry, get_entry, list_page, parse_filter,
     select_for_bulk,
 };
 use super::{ApiError, ApiResult, AppState, Query};
@@ -20,6 +20,8 @@ use crate::server::engine::insert_new;
 use crate::server::headers::{PublishOptions, parse_publish_headers};
 use crate::server::message::{AttemptResponse, Kind, Message, callback_body, new_id};
 use crate::server::store::StoreError;
+use crate::server::workflow;
+use crate::server::workflow::protocol::{self, Rerun};
 
 /// Most runs one bulk restart handles (documented: 50 per request, cursor to continue).
 pub const RESTART_BATCH: usize = 50;
@@ -69,57 +71,16 @@ async fn bulk_delete(
     bulk_delete_in(&st, &q, &body, true).await
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Mode {
-    Resume,
-    Restart,
-}
-
-/// Republishes a failed run under a new run id: resume sends the failed step again; restart
-/// sends the run's first request again.
+/// Republishes a failed run as a new run (resume: from the failed step; restart: from the
+/// first) and removes its DLQ entry, in the caller's transaction.
 fn rerun(
     c: &rusqlite::Connection,
     r: &DlqRow,
     o: &PublishOptions,
-    mode: Mode,
+    mode: Rerun,
     now: i64,
 ) -> Result<Message, StoreError> {
-    let run_id = new_id("wfr_");
-    let base = match mode {
-        Mode::Resume => r.message.clone(),
-        Mode::Restart => {
-            let old = r
-                .message
-                .workflow
-                .as_ref()
-                .map(|w| w.run_id.clone())
-                .unwrap_or_default();
-            db::workflow_run_start(c, &old)?.unwrap_or_else(|| r.message.clone())
-        }
-    };
-    let mut m = republish(&base, o, now);
-    // Failure callback and flow control stay with the run unless overridden.
-    if m.failure_callback.is_none() {
-        m.failure_callback = r.message.failure_callback.clone();
-    }
-    m.header
-        .insert("Upstash-Workflow-Runid".into(), vec![run_id.clone()]);
-    if m.header.contains_key("Upstash-Workflow-Createdat") {
-        m.header
-            .insert("Upstash-Workflow-Createdat".into(), vec![now.to_string()]);
-    }
-    let url = r
-        .message
-        .workflow
-        .as_ref()
-        .map(|w| w.url.clone())
-        .unwrap_or_else(|| m.url.clone());
-    m.workflow = Some(crate::server::message::WorkflowInfo {
-        run_id,
-        url,
-        created_at: now,
-    });
-    insert_new(c, &m, now)?;
+    let m = protocol::rerun(c, &r.message, o, mode, now)?;
     db::delete_dlq(c, r.key)?;
     Ok(m)
 }
@@ -132,7 +93,7 @@ fn run_json(m: &Message) -> Value {
     })
 }
 
-async fn single(st: AppState, id: String, headers: HeaderMap, mode: Mode) -> ApiResult<Response> {
+async fn single(st: AppState, id: String, headers: HeaderMap, mode: Rerun) -> ApiResult<Response> {
     let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
     let now = st.engine.now_ms();
     let key = id.clone();
@@ -158,7 +119,7 @@ async fn resume_one(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    single(st, id, headers, Mode::Resume).await
+    single(st, id, headers, Rerun::Resume).await
 }
 
 async fn restart_one(
@@ -166,26 +127,26 @@ async fn restart_one(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    single(st, id, headers, Mode::Restart).await
+    single(st, id, headers, Rerun::Restart).await
 }
 
 async fn bulk(
     st: AppState,
     raw: Option<String>,
     headers: HeaderMap,
-    mode: Mode,
+    mode: Rerun,
 ) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref());
     q.allow(&allowed(&["cursor", "count", "dlqIds"]))?;
     let f = parse_filter(&q, true)?;
     let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
-    let max = if mode == Mode::Restart {
+    let max = if mode == Rerun::Restart {
         RESTART_BATCH
     } else {
         100
     };
     let count = q.count(max, 100)?.min(max);
-    if mode == Mode::Restart && f.dlq_ids.len() > RESTART_BATCH {
+    if mode == Rerun::Restart && f.dlq_ids.len() > RESTART_BATCH {
         return Err(ApiError::bad_request(format!(
             "restart takes at most {RESTART_BATCH} runs per request"
         )));
@@ -222,7 +183,7 @@ async fn bulk_resume(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    bulk(st, raw, headers, Mode::Resume).await
+    bulk(st, raw, headers, Rerun::Resume).await
 }
 
 async fn bulk_restart(
@@ -230,7 +191,7 @@ async fn bulk_restart(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    bulk(st, raw, headers, Mode::Restart).await
+    bulk(st, raw, headers, Rerun::Restart).await
 }
 
 /// The destination's last response, as stored on the entry.
@@ -277,24 +238,43 @@ async fn callback_rerun(State(st): State<AppState>, Path(id): Path<String>) -> A
                 ))));
             }
             let resp = stored_response(&entry);
-            let body = callback_body(&r.message, &resp, Some(&r.dlq_id));
-            let mut header = fcb.header.clone();
-            header.entry("Content-Type".into()).or_insert_with(|| vec!["application/json".into()]);
-            let m = Message {
-                message_id: new_id("msg_"),
-                url: fcb.url.clone(),
-                method: fcb.method.clone().unwrap_or_else(|| "POST".into()),
-                header,
-                body: body.to_string().into_bytes(),
-                max_retries: fcb.retries.unwrap_or(r.message.max_retries),
-                not_before: now,
-                created_at: now,
-                next_delivery: now,
-                timeout_ms: fcb.timeout_ms,
-                caller_ip: r.message.caller_ip.clone(),
-                kind: Kind::FailureCallback { dlq_id: r.dlq_id.clone() },
-                ..Message::default()
+            let run = match &r.message.workflow {
+                Some(w) => workflow::get_run(c, &w.run_id)?,
+                None => None,
             };
+            // A workflow run's failure callback is sent as the run sends it (with its run id
+            // and initial payload).
+            let m = match run
+                .as_ref()
+                .and_then(|run| protocol::failure_message(run, &r.message, &resp, &r.dlq_id, now))
+            {
+                Some(m) => m,
+                None => {
+                    let body = callback_body(&r.message, &resp, Some(&r.dlq_id));
+                    let mut header = fcb.header.clone();
+                    header
+                        .entry("Content-Type".into())
+                        .or_insert_with(|| vec!["application/json".into()]);
+                    Message {
+                        message_id: new_id("msg_"),
+                        url: fcb.url.clone(),
+                        method: fcb.method.clone().unwrap_or_else(|| "POST".into()),
+                        header,
+                        body: body.to_string().into_bytes(),
+                        max_retries: fcb.retries.unwrap_or(r.message.max_retries),
+                        not_before: now,
+                        created_at: now,
+                        next_delivery: now,
+                        timeout_ms: fcb.timeout_ms,
+                        caller_ip: r.message.caller_ip.clone(),
+                        kind: Kind::FailureCallback { dlq_id: r.dlq_id.clone() },
+                        ..Message::default()
+                    }
+                }
+            };
+            if let Some(run) = &run {
+                protocol::failure_function_done(c, &run.run_id, "CALLBACK_INPROGRESS", None)?;
+            }
             insert_new(c, &m, now)?;
             db::set_failure_callback_info(c, &r.dlq_id, "CALLBACK_INPROGRESS", None)?;
             Ok(Ok((m, r.message.workflow.clone())))
