@@ -13,3 +13,4 @@ mod properties;
 mod reliability;
 mod render;
 mod retry_delete;
+mod workflow;

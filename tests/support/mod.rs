@@ -13,6 +13,8 @@ use dlq::server::{Server, ServerConfig};
 use parking_lot::Mutex;
 use serde_json::Value;
 
+pub mod workflow_app;
+
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 pub struct Received {

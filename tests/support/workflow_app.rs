@@ -1,0 +1,165 @@
+//! The real Upstash Workflow app of `tests/workflow-app` (official SDK, Node), started against
+//! an in-process `dlq dev`. Node and the app's `npm ci` are required: a missing one fails the
+//! test with what to do, never skips it.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::Dev;
+use dlq::server::{DEFAULT_CURRENT_SIGNING_KEY, DEFAULT_NEXT_SIGNING_KEY};
+
+pub struct App {
+    pub url: String,
+    child: tokio::process::Child,
+    http: reqwest::Client,
+}
+
+fn app_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/workflow-app")
+}
+
+impl App {
+    /// Starts the app with `dev` as its QStash (base URL and token only), signature
+    /// verification on.
+    pub async fn start(dev: &Dev) -> App {
+        let dir = app_dir();
+        assert!(
+            dir.join("node_modules/@upstash/workflow").is_dir(),
+            "the workflow tests need the SDK installed: run `npm ci` in {} (Node.js 20+)",
+            dir.display()
+        );
+        let mut child = tokio::process::Command::new("node")
+            .arg("app.mjs")
+            .current_dir(&dir)
+            .env("QSTASH_URL", &dev.url)
+            .env("QSTASH_TOKEN", &dev.token)
+            .env("QSTASH_CURRENT_SIGNING_KEY", DEFAULT_CURRENT_SIGNING_KEY)
+            .env("QSTASH_NEXT_SIGNING_KEY", DEFAULT_NEXT_SIGNING_KEY)
+            .env("PORT", "0")
+            .env_remove("QSTASH_DEV")
+            .env_remove("QSTASH_REGION")
+            .env_remove("UPSTASH_WORKFLOW_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start `node` for the workflow tests ({e}): install Node.js 20+")
+            });
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("the workflow app did not start within 20 s")
+            .unwrap()
+            .expect("the workflow app exited before listening");
+        let port = serde_json::from_str::<Value>(&line).unwrap()["port"]
+            .as_u64()
+            .unwrap();
+        // Keep draining its stdout so it never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        App {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json().await.unwrap())
+    }
+
+    /// `Client.trigger(opts)` of the SDK (a relative `url` is the app's own).
+    pub async fn trigger(&self, opts: Value) -> Value {
+        let (s, v) = self.post("/_/trigger", opts).await;
+        assert_eq!(s, 200, "trigger failed: {v}");
+        v
+    }
+
+    /// A method of the SDK's `Client`: `(200, result)` or `(500, {error, status})`.
+    pub async fn client(&self, method: &str, args: Value) -> (u16, Value) {
+        self.post("/_/client", json!({ "method": method, "args": args }))
+            .await
+    }
+
+    /// Changes the switches the app's workflows read.
+    pub async fn control(&self, v: Value) {
+        let (s, _) = self.post("/_/control", v).await;
+        assert_eq!(s, 200);
+    }
+
+    pub async fn events(&self) -> Vec<Value> {
+        let res = self
+            .http
+            .get(format!("{}/_/events", self.url))
+            .send()
+            .await
+            .unwrap();
+        res.json::<Vec<Value>>().await.unwrap()
+    }
+
+    /// The recorded events of one kind (and run, when given).
+    pub async fn events_of(&self, kind: &str, run: Option<&str>) -> Vec<Value> {
+        self.events()
+            .await
+            .into_iter()
+            .filter(|e| e["kind"] == kind && run.is_none_or(|r| e["runId"] == r))
+            .collect()
+    }
+
+    /// Waits for `n` events of a kind (and run).
+    pub async fn wait_events(&self, kind: &str, run: Option<&str>, n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let got = self.events_of(kind, run).await;
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {n} '{kind}' events of {run:?}; all events: {:#?}",
+                self.events().await
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The run's log from the SDK's `client.logs`, once it is in `state`.
+    pub async fn wait_run_state(&self, run: &str, state: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (s, v) = self.client("logs", json!([{ "workflowRunId": run }])).await;
+            assert_eq!(s, 200, "{v}");
+            if let Some(r) = v["runs"]
+                .as_array()
+                .and_then(|runs| runs.iter().find(|r| r["workflowRunId"] == run))
+                && r["workflowState"] == state
+            {
+                return r.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "run {run} never reached {state}: {v:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
