@@ -8,7 +8,7 @@ use dlq::server::{ServerConfig, signing};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{Dev, Receiver, wait_until};
+use crate::support::{Dev, Receiver};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn failing_message_is_retried_with_backoff_then_dead_lettered_with_everything() {

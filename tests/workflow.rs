@@ -40,6 +40,7 @@ async fn seed_story_a_failed_run_is_found_fixed_and_resumed() {
     let t = app
         .trigger(json!({
             "url": "/wf/order", "workflowRunId": "order-42", "retries": 1, "label": "orders",
+            "retryDelay": "100 * (1 + retried)",
             "body": {"orderId": 42, "amount": 10}, "headers": {"X-Tenant": "t1"},
         }))
         .await;
@@ -205,4 +206,429 @@ async fn seed_story_a_failed_run_is_found_fixed_and_resumed() {
     let r = dev.dlq(&["delete", &id46, "--yes"]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(dev.get(&format!("/v2/workflows/dlq/{id46}")).await.0, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sleep_and_sleep_until_wait_before_the_next_step() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let t = app.trigger(json!({"url": "/wf/sleepy", "body": {}})).await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    let e = app.wait_events("sleep", Some(run), 1).await.remove(0);
+    assert!(e["napMs"].as_i64().unwrap() >= 1000, "{e}");
+    // sleepUntil targets the next whole second + 1: at least ~1 s later.
+    assert!(e["untilMs"].as_i64().unwrap() >= 900, "{e}");
+    let log = app.wait_run_state(run, "RUN_SUCCESS").await;
+    let types: Vec<&str> = log["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["steps"].as_array().unwrap())
+        .filter_map(|s| s["stepType"].as_str())
+        .collect();
+    assert_eq!(
+        types,
+        ["Initial", "Run", "SleepFor", "Run", "SleepUntil", "Run"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_steps_run_once_each_and_join() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let t = app
+        .trigger(json!({"url": "/wf/parallel", "body": {"n": 5}}))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    let e = app.wait_events("parallel", Some(run), 1).await.remove(0);
+    assert_eq!(
+        (&e["a"], &e["b"], &e["c"]),
+        (&json!(6), &json!(10), &json!("c5"))
+    );
+    let log = app.wait_run_state(run, "RUN_SUCCESS").await;
+    assert_eq!(
+        app.events_of("step", Some(run)).await.len(),
+        1,
+        "c ran once"
+    );
+    let groups = log["steps"].as_array().unwrap();
+    let par = groups.iter().find(|g| g["type"] == "parallel").unwrap();
+    assert_eq!(par["steps"].as_array().unwrap().len(), 3, "{log:#}");
+    assert_eq!(app.events_of("parallel", Some(run)).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn context_call_is_made_by_the_server_and_answered_once() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let t = app.trigger(json!({"url": "/wf/call", "body": {}})).await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    let e = app.wait_events("call", Some(run), 1).await.remove(0);
+    assert_eq!(e["status"], 201);
+    assert_eq!(e["body"], json!({"charged": true}));
+    let calls = app.events_of("third-party", None).await;
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["method"], "POST");
+    assert_eq!(calls[0]["header"], "yes");
+    assert_eq!(calls[0]["body"], r#"{"hello":"world"}"#);
+    assert_eq!(
+        calls[0]["sdkVersion"],
+        Value::Null,
+        "protocol headers never reach a third party"
+    );
+    app.wait_run_state(run, "RUN_SUCCESS").await;
+
+    // A failing target is retried as the call says (1), then its last answer is the result:
+    // the run goes on (a call's failure is the workflow's to handle).
+    app.control(json!({"thirdPartyStatus": 503})).await;
+    let t = app.trigger(json!({"url": "/wf/call", "body": {}})).await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    let e = app.wait_events("call", Some(run), 1).await.remove(0);
+    assert_eq!(e["status"], 503);
+    let calls: Vec<Value> = app
+        .events_of("third-party", None)
+        .await
+        .into_iter()
+        .filter(|c| c["run"] == run)
+        .collect();
+    assert_eq!(calls.len(), 2, "1 try + 1 retry");
+    app.wait_run_state(run, "RUN_SUCCESS").await;
+    assert_eq!(app.events_of("call", Some(run)).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_for_event_is_resolved_by_notify_or_times_out() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let t = app
+        .trigger(json!({"url": "/wf/wait", "body": {"key": "k1"}}))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap().to_string();
+    // The SDK's getWaiters sees the waiting run.
+    let mut waiters = json!([]);
+    for _ in 0..500 {
+        let (s, v) = app
+            .client("getWaiters", json!([{"eventId": "evt-k1"}]))
+            .await;
+        assert_eq!(s, 200, "{v}");
+        if v.as_array().is_some_and(|a| !a.is_empty()) {
+            waiters = v;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(waiters[0]["url"], format!("{}/wf/wait", app.url));
+    assert!(waiters[0]["deadline"].as_i64().unwrap() > 1_700_000_000);
+    // The SDK's notify reaches it.
+    let (s, v) = app
+        .client(
+            "notify",
+            json!([{"eventId": "evt-k1", "eventData": {"paid": true}}]),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert!(v[0]["messageId"].as_str().unwrap().starts_with("msg_"));
+    let e = app.wait_events("wait", Some(&run), 1).await.remove(0);
+    assert_eq!(e["eventData"], json!({"paid": true}));
+    assert_eq!(e["timedOut"], false);
+    app.wait_run_state(&run, "RUN_SUCCESS").await;
+    // Nobody waits any more: the event is lost.
+    let (_, v) = app
+        .client("notify", json!([{"eventId": "evt-k1", "eventData": 1}]))
+        .await;
+    assert_eq!(v, json!([]));
+
+    // A workflow notifies another with context.notify.
+    let t = app
+        .trigger(json!({"url": "/wf/wait", "body": {"key": "k2"}}))
+        .await;
+    let waiting = t["workflowRunId"].as_str().unwrap().to_string();
+    for _ in 0..500 {
+        let (_, v) = app
+            .client("getWaiters", json!([{"eventId": "evt-k2"}]))
+            .await;
+        if v.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let t = app
+        .trigger(json!({"url": "/wf/notifier", "body": {"key": "k2", "data": "hello"}}))
+        .await;
+    let notifier = t["workflowRunId"].as_str().unwrap();
+    let n = app.wait_events("notify", Some(notifier), 1).await.remove(0);
+    assert_eq!(n["waiters"], 1);
+    let e = app.wait_events("wait", Some(&waiting), 1).await.remove(0);
+    assert_eq!(e["eventData"], "hello");
+
+    // Lookback: an event for a run is kept until that run waits.
+    let (s, _) = dev.call(Method::POST, "/v2/notify/wfr_later/evt-k3").await;
+    assert_eq!(s, 200);
+    app.trigger(json!({"url": "/wf/wait", "workflowRunId": "later", "body": {"key": "k3"}}))
+        .await;
+    let e = app
+        .wait_events("wait", Some("wfr_later"), 1)
+        .await
+        .remove(0);
+    assert_eq!(e["timedOut"], false);
+
+    // No event: the wait times out.
+    let t = app
+        .trigger(json!({"url": "/wf/wait", "body": {"key": "never", "timeout": "1s"}}))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    let e = app.wait_events("wait", Some(run), 1).await.remove(0);
+    assert_eq!(e["timedOut"], true);
+    assert_eq!(e["eventData"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invoke_runs_a_child_and_returns_its_result_or_failure() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let t = app
+        .trigger(json!({"url": "/wf/many/parent", "body": {"n": 21}}))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    let e = app.wait_events("invoke", Some(run), 1).await.remove(0);
+    assert_eq!(e["isFailed"], false);
+    assert_eq!(e["body"]["doubled"], 42);
+    app.wait_run_state(run, "RUN_SUCCESS").await;
+    let (_, v) = app
+        .client(
+            "logs",
+            json!([{"workflowUrl": format!("{}/wf/many/child", app.url)}]),
+        )
+        .await;
+    let child = &v["runs"][0];
+    assert_eq!(child["workflowState"], "RUN_SUCCESS");
+    assert_eq!(child["invoker"]["workflowRunId"], run);
+
+    // A failing child: the parent learns it failed.
+    app.control(json!({"childFails": true})).await;
+    let t = app
+        .trigger(json!({"url": "/wf/many/parent", "body": {"n": 1}}))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    let e = app.wait_events("invoke", Some(run), 1).await.remove(0);
+    assert_eq!(e["isFailed"], true);
+    assert_eq!(e["body"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_ends_a_run_without_dead_letter_or_failure_function() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let t = app.trigger(json!({"url": "/wf/cancel", "body": {}})).await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    app.wait_run_state(run, "RUN_CANCELED").await;
+    let steps = app.events_of("step", Some(run)).await;
+    assert_eq!(steps_of(&steps, "one"), 1);
+    assert_eq!(steps_of(&steps, "never"), 0);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(app.events_of("failure", Some(run)).await.is_empty());
+    assert!(dev.dlq_all("/v2/workflows/dlq").await.is_empty());
+
+    // The SDK's client.cancel: by id, and by URL filter.
+    let t = app
+        .trigger(json!({"url": "/wf/wait", "body": {"key": "c1"}}))
+        .await;
+    let waiting = t["workflowRunId"].as_str().unwrap();
+    app.wait_run_state(waiting, "RUN_STARTED").await;
+    let (s, v) = app.client("cancel", json!([{"ids": waiting}])).await;
+    assert_eq!((s, &v), (200, &json!({"cancelled": 1})));
+    app.wait_run_state(waiting, "RUN_CANCELED").await;
+    let (_, v) = app
+        .client("getWaiters", json!([{"eventId": "evt-c1"}]))
+        .await;
+    assert_eq!(v, json!([]), "a cancelled run waits no more");
+    for key in ["c2", "c3"] {
+        app.trigger(json!({"url": "/wf/wait", "body": {"key": key}}))
+            .await;
+    }
+    let (s, v) = app
+        .client(
+            "cancel",
+            json!([{"filter": {"workflowUrl": format!("{}/wf/wait", app.url)}}]),
+        )
+        .await;
+    assert_eq!((s, &v), (200, &json!({"cancelled": 2})));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_non_retryable_error_fails_the_run_at_once() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let t = app
+        .trigger(json!({"url": "/wf/strict", "retries": 3, "body": {}}))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    let e = dlq_entry(&dev, run).await;
+    assert_eq!(e["responseStatus"], 489);
+    assert_eq!(app.events_of("step", Some(run)).await.len(), 1, "no retry");
+    let log = app.wait_run_state(run, "RUN_FAILED").await;
+    assert_eq!(log["dlqId"], e["dlqId"]);
+    let next = log["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["type"] == "next")
+        .unwrap();
+    assert_eq!(next["steps"][0]["state"], "STEP_FAILED");
+    assert_eq!(next["steps"][0]["errors"][0]["status"], 489);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_settings_hold_for_every_step_flow_control_labels_and_failure_url() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    // Flow control with parallelism 1: three runs never work at the same time.
+    for _ in 0..3 {
+        app.trigger(json!({
+            "url": "/wf/gated", "body": {}, "label": ["team-a", "night"],
+            "flowControl": {"key": "gate", "parallelism": 1},
+        }))
+        .await;
+    }
+    let edges = app.wait_events("gate", None, 6).await;
+    let mut open = 0;
+    for e in &edges {
+        open += if e["edge"] == "start" { 1 } else { -1 };
+        assert!(open <= 1, "two runs overlapped: {edges:#?}");
+    }
+    let start = edges.iter().find(|e| e["edge"] == "start").unwrap();
+    assert_eq!(
+        start["label"], "team-a",
+        "the SDK's context.label is the first label"
+    );
+    assert_eq!(start["labels"], json!(["team-a", "night"]));
+
+    // failureUrl: the failure goes to another endpoint, with the run's payload.
+    app.control(json!({"chargeFails": true})).await;
+    let t = app
+        .trigger(json!({
+            "url": "/wf/order", "failureUrl": "/failure-sink", "retries": 0,
+            "body": {"orderId": 7, "amount": 1},
+        }))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    let sink = app.wait_events("failure-url", None, 1).await.remove(0);
+    assert_eq!(sink["headers"]["upstash-workflow-runid"], run);
+    assert_eq!(sink["headers"]["upstash-workflow-is-failure"], "true");
+    let body: Value = serde_json::from_str(sink["body"].as_str().unwrap()).unwrap();
+    use base64::Engine as _;
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(body["sourceBody"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(payload, br#"{"orderId":7,"amount":1}"#);
+    assert_eq!(body["status"], 500);
+    assert!(app.events_of("failure", Some(run)).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trigger_to_something_that_is_not_a_workflow_fails_the_run() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let t = app
+        .trigger(json!({"url": "/third-party", "retries": 2, "body": {}}))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    let e = dlq_entry(&dev, run).await;
+    assert_eq!(e["responseStatus"], 201);
+    // Deliveries of the run (its raw steps); the failure callback goes there too.
+    let deliveries: Vec<Value> = app
+        .events_of("third-party", None)
+        .await
+        .into_iter()
+        .filter(|e| e["body"].as_str().unwrap().starts_with('['))
+        .collect();
+    assert_eq!(deliveries.len(), 1, "no retry");
+    let log = app.wait_run_state(run, "RUN_FAILED").await;
+    let next = log["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["type"] == "next")
+        .unwrap();
+    assert!(
+        next["steps"][0]["errors"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("detected a non-workflow destination"),
+        "{log:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sdk_client_dlq_methods_work_on_dlq_dev() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    app.control(json!({"chargeFails": true})).await;
+    for n in 1..=4 {
+        app.trigger(json!({"url": "/wf/order", "workflowRunId": format!("o{n}"), "retries": 0, "label": "sdk", "body": {"orderId": n, "amount": 1}}))
+            .await;
+    }
+    for n in 1..=4 {
+        dlq_entry(&dev, &format!("wfr_o{n}")).await;
+    }
+    let (s, v) = app
+        .client("dlq.list", json!([{"filter": {"label": "sdk"}}]))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let msgs = v["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 4);
+    assert_eq!(
+        v["cursor"],
+        Value::Null,
+        "an empty cursor reads as undefined"
+    );
+    let id = |run: &str| {
+        msgs.iter().find(|m| m["workflowRunId"] == run).unwrap()["dlqId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    app.control(json!({"chargeFails": false})).await;
+    let (s, v) = app
+        .client("dlq.resume", json!([{"dlqId": id("wfr_o1"), "retries": 2}]))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let resumed = v["workflowRunId"].as_str().unwrap().to_string();
+    assert!(v["workflowCreatedAt"].as_i64().unwrap() > 0);
+    app.wait_run_state(&resumed, "RUN_SUCCESS").await;
+    let (s, v) = app.client("dlq.restart", json!([[id("wfr_o2")]])).await;
+    assert_eq!(s, 200, "{v}");
+    let restarted = v["workflowRuns"][0]["workflowRunId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.wait_run_state(&restarted, "RUN_SUCCESS").await;
+    let (s, v) = app
+        .client("dlq.retryFailureFunction", json!([{"dlqId": id("wfr_o3")}]))
+        .await;
+    assert_eq!(
+        s, 500,
+        "the failure function succeeded, so it cannot be re-run: {v}"
+    );
+    assert_eq!(v["status"], 400);
+    let (s, v) = app.client("dlq.delete", json!([id("wfr_o3")])).await;
+    assert_eq!((s, &v["deleted"]), (200, &json!(1)), "{v}");
+    let (s, v) = app
+        .client("dlq.delete", json!([{"filter": {"label": "sdk"}}]))
+        .await;
+    assert_eq!((s, &v["deleted"]), (200, &json!(1)), "{v}");
+    assert!(dev.dlq_all("/v2/workflows/dlq").await.is_empty());
+    // A second trigger of a running run id is deduplicated; the SDK still returns the id.
+    let t = app
+        .trigger(json!({"url": "/wf/wait", "workflowRunId": "same", "body": {"key": "d"}}))
+        .await;
+    let again = app
+        .trigger(json!({"url": "/wf/wait", "workflowRunId": "same", "body": {"key": "d"}}))
+        .await;
+    assert_eq!(t, again);
+    let (_, v) = app
+        .client("logs", json!([{"workflowRunId": "wfr_same"}]))
+        .await;
+    assert_eq!(v["runs"].as_array().unwrap().len(), 1);
 }

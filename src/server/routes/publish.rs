@@ -326,8 +326,11 @@ async fn enqueue(
 #[derive(Deserialize)]
 struct BatchItem {
     destination: String,
+    /// A string is the body as is. The Workflow SDK's `context.call` puts a non-string body
+    /// (`body: {a: 1}`) into the item as JSON; the docs show strings only: both are accepted,
+    /// anything else is sent as its JSON text.
     #[serde(default)]
-    body: Option<String>,
+    body: Option<Value>,
     #[serde(default)]
     headers: std::collections::BTreeMap<String, String>,
     #[serde(default)]
@@ -374,7 +377,11 @@ async fn batch(
             queue_name: it.queue.clone(),
             ..Origin::default()
         };
-        let body = it.body.unwrap_or_default();
+        let body = match it.body {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s,
+            Some(other) => other.to_string(),
+        };
         preps.push(prepare(&st, &it.destination, &opts, body.as_bytes(), &ip.0, origin).await?);
     }
     let out: Vec<Value> = store_all(&st, preps)
