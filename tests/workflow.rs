@@ -632,3 +632,58 @@ async fn sdk_client_dlq_methods_work_on_dlq_dev() {
         .await;
     assert_eq!(v["runs"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_dlq_path_treats_workflow_entries_alike() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    for n in 1..=2 {
+        app.trigger(json!({"url": "/wf/order", "workflowRunId": format!("p{n}"), "retries": 0, "body": {"orderId": n, "amount": 1}}))
+            .await;
+    }
+    let a = dlq_entry(&dev, "wfr_p1").await["dlqId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = dlq_entry(&dev, "wfr_p2").await["dlqId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Lists pick a DLQ by source; an id names its entry on every path.
+    assert!(dev.dlq_all("/v2/dlq").await.is_empty());
+    assert_eq!(dev.dlq_all("/v2/dlq?source=workflow").await.len(), 2);
+    assert_eq!(dev.get(&format!("/v2/dlq/{a}")).await.0, 200);
+    assert_eq!(dev.get(&format!("/v2/workflows/dlq/{a}")).await.0, 200);
+    // The QStash retry would re-deliver the step under the failed run's id: it says to resume.
+    let (s, v) = dev.call(Method::POST, &format!("/v2/dlq/retry/{a}")).await;
+    assert_eq!(s, 400);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/v2/workflows/dlq/resume/{a}")),
+        "{v}"
+    );
+    let (s, v) = dev
+        .call(
+            Method::POST,
+            &format!("/v2/dlq/retry?dlqIds={a}&dlqIds={b}"),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("workflow runs"),
+        "{v}"
+    );
+    assert_eq!(
+        dev.dlq_all("/v2/dlq?source=workflow").await.len(),
+        2,
+        "nothing retried"
+    );
+    // Bulk delete by ids finds them, as the single delete does.
+    let (s, v) = dev
+        .call(Method::DELETE, &format!("/v2/dlq?dlqIds={a}&dlqIds={b}"))
+        .await;
+    assert_eq!((s, &v["deleted"]), (200, &json!(2)), "{v}");
+    assert!(dev.dlq_all("/v2/dlq?source=workflow").await.is_empty());
+}

@@ -142,15 +142,7 @@ async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<
     let q = Query::parse(raw.as_deref());
     // `source=workflow` is what @upstash/workflow's `dlq.list` calls; without it this lists the
     // plain QStash entries (the console keeps the two DLQs apart).
-    let workflow = match q.one("source").as_deref() {
-        None | Some("qstash") => false,
-        Some("workflow") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "invalid source '{other}': use 'workflow'"
-            )));
-        }
-    };
+    let workflow = source(&q)?;
     let filters = if workflow {
         WORKFLOW_FILTERS
     } else {
@@ -222,6 +214,7 @@ pub async fn bulk_delete_in(
     q: &Query,
     body: &[u8],
     workflow: bool,
+    any: AnySource,
 ) -> ApiResult<Response> {
     let mut f = parse_filter(q, workflow)?;
     if !body.iter().all(u8::is_ascii_whitespace) {
@@ -241,6 +234,9 @@ pub async fn bulk_delete_in(
         f.dlq_ids.extend(legacy.dlq_ids);
     }
     let by_ids = !f.dlq_ids.is_empty();
+    if by_ids && any == AnySource::ById {
+        f.workflow = None;
+    }
     let count = if by_ids {
         f.dlq_ids.len().max(1)
     } else {
@@ -274,8 +270,59 @@ async fn bulk_delete(
     body: Bytes,
 ) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref());
-    q.allow(&allowed(&["cursor", "count", "dlqIds"], QSTASH_FILTERS))?;
-    bulk_delete_in(&st, &q, &body, false).await
+    let workflow = source(&q)?;
+    let filters = if workflow {
+        WORKFLOW_FILTERS
+    } else {
+        QSTASH_FILTERS
+    };
+    q.allow(&allowed(&["cursor", "count", "dlqIds", "source"], filters))?;
+    bulk_delete_in(&st, &q, &body, workflow, AnySource::ById).await
+}
+
+/// Whether ids given explicitly on a `/v2/dlq` path address entries of either DLQ. Lists and
+/// filters pick one DLQ (`source`); an id names one entry, whatever it is, as `GET` and
+/// `DELETE /v2/dlq/{dlqId}` do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AnySource {
+    ById,
+    No,
+}
+
+/// `source=workflow` (what @upstash/workflow's `dlq.list` sends) picks the workflow DLQ;
+/// without it (or `qstash`) the plain QStash DLQ.
+fn source(q: &Query) -> ApiResult<bool> {
+    match q.one("source").as_deref() {
+        None | Some("qstash") => Ok(false),
+        Some("workflow") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "invalid source '{other}': use 'workflow' or 'qstash'"
+        ))),
+    }
+}
+
+/// The QStash retry republishes a message under its old identity: for a workflow run's step
+/// that would re-deliver it under the failed run's id. Such entries are resumed instead.
+fn refuse_workflow(rows: &[DlqRow]) -> Result<(), ApiError> {
+    let wf: Vec<&DlqRow> = rows.iter().filter(|r| r.workflow).collect();
+    match wf.as_slice() {
+        [] => Ok(()),
+        [one] => Err(ApiError::bad_request(format!(
+            "DLQ entry '{}' is a failed workflow run ({}): resume it with POST /v2/workflows/dlq/resume/{} (or restart it)",
+            one.dlq_id,
+            one.message
+                .workflow
+                .as_ref()
+                .map(|w| w.run_id.as_str())
+                .unwrap_or("?"),
+            one.dlq_id
+        ))),
+        many => Err(ApiError::bad_request(format!(
+            "{} of the DLQ entries are failed workflow runs ({}…): resume them with POST /v2/workflows/dlq/resume",
+            many.len(),
+            many[0].dlq_id
+        ))),
+    }
 }
 
 /// The message a retry publishes: the original's request with the override headers applied.
@@ -356,11 +403,14 @@ async fn retry_one(
         .engine
         .store()
         .call(move |c| match db::get_dlq(c, &key)? {
-            Some(r) => retry_rows(c, &[r], &opts, now).map(Some),
+            Some(r) => match refuse_workflow(std::slice::from_ref(&r)) {
+                Ok(()) => retry_rows(c, &[r], &opts, now).map(|m| Some(Ok(m))),
+                Err(e) => Ok(Some(Err(e))),
+            },
             None => Ok(None),
         })
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("DLQ message '{id}' not found")))?;
+        .ok_or_else(|| ApiError::not_found(format!("DLQ message '{id}' not found")))??;
     st.engine.schedule(&created);
     let id = created
         .first()
@@ -401,7 +451,11 @@ async fn bulk_retry(
     let q = Query::parse(raw.as_deref());
     // `cursor` and `count` are sent by the JS SDK though the OpenAPI omits them; accept both.
     q.allow(&allowed(&["cursor", "count", "dlqIds"], QSTASH_FILTERS))?;
-    let f = parse_filter(&q, false)?;
+    let mut f = parse_filter(&q, false)?;
+    if !f.dlq_ids.is_empty() {
+        // Explicit ids are found in either DLQ, so a workflow entry is named, not "not found".
+        f.workflow = None;
+    }
     let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
     let count = q.count(100, 100)?;
     let cursor = q.dlq_cursor()?;
@@ -410,10 +464,14 @@ async fn bulk_retry(
         .engine
         .store()
         .call(move |c| match select_for_bulk(c, &f, cursor, count)? {
-            Some((rows, next)) => Ok(Some((retry_rows(c, &rows, &opts, now)?, next))),
+            Some((rows, next)) => match refuse_workflow(&rows) {
+                Ok(()) => Ok(Some(Ok((retry_rows(c, &rows, &opts, now)?, next)))),
+                Err(e) => Ok(Some(Err(e))),
+            },
             None => Ok(None),
         })
-        .await?;
+        .await?
+        .transpose()?;
     let Some((created, next)) = res else {
         return Err(ApiError::not_found(
             "Some messages were not found in the DLQ",

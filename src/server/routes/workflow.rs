@@ -68,7 +68,7 @@ async fn bulk_delete(
 ) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref());
     q.allow(&allowed(&["cursor", "count", "dlqIds"]))?;
-    bulk_delete_in(&st, &q, &body, true).await
+    bulk_delete_in(&st, &q, &body, true, super::dlq::AnySource::No).await
 }
 
 /// Republishes a failed run as a new run (resume: from the failed step; restart: from the
