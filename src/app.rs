@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Dev(args) => commands::dev::run(args).await,
+        Command::Dev(args) => commands::dev::run(args, cli.global.verbose).await,
         Command::Generate(args) => commands::generate::run(args),
         Command::Demo(args) => commands::demo::run(args).await,
         Command::List(args) => commands::list::run(&Ctx::new(&cli.global)?, args).await,

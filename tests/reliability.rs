@@ -405,3 +405,169 @@ async fn concurrent_clients_leave_the_store_consistent() {
     assert_eq!(bodies.len(), expected, "each message is in the DLQ once");
     assert_eq!(rx.requests_to("/cc").len(), 400 + retried);
 }
+
+/// A `dlq dev` subprocess on a random port with a `--db` file.
+struct DevProcess {
+    child: tokio::process::Child,
+    url: String,
+    stderr: tokio::task::JoinHandle<String>,
+}
+
+impl DevProcess {
+    async fn start(db: &std::path::Path, extra: &[&str]) -> DevProcess {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_dlq"))
+            .args(["dev", "--port", "0", "--db"])
+            .arg(db)
+            .args(extra)
+            .env_clear()
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next_line().await.unwrap().unwrap();
+        let url = first.strip_prefix("QSTASH_URL=").unwrap().to_string();
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let mut err = child.stderr.take().unwrap();
+        let stderr = tokio::spawn(async move {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s).await;
+            s
+        });
+        DevProcess { child, url, stderr }
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self.child.id().unwrap().to_string();
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    async fn wait(mut self) -> (std::process::ExitStatus, String) {
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("dlq dev did not stop")
+            .unwrap();
+        (status, self.stderr.await.unwrap())
+    }
+}
+
+async fn publish_batch(url: &str, dest: &str, n: usize) {
+    let items: Vec<Value> = (0..n)
+        .map(|i| serde_json::json!({"destination": dest, "body": format!("m{i}")}))
+        .collect();
+    let res = reqwest::Client::new()
+        .post(format!("{url}/v2/batch"))
+        .bearer_auth(dlq::server::DEFAULT_TOKEN)
+        .json(&items)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+}
+
+/// Message id → how many times the receiver got it.
+fn deliveries(rx: &Receiver) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for r in rx.requests() {
+        *m.entry(r.header("upstash-message-id").unwrap().to_string())
+            .or_insert(0) += 1;
+    }
+    m
+}
+
+async fn wait_delivered(rx: &Receiver, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while deliveries(rx).len() < n {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} delivered",
+            deliveries(rx).len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_stops_gracefully_on_sigterm_and_a_restart_repeats_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dev.db");
+    let rx = Receiver::always(200).await;
+    rx.set_delay(Duration::from_millis(300));
+    let n = 120;
+
+    // SIGTERM while deliveries are in flight: they finish and are recorded.
+    let dev = DevProcess::start(&db, &[]).await;
+    publish_batch(&dev.url, &format!("{}/a", rx.url), n).await;
+    while rx.requests().len() < 20 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    dev.signal("-TERM");
+    let (status, stderr) = dev.wait().await;
+    assert!(status.success(), "{status:?} {stderr}");
+    assert!(stderr.contains("deliveries in flight finish"), "{stderr}");
+    let dev = DevProcess::start(&db, &["-v"]).await;
+    wait_delivered(&rx, n).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let twice: Vec<_> = deliveries(&rx)
+        .into_iter()
+        .filter(|(_, c)| *c > 1)
+        .collect();
+    assert!(
+        twice.is_empty(),
+        "delivered again after a graceful stop: {twice:?}"
+    );
+
+    // -v logs each request and delivery, never the token.
+    publish_batch(&dev.url, &format!("{}/v", rx.url), 1).await;
+    wait_delivered(&rx, n + 1).await;
+    let res = reqwest::Client::new()
+        .get(format!("{}/v2/dlq?count=5", dev.url))
+        .bearer_auth(dlq::server::DEFAULT_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    dev.signal("-INT");
+    let (status, stderr) = dev.wait().await;
+    assert!(status.success());
+    assert!(stderr.contains("GET /v2/dlq?count=5 -> 200"), "{stderr}");
+    assert!(stderr.contains("dlq dev: deliver msg_"), "{stderr}");
+    assert!(!stderr.contains(dlq::server::DEFAULT_TOKEN));
+
+    // SIGKILL: at most the deliveries in flight at that moment are sent again.
+    let before = rx.requests().len();
+    let dev = DevProcess::start(&db, &[]).await;
+    publish_batch(&dev.url, &format!("{}/b", rx.url), n).await;
+    while rx.requests().len() < before + 20 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    dev.signal("-KILL");
+    let killed_at = Instant::now();
+    dev.wait().await;
+    // In flight: not answered yet, or answered just before the kill (not yet recorded).
+    let in_flight: HashSet<String> = rx
+        .requests_answered()
+        .into_iter()
+        .filter(|(_, at)| at.is_none_or(|t| t + Duration::from_millis(100) > killed_at))
+        .map(|(r, _)| r.header("upstash-message-id").unwrap().to_string())
+        .collect();
+    let _dev = DevProcess::start(&db, &[]).await;
+    wait_delivered(&rx, 2 * n + 1).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    for (id, count) in deliveries(&rx) {
+        if count > 1 {
+            assert!(
+                in_flight.contains(&id),
+                "{id} was delivered {count} times but was not in flight at the kill"
+            );
+            assert_eq!(count, 2, "{id}");
+        }
+    }
+}

@@ -8,7 +8,7 @@ use crate::cli::DevArgs;
 use crate::error::CliError;
 use crate::server::{DEFAULT_TOKEN, Server, ServerConfig};
 
-pub async fn run(args: DevArgs) -> anyhow::Result<()> {
+pub async fn run(args: DevArgs, verbose: bool) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.fault_rate) {
         return Err(CliError::usage(format!(
             "--fault-rate must be a fraction between 0 and 1, got {}",
@@ -36,6 +36,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         fault_rate: args.fault_rate,
         rate_limit: args.rate_limit,
         max_body: args.max_body,
+        verbose,
         ..ServerConfig::default()
     };
     let token = cfg.token.clone();
@@ -59,9 +60,40 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         server.url()
     );
     drop(err);
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot listen for Ctrl-C")?;
-    server.shutdown().await;
+    stop_signal().await?;
+    let in_flight = server.in_flight();
+    if in_flight > 0 {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "dlq dev: stopping; letting {in_flight} deliveries in flight finish (up to {} s)",
+            crate::server::DRAIN_WAIT.as_secs()
+        );
+    }
+    let left = server.shutdown().await;
+    if left > 0 {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "dlq dev: {left} deliveries were still in flight; they will be sent again after a restart"
+        );
+    }
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what `kill` and service managers send).
+async fn stop_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot listen for SIGTERM")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.context("cannot listen for Ctrl-C"),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot listen for Ctrl-C")
+    }
 }

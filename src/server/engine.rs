@@ -42,6 +42,8 @@ pub struct EngineConfig {
     /// Multiplies every retry delay (1.0 = the service's timing).
     pub backoff_scale: f64,
     pub max_in_flight: usize,
+    /// Log each delivery attempt to stderr.
+    pub verbose: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -388,6 +390,28 @@ impl Engine {
         }
     }
 
+    /// Deliveries in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.inner
+            .cfg
+            .max_in_flight
+            .max(1)
+            .saturating_sub(self.inner.sem.available_permits())
+    }
+
+    /// Waits (up to `within`) for the deliveries in flight to finish and be recorded, and lets
+    /// no new one start. Returns how many were still in flight.
+    pub async fn drain(&self, within: Duration) -> usize {
+        let all = self.inner.cfg.max_in_flight.max(1) as u32;
+        match tokio::time::timeout(within, self.inner.sem.acquire_many(all)).await {
+            Ok(Ok(permits)) => {
+                permits.forget();
+                0
+            }
+            _ => self.in_flight(),
+        }
+    }
+
     /// Tells the waiter timer to look again (a waiter was registered).
     pub fn wake_timers(&self) {
         self.inner.timers.notify_one();
@@ -501,6 +525,9 @@ impl Engine {
         let started = self.now_ms();
         let mut resp = self.attempt(&msg).await;
         let now = self.now_ms();
+        if self.inner.cfg.verbose {
+            log_delivery(&msg, &resp, now - started);
+        }
         let mut ok = (200..300).contains(&resp.status);
         let mut non_retryable = resp.status == 489
             && resp
@@ -804,6 +831,29 @@ impl Engine {
             error: None,
         }
     }
+}
+
+/// `-v`: one line per delivery attempt.
+fn log_delivery(m: &Message, r: &AttemptResponse, ms: i64) {
+    use std::io::Write as _;
+    let outcome = match &r.error {
+        Some(e) => e.clone(),
+        None => r.status.to_string(),
+    };
+    let run = m
+        .workflow
+        .as_ref()
+        .map(|w| format!(" run {}", w.run_id))
+        .unwrap_or_default();
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "dlq dev: deliver {} {} {} -> {outcome} ({ms} ms, attempt {}/{}){run}",
+        m.message_id,
+        m.method,
+        m.url.escape_debug(),
+        m.retried + 1,
+        m.max_retries + 1
+    );
 }
 
 fn transport_error(e: &reqwest::Error) -> AttemptResponse {

@@ -43,6 +43,9 @@ pub const DEFAULT_PORT: u16 = 8080;
 /// Largest request body accepted by default (1 MiB).
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 
+/// Longest wait for deliveries in flight when the server stops.
+pub const DRAIN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Settings of a dev server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -57,6 +60,8 @@ pub struct ServerConfig {
     pub fault_rate: f64,
     pub rate_limit: u32,
     pub max_body: usize,
+    /// Log each API request and each delivery attempt to stderr (never the token).
+    pub verbose: bool,
 }
 
 impl Default for ServerConfig {
@@ -73,6 +78,7 @@ impl Default for ServerConfig {
             fault_rate: 0.0,
             rate_limit: 0,
             max_body: DEFAULT_MAX_BODY,
+            verbose: false,
         }
     }
 }
@@ -129,6 +135,7 @@ impl Server {
             EngineConfig {
                 backoff_scale: cfg.backoff_scale,
                 max_in_flight: engine::MAX_IN_FLIGHT,
+                verbose: cfg.verbose,
             },
             keys,
         );
@@ -146,7 +153,7 @@ impl Server {
                 scale: cfg.schedule_scale,
             }),
         };
-        let router = routes::router(state.clone(), cfg.max_body);
+        let router = routes::router(state.clone(), cfg.max_body, cfg.verbose);
         let listener = TcpListener::bind((cfg.host.as_str(), cfg.port))
             .await
             .with_context(|| format!("cannot listen on {}:{}", cfg.host, cfg.port))?;
@@ -193,12 +200,20 @@ impl Server {
         &self.engine
     }
 
-    /// Stops accepting, lets open requests finish, stops delivering.
-    pub async fn shutdown(self) {
+    /// Stops accepting, lets open requests finish, stops starting deliveries and waits up to
+    /// [`DRAIN_WAIT`] for the deliveries in flight to finish and be recorded, so that a restart
+    /// on the same `--db` sends none of them again. Returns how many were still in flight.
+    pub async fn shutdown(self) -> usize {
         let _ = self.shutdown.send(true);
         for t in self.tasks {
             let _ = t.await;
         }
+        self.engine.drain(DRAIN_WAIT).await
+    }
+
+    /// Deliveries in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.engine.in_flight()
     }
 }
 

@@ -44,6 +44,9 @@ type Behaviour = Arc<dyn Fn(&Received, usize) -> Reply + Send + Sync>;
 struct RecvState {
     log: Arc<Mutex<Vec<Received>>>,
     behaviour: Arc<Mutex<Behaviour>>,
+    delay: Arc<Mutex<Duration>>,
+    /// When each request of `log` was answered (same index).
+    answered: Arc<Mutex<Vec<Option<Instant>>>>,
 }
 
 /// A local HTTP receiver on a random loopback port.
@@ -51,6 +54,8 @@ pub struct Receiver {
     pub url: String,
     log: Arc<Mutex<Vec<Received>>>,
     behaviour: Arc<Mutex<Behaviour>>,
+    delay: Arc<Mutex<Duration>>,
+    answered: Arc<Mutex<Vec<Option<Instant>>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -76,11 +81,28 @@ async fn handle(
         body: body.to_vec(),
         at: Instant::now(),
     };
-    let n = {
+    let (n, idx) = {
         let mut log = st.log.lock();
         log.push(r.clone());
-        log.iter().filter(|x| x.path == r.path).count()
+        st.answered.lock().push(None);
+        (
+            log.iter().filter(|x| x.path == r.path).count(),
+            log.len() - 1,
+        )
     };
+    let delay = *st.delay.lock();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    struct Answered(Arc<Mutex<Vec<Option<Instant>>>>, usize);
+    impl Drop for Answered {
+        fn drop(&mut self) {
+            if let Some(a) = self.0.lock().get_mut(self.1) {
+                *a = Some(Instant::now());
+            }
+        }
+    }
+    let _answered = Answered(st.answered.clone(), idx);
     let b = st.behaviour.lock().clone();
     let (status, hs, body) = b(&r, n);
     let mut res = (StatusCode::from_u16(status).unwrap(), body).into_response();
@@ -97,9 +119,13 @@ impl Receiver {
     ) -> Receiver {
         let log = Arc::new(Mutex::new(Vec::new()));
         let behaviour: Arc<Mutex<Behaviour>> = Arc::new(Mutex::new(Arc::new(behaviour)));
+        let delay = Arc::new(Mutex::new(Duration::ZERO));
+        let answered = Arc::new(Mutex::new(Vec::new()));
         let st = RecvState {
             log: log.clone(),
             behaviour: behaviour.clone(),
+            delay: delay.clone(),
+            answered: answered.clone(),
         };
         let app = axum::Router::new().fallback(handle).with_state(st);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -111,6 +137,8 @@ impl Receiver {
             url,
             log,
             behaviour,
+            delay,
+            answered,
             task,
         }
     }
@@ -118,6 +146,20 @@ impl Receiver {
     /// Always answers `status` with a small body.
     pub async fn always(status: u16) -> Receiver {
         Receiver::start(move |_, _| (status, vec![], format!("status {status}").into_bytes())).await
+    }
+
+    /// Makes every answer wait this long.
+    pub fn set_delay(&self, d: Duration) {
+        *self.delay.lock() = d;
+    }
+
+    /// Each request with the time it was answered (`None`: not yet).
+    pub fn requests_answered(&self) -> Vec<(Received, Option<Instant>)> {
+        let log = self.log.lock().clone();
+        let answered = self.answered.lock().clone();
+        log.into_iter()
+            .zip(answered.into_iter().chain(std::iter::repeat(None)))
+            .collect()
     }
 
     pub fn set(&self, behaviour: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static) {

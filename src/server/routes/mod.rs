@@ -266,8 +266,36 @@ pub fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// `-v`: one line per API request: method, path and query (without `qstash_token`), status,
+/// time. The `Authorization` header is never read here.
+async fn log_request(req: Request, next: Next) -> Response {
+    use std::io::Write as _;
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let mut target = req.uri().path().to_string();
+    if let Some(q) = req.uri().query() {
+        let kept: Vec<&str> = q
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("qstash_token="))
+            .collect();
+        if !kept.is_empty() {
+            target.push('?');
+            target.push_str(&kept.join("&"));
+        }
+    }
+    let res = next.run(req).await;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "dlq dev: {method} {} -> {} ({} ms)",
+        target.escape_debug(),
+        res.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    res
+}
+
 /// Builds the router with auth, fault injection and the error shape applied.
-pub fn router(state: AppState, max_body: usize) -> Router {
+pub fn router(state: AppState, max_body: usize, verbose: bool) -> Router {
     let api = Router::new()
         .merge(publish::routes())
         .merge(dlq::routes())
@@ -281,11 +309,17 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(state.clone(), auth));
-    api.layer(middleware::from_fn_with_state(
-        state.clone(),
-        super::fault::layer,
-    ))
-    .layer(middleware::from_fn(error_shape))
-    .layer(DefaultBodyLimit::max(max_body))
-    .with_state(state)
+    let app = api
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::fault::layer,
+        ))
+        .layer(middleware::from_fn(error_shape))
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state);
+    if verbose {
+        app.layer(middleware::from_fn(log_request))
+    } else {
+        app
+    }
 }
