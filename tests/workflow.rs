@@ -106,7 +106,7 @@ async fn seed_story_a_failed_run_is_found_fixed_and_resumed() {
     ] {
         let r = dev.dlq(&args).await;
         assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
-        assert_eq!(r.lines(), [dlq_id.clone()], "{args:?}");
+        assert_eq!(r.lines(), std::slice::from_ref(&dlq_id), "{args:?}");
     }
 
     // After the fix: resume from the failed step; validate is not run again and its result

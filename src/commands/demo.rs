@@ -23,44 +23,166 @@ const NGROK_404: &str = "<!DOCTYPE html><html><head><title>ngrok - Tunnel abc.ng
 struct Receiver {
     recovered: AtomicBool,
     delivered: AtomicUsize,
+    /// Workflow runs that reached their end.
+    finished_runs: AtomicUsize,
     failure_callbacks: parking_lot::Mutex<Vec<String>>,
+    /// The dev server's URL and token (for the workflow endpoint's own calls), and the
+    /// receiver's own URL.
+    qstash: parking_lot::Mutex<(String, String, String)>,
+}
+
+/// The demo's workflow: reserve stock, charge the card (fails until the endpoint is fixed).
+const WORKFLOW_STEPS: [&str; 2] = ["reserve-stock", "charge-card"];
+const FEATURES: &str = "LazyFetch,InitialBody,WF_DetectTrigger,WF_TriggerOnConfig";
+
+/// A small endpoint that speaks the Upstash Workflow steps protocol as the SDK's `serve()`
+/// does: it replays the run's log, runs the next step, publishes its result to QStash and
+/// answers 200; after the last step it ends the run. A failing step answers 500 with the
+/// SDK's error shape and `Upstash-Error-Step-Name`, so the DLQ holds what a real run leaves.
+async fn workflow_endpoint(
+    st: &Receiver,
+    url: &str,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> anyhow::Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    use base64::Engine as _;
+    let sdk = [("upstash-workflow-sdk-version", "1")];
+    let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let run_id = h("upstash-workflow-runid").to_string();
+    if h("upstash-workflow-failure-callback") == "true" {
+        st.failure_callbacks
+            .lock()
+            .push(String::from_utf8_lossy(body).into_owned());
+        let out = serde_json::json!({ "result": format!("refund issued for {run_id}") });
+        return Ok((StatusCode::OK, sdk, out.to_string()).into_response());
+    }
+    let raw: Vec<serde_json::Value> = serde_json::from_slice(body)?;
+    let done = raw
+        .iter()
+        .skip(1)
+        .filter(|e| e["callType"] == "step")
+        .count();
+    let (qstash, token, _) = st.qstash.lock().clone();
+    let http = reqwest::Client::new();
+    let ok = serde_json::json!({ "workflowRunId": run_id, "finishCondition": "success" });
+    if done == WORKFLOW_STEPS.len() {
+        let res = http
+            .delete(format!("{qstash}/v2/workflows/runs/{run_id}?cancel=false"))
+            .bearer_auth(&token)
+            .body(r#"{"shipped":true}"#)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            res.status().is_success(),
+            "ending the run: {}",
+            res.status()
+        );
+        st.finished_runs.fetch_add(1, Ordering::SeqCst);
+        return Ok((StatusCode::OK, sdk, ok.to_string()).into_response());
+    }
+    let name = WORKFLOW_STEPS[done];
+    if name == "charge-card" && !st.recovered.load(Ordering::SeqCst) {
+        let err = serde_json::json!({
+            "error": "Error",
+            "message": "card processor timeout after 30000 ms",
+            "stack": "Error: card processor timeout after 30000 ms\n    at charge (app/api/workflow/route.ts:18:11)",
+        });
+        return Ok((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [
+                ("upstash-workflow-sdk-version", "1"),
+                ("upstash-error-step-name", name),
+            ],
+            err.to_string(),
+        )
+            .into_response());
+    }
+    let payload = raw
+        .first()
+        .and_then(|e| e["body"].as_str())
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .unwrap_or_default();
+    let out = if name == "reserve-stock" {
+        serde_json::json!({ "reserved": serde_json::from_slice::<serde_json::Value>(&payload).ok() })
+    } else {
+        serde_json::json!({ "chargeId": "ch_demo_1", "amount": 4200 })
+    };
+    let step = serde_json::json!({
+        "stepId": done + 1, "stepName": name, "stepType": "Run",
+        "out": out.to_string(), "concurrent": 1,
+    });
+    let item = serde_json::json!([{
+        "destination": url,
+        "body": step.to_string(),
+        "headers": {
+            "upstash-workflow-init": "false", "upstash-workflow-runid": run_id,
+            "upstash-workflow-url": url, "upstash-workflow-sdk-version": "1",
+            "upstash-forward-upstash-workflow-sdk-version": "1",
+            "upstash-feature-set": FEATURES, "content-type": "application/json",
+            "upstash-method": "POST",
+        },
+    }]);
+    let res = http
+        .post(format!("{qstash}/v2/batch"))
+        .bearer_auth(&token)
+        .json(&item)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status().is_success(),
+        "publishing the step: {}",
+        res.status()
+    );
+    Ok((StatusCode::OK, sdk, ok.to_string()).into_response())
 }
 
 async fn receiver(state: Arc<Receiver>) -> anyhow::Result<String> {
     use axum::response::IntoResponse;
-    let app = axum::Router::new().fallback(move |uri: axum::http::Uri, body: axum::body::Bytes| {
-        let st = state.clone();
-        async move {
-            let path = uri.path().to_string();
-            if path == "/failure" {
-                st.failure_callbacks
-                    .lock()
-                    .push(String::from_utf8_lossy(&body).into_owned());
-                return (StatusCode::OK, "noted").into_response();
+    let app = axum::Router::new().fallback(
+        move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let st = state.clone();
+            async move {
+                let path = uri.path().to_string();
+                if path == "/workflow" {
+                    let url = format!("{}/workflow", st.qstash.lock().2);
+                    return match workflow_endpoint(&st, &url, &headers, &body).await {
+                        Ok(r) => r,
+                        Err(e) => {
+                            (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()
+                        }
+                    };
+                }
+                if path == "/failure" {
+                    st.failure_callbacks
+                        .lock()
+                        .push(String::from_utf8_lossy(&body).into_owned());
+                    return (StatusCode::OK, "noted").into_response();
+                }
+                if st.recovered.load(Ordering::SeqCst) {
+                    st.delivered.fetch_add(1, Ordering::SeqCst);
+                    return (StatusCode::OK, "ok").into_response();
+                }
+                match path.as_str() {
+                    "/ngrok" => (
+                        StatusCode::NOT_FOUND,
+                        [
+                            ("content-type", "text/html"),
+                            ("ngrok-error-code", "ERR_NGROK_3200"),
+                        ],
+                        NGROK_404,
+                    )
+                        .into_response(),
+                    _ => (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        [("content-type", "application/json")],
+                        r#"{"error":"database unavailable","code":"ECONNRESET"}"#,
+                    )
+                        .into_response(),
+                }
             }
-            if st.recovered.load(Ordering::SeqCst) {
-                st.delivered.fetch_add(1, Ordering::SeqCst);
-                return (StatusCode::OK, "ok").into_response();
-            }
-            match path.as_str() {
-                "/ngrok" => (
-                    StatusCode::NOT_FOUND,
-                    [
-                        ("content-type", "text/html"),
-                        ("ngrok-error-code", "ERR_NGROK_3200"),
-                    ],
-                    NGROK_404,
-                )
-                    .into_response(),
-                _ => (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    [("content-type", "application/json")],
-                    r#"{"error":"database unavailable","code":"ECONNRESET"}"#,
-                )
-                    .into_response(),
-            }
-        }
-    });
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .context("cannot start the demo receiver")?;
@@ -106,6 +228,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let token = crate::server::DEFAULT_TOKEN.to_string();
     let rx_state = Arc::new(Receiver::default());
     let rx = receiver(rx_state.clone()).await?;
+    *rx_state.qstash.lock() = (url.clone(), token.clone(), rx.clone());
     println!(
         "dlq demo: a local QStash-compatible server on {url} and an endpoint on {rx} that fails for now."
     );
@@ -163,15 +286,48 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     )
     .await?;
     step(
-        "Start two workflow runs (as the Workflow SDK does); their step fails too",
+        "Start two workflow runs (as the Workflow SDK does); their second step fails",
         "(your app) await client.trigger({ url: \"https://your.app/api/workflow\" })",
     );
-    for run in ["wfr_demo_checkout_1", "wfr_demo_checkout_2"] {
-        let mut h = common("checkout");
-        h.push(("Upstash-Workflow-RunId", run.to_string()));
-        h.push(("Upstash-Workflow-Url", format!("{rx}/workflow")));
-        publish(format!("{rx}/workflow"), h, r#"{"cart":["book","lamp"]}"#).await?;
-    }
+    // The trigger as `Client.trigger` sends it: the run's settings (retries, label, failure
+    // callback, forwarded headers) come once, here, and hold for every step.
+    let wf = format!("{rx}/workflow");
+    let triggers: Vec<serde_json::Value> = ["demo_checkout_1", "demo_checkout_2"]
+        .iter()
+        .map(|id| {
+            serde_json::json!({
+                "destination": wf,
+                "body": r#"{"cart":["book","lamp"]}"#,
+                "headers": {
+                    "upstash-workflow-init": "true", "upstash-workflow-runid": format!("wfr_{id}"),
+                    "upstash-workflow-url": wf, "upstash-workflow-sdk-version": "1",
+                    "upstash-forward-upstash-workflow-sdk-version": "1",
+                    "upstash-feature-set": FEATURES, "upstash-method": "POST",
+                    "content-type": "application/json", "upstash-retries": "3",
+                    "upstash-label": "checkout", "upstash-forward-upstash-label": "checkout",
+                    "upstash-forward-authorization": "Bearer sk_demo_secret",
+                    "upstash-failure-callback": wf,
+                    "upstash-failure-callback-forward-upstash-workflow-is-failure": "true",
+                    "upstash-failure-callback-forward-upstash-workflow-failure-callback": "true",
+                    "upstash-failure-callback-workflow-runid": format!("wfr_{id}"),
+                    "upstash-failure-callback-workflow-init": "false",
+                    "upstash-failure-callback-workflow-url": wf,
+                    "upstash-failure-callback-workflow-calltype": "failureCall",
+                },
+            })
+        })
+        .collect();
+    let res = http
+        .post(format!("{url}/v2/batch"))
+        .bearer_auth(&token)
+        .json(&triggers)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status().is_success(),
+        "trigger failed: {}",
+        res.status()
+    );
     println!(
         "Waiting for 4 attempts each (retries 3, backoff 1000× faster than the real 12 s, 2 m 28 s, 30 m)…"
     );
@@ -276,7 +432,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     .await?;
 
     let deadline = Instant::now() + Duration::from_secs(10);
-    while rx_state.delivered.load(Ordering::SeqCst) < 6 {
+    while rx_state.delivered.load(Ordering::SeqCst) < 4
+        || rx_state.finished_runs.load(Ordering::SeqCst) < 2
+    {
         anyhow::ensure!(
             Instant::now() < deadline,
             "the retried messages were not delivered in time"
@@ -289,7 +447,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     dlq(&url, &token, &["list", "--workflow", "--all"]).await?;
     anyhow::ensure!(left == 0, "{left} entries are still in the DLQ");
     println!(
-        "\nDone in {:.1} s: all 6 messages were delivered after their retry and the DLQ is empty.",
+        "\nDone in {:.1} s: the 4 messages were delivered and the 2 workflow runs finished after their retry; the DLQ is empty.",
         started.elapsed().as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&dir);
