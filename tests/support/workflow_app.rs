@@ -22,16 +22,36 @@ fn app_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/workflow-app")
 }
 
+/// Installs the app's pinned packages (`npm ci`) once, if they are missing.
+fn ensure_installed(dir: &std::path::Path) {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    if dir.join("node_modules/@upstash/workflow").is_dir() {
+        return;
+    }
+    let status = std::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir)
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("the workflow tests need Node.js 20+ and npm ({e}): install them, or run `npm ci` in {}", dir.display())
+        });
+    assert!(
+        status.success(),
+        "`npm ci` in {} failed: the workflow tests need the official SDK installed",
+        dir.display()
+    );
+}
+
 impl App {
     /// Starts the app with `dev` as its QStash (base URL and token only), signature
     /// verification on.
     pub async fn start(dev: &Dev) -> App {
         let dir = app_dir();
-        assert!(
-            dir.join("node_modules/@upstash/workflow").is_dir(),
-            "the workflow tests need the SDK installed: run `npm ci` in {} (Node.js 20+)",
-            dir.display()
-        );
+        let d = dir.clone();
+        tokio::task::spawn_blocking(move || ensure_installed(&d))
+            .await
+            .unwrap();
         let mut child = tokio::process::Command::new("node")
             .arg("app.mjs")
             .current_dir(&dir)
