@@ -687,3 +687,52 @@ async fn every_dlq_path_treats_workflow_entries_alike() {
     assert_eq!((s, &v["deleted"]), (200, &json!(2)), "{v}");
     assert!(dev.dlq_all("/v2/dlq?source=workflow").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resuming_a_parallel_group_sends_the_failed_and_the_pending_branches() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let t = app
+        .trigger(json!({"url": "/wf/parallel-fail", "retries": 0, "body": {}}))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    // c fails while the 1 s sleep branch is still pending: the run fails.
+    let e = dlq_entry(&dev, run).await;
+    assert_eq!(e["responseHeader"]["Upstash-Error-Step-Name"], json!(["c"]));
+    app.control(json!({"cFails": false})).await;
+    let (s, v) = app
+        .client("dlq.resume", json!([{"dlqId": e["dlqId"]}]))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let resumed = v["workflowRunId"].as_str().unwrap();
+    let done = app
+        .wait_events("parallel-fail", Some(resumed), 1)
+        .await
+        .remove(0);
+    assert_eq!((&done["a"], &done["c"]), (&json!(1), &json!(3)));
+    let steps = app.events_of("step", Some(resumed)).await;
+    assert_eq!(steps_of(&steps, "a"), 0, "a's result was kept: {steps:#?}");
+    assert_eq!(steps_of(&steps, "c"), 1);
+    app.wait_run_state(resumed, "RUN_SUCCESS").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plain_publish_to_the_workflow_url_starts_a_run() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    // A plain QStash publish to the workflow URL: the SDK starts a run itself (without a
+    // failure callback), through the same protocol.
+    dev.publish(
+        &format!("{}/wf/parallel", app.url),
+        &[("Content-Type", "application/json")],
+        r#"{"n": 1}"#,
+    )
+    .await;
+    let e = app.wait_events("parallel", None, 1).await.remove(0);
+    assert_eq!(
+        (&e["a"], &e["b"], &e["c"]),
+        (&json!(2), &json!(2), &json!("c1"))
+    );
+    let run = e["runId"].as_str().unwrap();
+    app.wait_run_state(run, "RUN_SUCCESS").await;
+}

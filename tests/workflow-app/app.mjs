@@ -29,7 +29,13 @@ const client = new Client({ baseUrl: process.env.QSTASH_URL, token: process.env.
 
 const events = [];
 const record = (kind, data) => events.push({ kind, at: Date.now(), ...data });
-const control = { chargeFails: true, failureFunctionFails: false, thirdPartyStatus: 201, childFails: false };
+const control = {
+  chargeFails: true,
+  failureFunctionFails: false,
+  thirdPartyStatus: 201,
+  childFails: false,
+  cFails: true,
+};
 let base = "";
 
 const order = serve(
@@ -88,6 +94,27 @@ const parallel = serve(async (context) => {
   ]);
   await context.run("sum", () => record("parallel", { runId: context.workflowRunId, a, b, c }));
   return { a, b, c };
+});
+
+// A parallel group whose branch "c" fails while a sleeping branch is still pending.
+const parallelFail = serve(async (context) => {
+  const [a, , c] = await Promise.all([
+    context.run("a", () => {
+      record("step", { runId: context.workflowRunId, step: "a" });
+      return 1;
+    }),
+    context.sleep("pause", 1),
+    context.run("c", async () => {
+      record("step", { runId: context.workflowRunId, step: "c" });
+      if (control.cFails) {
+        // Fail after branch a has surely finished: its result is in the run's log.
+        await new Promise((r) => setTimeout(r, 300));
+        throw new Error("c broke");
+      }
+      return 3;
+    }),
+  ]);
+  await context.run("sum", () => record("parallel-fail", { runId: context.workflowRunId, a, c }));
 });
 
 const call = serve(async (context) => {
@@ -155,6 +182,7 @@ const workflows = {
   "/wf/order": order.handler,
   "/wf/sleepy": sleepy.handler,
   "/wf/parallel": parallel.handler,
+  "/wf/parallel-fail": parallelFail.handler,
   "/wf/call": call.handler,
   "/wf/wait": waiter.handler,
   "/wf/notifier": notifier.handler,

@@ -79,7 +79,7 @@ fn rerun(
     o: &PublishOptions,
     mode: Rerun,
     now: i64,
-) -> Result<Message, StoreError> {
+) -> Result<Vec<Message>, StoreError> {
     let m = protocol::rerun(c, &r.message, o, mode, now)?;
     db::delete_dlq(c, r.key)?;
     Ok(m)
@@ -110,8 +110,14 @@ async fn single(st: AppState, id: String, headers: HeaderMap, mode: Rerun) -> Ap
             )))),
         })
         .await??;
-    st.engine.schedule(std::slice::from_ref(&res));
-    Ok(axum::Json(run_json(&res)).into_response())
+    st.engine.schedule(&res);
+    let first = res.first().ok_or_else(|| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "nothing was started".into(),
+        )
+    })?;
+    Ok(axum::Json(run_json(first)).into_response())
 }
 
 async fn resume_one(
@@ -170,8 +176,13 @@ async fn bulk(
     let Some((created, next)) = res else {
         return Err(ApiError::not_found("Some DLQ messages were not found"));
     };
-    st.engine.schedule(&created);
-    let runs: Vec<Value> = created.iter().map(run_json).collect();
+    st.engine.schedule(&created.concat());
+    // One run per entry: its first message names it.
+    let runs: Vec<Value> = created
+        .iter()
+        .filter_map(|ms| ms.first())
+        .map(run_json)
+        .collect();
     Ok(
         axum::Json(json!({ "workflowRuns": runs, "cursor": next.unwrap_or_default() }))
             .into_response(),

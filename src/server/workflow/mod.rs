@@ -115,6 +115,10 @@ pub struct Run {
     pub failure_function: Option<Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redact: Vec<String>,
+    /// Messages of the run that were still pending when it failed (a parallel branch, a
+    /// sleep): a resume sends them again with the failed one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suspended: Vec<super::message::Message>,
 }
 
 impl Run {

@@ -208,6 +208,7 @@ fn start_run(
         dlq_id: None,
         failure_function: None,
         redact: m.redact.clone(),
+        suspended: Vec::new(),
     };
     clear_log(c, run_id)?;
     put_run(c, &run)?;
@@ -325,16 +326,20 @@ pub struct Ended {
     pub cancelled: Vec<String>,
 }
 
-fn drop_pending(c: &Connection, run_id: &str, ended: &mut Ended) -> Result<()> {
+/// Removes the run's pending messages (not its failure callback, which outlives it); returns
+/// them.
+fn drop_pending(c: &Connection, run_id: &str, ended: &mut Ended) -> Result<Vec<Message>> {
+    let mut dropped = Vec::new();
     for m in db::run_messages(c, run_id)? {
-        // A failure callback outlives its run.
         if matches!(m.kind, Kind::FailureCallback { .. }) {
             continue;
         }
         db::delete_message(c, &m.message_id)?;
-        ended.cancelled.push(m.message_id);
+        ended.cancelled.push(m.message_id.clone());
+        dropped.push(m);
     }
-    super::wait::drop_waiters(c, run_id)
+    super::wait::drop_waiters(c, run_id)?;
+    Ok(dropped)
 }
 
 /// A message of a run failed for good (retries used up, 489, or not a workflow endpoint) and
@@ -357,7 +362,14 @@ pub fn fail_run(
     run.state = RunState::RunFailed;
     run.completed_at = Some(now);
     run.dlq_id = Some(dlq_id.to_string());
-    drop_pending(c, &run.run_id, &mut ended)?;
+    run.suspended = drop_pending(c, &run.run_id, &mut ended)?
+        .into_iter()
+        .filter(|m| {
+            m.workflow
+                .as_ref()
+                .is_some_and(|w| w.call == CallType::Step)
+        })
+        .collect();
     if let Some(f) = failure_message(&run, failed, resp, dlq_id, now) {
         run.failure_function = Some(json!({
             "messageId": f.message_id,
@@ -528,7 +540,8 @@ pub enum Rerun {
 }
 
 /// Starts a new run from a dead-lettered message of a failed run (resume or restart) and
-/// returns its first message, stored. The overrides are the request's publish headers;
+/// returns its messages, stored: the failed one first, then (resume) the steps that were
+/// still pending when the run failed. The overrides are the request's publish headers;
 /// `Upstash-Workflow-RunId` among them names the new run.
 pub fn rerun(
     c: &Connection,
@@ -536,7 +549,7 @@ pub fn rerun(
     o: &PublishOptions,
     mode: Rerun,
     now: i64,
-) -> Result<Message> {
+) -> Result<Vec<Message>> {
     let Some(w) = &failed.workflow else {
         return Err(StoreError::rejected(400, "not a workflow run's entry"));
     };
@@ -570,6 +583,7 @@ pub fn rerun(
     run.dlq_id = None;
     run.failure_function = None;
     run.invoker = None;
+    run.suspended = Vec::new();
     if let Some(r) = o.retries {
         run.retries = r;
     }
@@ -600,43 +614,72 @@ pub fn rerun(
         (None, Some(d)) => now + d as i64,
         (None, None) => now,
     };
-    let mut m = Message {
-        message_id: new_id("msg_"),
-        url: failed.url.clone(),
-        method: failed.method.clone(),
-        not_before,
-        created_at: now,
-        next_delivery: not_before,
-        timeout_ms: failed.timeout_ms,
-        caller_ip: failed.caller_ip.clone(),
-        ..Message::default()
-    };
     put_run(c, &run)?;
+    let mut out = Vec::new();
     match mode {
         Rerun::Resume => {
             copy_log(c, &old.run_id, &run_id)?;
-            let call = w.call;
-            m.header = failed.header.clone();
-            m.body = match (call, w.index) {
-                (CallType::Step, Some(idx)) => {
-                    set_log_message_id(c, &run_id, idx, &m.message_id)?;
-                    steps_json(&log(c, &run_id, Some(idx))?)
-                }
-                _ => failed.body.clone(),
-            };
-            apply_run(&mut m, &run, call, w.index);
+            for (i, prev) in std::iter::once(failed).chain(&old.suspended).enumerate() {
+                // The failed step may be delayed; the steps that were waiting keep their time.
+                let at = if i == 0 {
+                    not_before
+                } else {
+                    prev.next_delivery.max(now)
+                };
+                let m = again(c, &run, prev, at, now)?;
+                insert_new(c, &m, now)?;
+                out.push(m);
+            }
         }
         Rerun::Restart => {
+            let mut m = Message {
+                message_id: new_id("msg_"),
+                url: run.url.clone(),
+                method: "POST".into(),
+                header: run.forward.clone(),
+                not_before,
+                created_at: now,
+                next_delivery: not_before,
+                caller_ip: failed.caller_ip.clone(),
+                ..Message::default()
+            };
             clear_log(c, &run_id)?;
             let idx = append_log(c, &run_id, &m.message_id, "step", &run.payload, now)?;
-            m.url = run.url.clone();
-            m.method = "POST".into();
-            m.header = run.forward.clone();
             m.body = steps_json(&log(c, &run_id, Some(idx))?);
             apply_run(&mut m, &run, CallType::Step, Some(idx));
+            insert_new(c, &m, now)?;
+            out.push(m);
         }
     }
-    insert_new(c, &m, now)?;
+    Ok(out)
+}
+
+/// A message of a failed run, sent again as a message of the resumed run `run`: a step gets
+/// the new run's log up to its entry (which now names the new message).
+fn again(c: &Connection, run: &Run, prev: &Message, at: i64, now: i64) -> Result<Message> {
+    let w = prev.workflow.as_ref();
+    let call = w.map(|w| w.call).unwrap_or_default();
+    let index = w.and_then(|w| w.index);
+    let mut m = Message {
+        message_id: new_id("msg_"),
+        url: prev.url.clone(),
+        method: prev.method.clone(),
+        header: prev.header.clone(),
+        not_before: at,
+        created_at: now,
+        next_delivery: at,
+        timeout_ms: prev.timeout_ms,
+        caller_ip: prev.caller_ip.clone(),
+        ..Message::default()
+    };
+    m.body = match (call, index) {
+        (CallType::Step, Some(idx)) => {
+            set_log_message_id(c, &run.run_id, idx, &m.message_id)?;
+            steps_json(&log(c, &run.run_id, Some(idx))?)
+        }
+        _ => prev.body.clone(),
+    };
+    apply_run(&mut m, run, call, index);
     Ok(m)
 }
 
