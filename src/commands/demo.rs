@@ -383,6 +383,24 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             1,
         )
         .await?;
+    let runs = client
+        .dlq_page(
+            crate::client::DlqKind::Workflow,
+            &crate::client::DlqFilter {
+                run_id: Some("wfr_demo_checkout_2".into()),
+                ..Default::default()
+            },
+            None,
+            1,
+        )
+        .await?;
+    if let Some(e) = runs.messages.first() {
+        step(
+            "See the failed run: the request is the run's log, the response names the failing step",
+            &format!("dlq show {}", e.dlq_id),
+        );
+        dlq(&url, &token, &["show", &e.dlq_id]).await?;
+    }
     if let Some(e) = page.messages.first() {
         step(
             "See everything about the ngrok failure (the secret header stays masked)",
