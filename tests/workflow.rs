@@ -480,6 +480,28 @@ async fn a_non_retryable_error_fails_the_run_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_step_the_server_refuses_fails_the_run_visibly() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let t = app
+        .trigger(json!({"url": "/wf/bad-call", "retries": 2, "body": {}}))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    // 412, not 400 (which the SDK reads as "cancelled" and stops silently): the SDK turns it
+    // into a non-retryable error, so the run fails with the reason.
+    let e = dlq_entry(&dev, run).await;
+    assert_eq!(e["responseStatus"], 489);
+    assert!(
+        e["responseBody"]
+            .as_str()
+            .unwrap()
+            .contains("Upstash-Retries must be at most 100"),
+        "{e:#}"
+    );
+    assert!(app.events_of("third-party", None).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn run_settings_hold_for_every_step_flow_control_labels_and_failure_url() {
     let dev = Dev::start().await;
     let app = App::start(&dev).await;

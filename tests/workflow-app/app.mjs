@@ -130,6 +130,11 @@ const call = serve(async (context) => {
   return r.status;
 });
 
+// A call the server must refuse (more retries than it allows).
+const badCall = serve(async (context) => {
+  await context.call("too many retries", { url: `${base}/third-party`, method: "POST", retries: 1000 });
+});
+
 const waiter = serve(async (context) => {
   const { key, timeout } = context.requestPayload;
   const { eventData, timeout: timedOut } = await context.waitForEvent("wait", `evt-${key}`, { timeout: timeout ?? "30s" });
@@ -184,6 +189,7 @@ const workflows = {
   "/wf/parallel": parallel.handler,
   "/wf/parallel-fail": parallelFail.handler,
   "/wf/call": call.handler,
+  "/wf/bad-call": badCall.handler,
   "/wf/wait": waiter.handler,
   "/wf/notifier": notifier.handler,
   "/wf/cancel": canceller.handler,

@@ -276,6 +276,22 @@ fn publish_json(is_group: bool, results: Vec<(String, String, bool)>) -> (Status
     }
 }
 
+/// A request error. For a step of a workflow run it is 412: the Workflow SDK reads a 400 as
+/// "the run was cancelled" and stops without a trace, but fails the run visibly (489, into
+/// the DLQ) on a 412.
+fn invalid(h: &HeaderMap, msg: impl Into<String>) -> ApiError {
+    let step = h.contains_key("upstash-workflow-runid")
+        && h.get("upstash-workflow-init")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("false"));
+    let status = if step {
+        StatusCode::PRECONDITION_FAILED
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    ApiError(status, msg.into())
+}
+
 async fn publish(
     State(st): State<AppState>,
     Extension(ip): Extension<CallerIp>,
@@ -284,7 +300,7 @@ async fn publish(
     body: Bytes,
 ) -> ApiResult<Response> {
     let dest = raw_destination(&uri, 2)?;
-    let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
+    let opts = parse_publish_headers(&headers).map_err(|e| invalid(&headers, e))?;
     let (is_group, results) = publish_to(&st, &dest, &opts, body, &ip.0, Origin::default()).await?;
     let (status, v) = publish_json(is_group, results);
     Ok((status, axum::Json(v)).into_response())
@@ -313,7 +329,7 @@ async fn enqueue(
         )));
     }
     let dest = raw_destination(&uri, 3)?;
-    let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
+    let opts = parse_publish_headers(&headers).map_err(|e| invalid(&headers, e))?;
     let origin = Origin {
         queue_name: Some(queue),
         ..Origin::default()
@@ -357,10 +373,10 @@ async fn batch(
             })?;
             h.append(name, value);
         }
-        let opts = parse_publish_headers(&h)
-            .map_err(|e| ApiError::bad_request(format!("batch item {i}: {e}")))?;
+        let opts =
+            parse_publish_headers(&h).map_err(|e| invalid(&h, format!("batch item {i}: {e}")))?;
         parse_destination(&it.destination)
-            .map_err(|e| ApiError::bad_request(format!("batch item {i}: {}", e.1)))?;
+            .map_err(|e| invalid(&h, format!("batch item {i}: {}", e.1)))?;
         if let Some(q) = &it.queue
             && !valid_name(q)
         {
