@@ -18,3 +18,4 @@ pub mod render;
 pub mod secret;
 pub mod select;
 pub mod server;
+pub mod workflow_run;

@@ -86,7 +86,7 @@ proptest! {
         };
         for tty in [false, true] {
             let style = dlq::render::Style { tty, color: false, width: 80, now_ms: 0 };
-            prop_assert!(inert(&dlq::render::detail::render(&e, None, &style)));
+            prop_assert!(inert(&dlq::render::detail::render(&e, dlq::workflow_run::decode(&e, false).as_ref(), None, &style)));
             let mut buf = Vec::new();
             let mut w = dlq::render::list::ListWriter::new(&mut buf, dlq::render::list::Format::Table, style, false);
             w.write(std::slice::from_ref(&e)).unwrap();
@@ -112,13 +112,18 @@ fn deep_and_huge_bodies_render_bounded() {
             width: 80,
             now_ms: 0,
         };
-        let out = dlq::render::detail::render(&e, None, &tty);
+        let out = dlq::render::detail::render(
+            &e,
+            dlq::workflow_run::decode(&e, false).as_ref(),
+            None,
+            &tty,
+        );
         assert!(
             out.len() < 200 * 1024,
             "bounded on a terminal: {} bytes",
             out.len()
         );
-        let plain = dlq::render::detail::render(&e, None, &dlq::render::Style::plain(0));
+        let plain = dlq::render::detail::render(&e, None, None, &dlq::render::Style::plain(0));
         assert!(plain.len() >= body.len(), "whole off a terminal");
     }
 }

@@ -113,8 +113,56 @@ fn detail_views() {
     {
         let mut e = e;
         redact::entry(&mut e);
-        let out = detail::render(&e, None, &tty(100));
+        let run = dlq::workflow_run::decode(&e, false);
+        let out = detail::render(&e, run.as_ref(), None, &tty(100));
         assert!(!out.contains('\u{1b}'), "{name}: raw escape in {out:?}");
         insta::assert_snapshot!(*name, out);
     }
+}
+
+/// A run of the official SDK whose step 2 threw, as `dlq dev` dead-letters it: the request is
+/// the run's log (payload, then step 1's result), the response the SDK's error.
+fn sdk_run_entry() -> DlqEntry {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let steps = serde_json::json!([
+        {"messageId": "msg_init", "body": b64(r#"{"orderId":42,"card":{"number":"4242","apiKey":"sk_live_1"}}"#), "callType": "step"},
+        {"messageId": "msg_step1", "body": b64(r#"{"stepId":1,"stepName":"validate","stepType":"Run","out":"{\"orderId\":42,\"note\":\"ok\\u001b[31m\"}","concurrent":1}"#), "callType": "step"},
+    ]);
+    entry(serde_json::json!({
+        "dlqId": "1796001147884-0", "messageId": "msg_step1", "url": "http://127.0.0.1:3001/wf/order",
+        "method": "POST",
+        "header": {"Content-Type": ["application/json"], "Upstash-Workflow-Runid": ["wfr_order-42"], "Upstash-Workflow-Sdk-Version": ["1"]},
+        "body": steps.to_string(), "maxRetries": 1, "createdAt": 1796001147858i64,
+        "workflowRunId": "wfr_order-42", "workflowUrl": "http://127.0.0.1:3001/wf/order", "workflowCreatedAt": 1796001147840i64,
+        "responseStatus": 500,
+        "responseHeader": {"Content-Type": ["text/plain;charset=UTF-8"], "Upstash-Error-Step-Name": ["charge"], "Upstash-Workflow-Sdk-Version": ["1"]},
+        "responseBody": "{\"error\":\"Error\",\"message\":\"card declined for order 42\",\"stack\":\"Error: card declined for order 42\\n    at app.mjs:44:38\"}",
+        "failureCallback": "http://127.0.0.1:3001/wf/order", "failureFunctionState": "CALLBACK_SUCCESS",
+        "failureCallbackInfo": {"state": "CALLBACK_SUCCESS", "responseStatus": 200, "responseBody": "{\"result\":\"handled wfr_order-42\"}", "responseHeaders": {}},
+        "label": "orders", "labels": ["orders"], "callerIP": "127.0.0.1"
+    }))
+}
+
+#[test]
+fn workflow_run_view() {
+    let mut e = sdk_run_entry();
+    redact::entry(&mut e);
+    let run = dlq::workflow_run::decode(&e, false);
+    let out = detail::render(&e, run.as_ref(), None, &tty(100));
+    assert!(!out.contains('\u{1b}'), "raw escape in {out:?}");
+    assert!(
+        !out.contains("sk_live_1"),
+        "a secret in the payload is masked"
+    );
+    insta::assert_snapshot!("detail_workflow_run", out);
+}
+
+#[test]
+fn workflow_list_shows_the_failed_step_and_the_error() {
+    let mut buf = Vec::new();
+    let mut w = ListWriter::new(&mut buf, Format::Table, tty(120), true);
+    w.write(&[sdk_run_entry()]).unwrap();
+    w.finish().unwrap();
+    insta::assert_snapshot!("table_workflow_tty", String::from_utf8(buf).unwrap());
 }

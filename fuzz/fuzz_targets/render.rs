@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
             width: 80,
             now_ms: 0,
         };
-        let out = dlq::render::detail::render(&e, None, &style);
+        let out = dlq::render::detail::render(&e, dlq::workflow_run::decode(&e, false).as_ref(), None, &style);
         // Colour codes are ours; strip them before checking.
         let stripped = out
             .replace("\u{1b}[0m", "")

@@ -8,6 +8,10 @@ use crate::ctx::Ctx;
 use crate::error::{CliError, Exit};
 use crate::model::DlqEntry;
 use crate::render::{detail, redact, sanitize};
+use crate::workflow_run;
+
+/// The key under which `-o json` adds a workflow run's decoded steps to the API's fields.
+pub const DECODED_KEY: &str = "decodedRun";
 
 /// Fetches an entry from the QStash DLQ, then the Workflow DLQ (or only the latter).
 pub async fn fetch(ctx: &Ctx, id: &str, workflow_only: bool) -> Result<Option<DlqEntry>, ApiError> {
@@ -56,13 +60,26 @@ pub async fn run(ctx: &Ctx, args: ShowArgs) -> anyhow::Result<()> {
         out.write_all(&bytes)?;
         out.flush()?;
     } else if args.output == ShowFormat::Json {
+        // The API's fields as returned, plus a workflow run's steps decoded under one key.
+        let values = found
+            .iter()
+            .map(|e| {
+                let mut v = serde_json::to_value(e)?;
+                if let (Some(run), Some(o)) =
+                    (workflow_run::decode(e, args.reveal), v.as_object_mut())
+                {
+                    o.insert(DECODED_KEY.into(), serde_json::to_value(run)?);
+                }
+                Ok(v)
+            })
+            .collect::<Result<Vec<serde_json::Value>, serde_json::Error>>()?;
         if args.ids.len() == 1 {
-            if let Some(e) = found.first() {
-                serde_json::to_writer_pretty(&mut out, e)?;
+            if let Some(v) = values.first() {
+                serde_json::to_writer_pretty(&mut out, v)?;
                 writeln!(out)?;
             }
         } else {
-            serde_json::to_writer_pretty(&mut out, &found)?;
+            serde_json::to_writer_pretty(&mut out, &values)?;
             writeln!(out)?;
         }
     } else {
@@ -74,7 +91,10 @@ pub async fn run(ctx: &Ctx, args: ShowArgs) -> anyhow::Result<()> {
                 (Some(m), true) => Some(ctx.client.message_logs(m).await?),
                 _ => None,
             };
-            out.write_all(detail::render(e, attempts.as_deref(), &ctx.style).as_bytes())?;
+            let run = workflow_run::decode(e, args.reveal);
+            out.write_all(
+                detail::render(e, run.as_ref(), attempts.as_deref(), &ctx.style).as_bytes(),
+            )?;
         }
         out.flush()?;
     }

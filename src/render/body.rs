@@ -144,6 +144,13 @@ pub fn hex_preview(b: &[u8]) -> String {
     out
 }
 
+/// A JSON value, pretty-printed (strings shown inert), as indented lines.
+pub fn json(v: &serde_json::Value, style: &Style) -> String {
+    let mut out = String::new();
+    pretty(v, 0, style, &mut out);
+    out
+}
+
 fn pretty(v: &serde_json::Value, indent: usize, style: &Style, out: &mut String) {
     use serde_json::Value;
     let pad = "  ".repeat(indent + 1);

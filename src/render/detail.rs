@@ -7,6 +7,7 @@ use super::{
     status_text,
 };
 use crate::model::{DlqEntry, Headers, LogEvent};
+use crate::workflow_run::DecodedRun;
 
 fn time(ms: i64, style: &Style) -> String {
     format!("{} ({})", rfc3339(ms), relative(ms, style.now_ms))
@@ -45,8 +46,139 @@ fn indent(s: &str) -> String {
         .join("\n")
 }
 
-/// The full text view of an entry (with the delivery timeline when `attempts` is given).
-pub fn render(e: &DlqEntry, attempts: Option<&[LogEvent]>, style: &Style) -> String {
+/// The failure function's state and answer on one line.
+fn failure_function(e: &DlqEntry) -> Option<String> {
+    let state = e
+        .failure_function_state
+        .clone()
+        .or_else(|| e.failure_callback_info.as_ref()?.state.clone())?;
+    let mut line = sanitize::inline(&state);
+    if let Some(info) = &e.failure_callback_info {
+        if let Some(code) = info.response_status {
+            let _ = write!(line, ", answered {}", status_text(code));
+        }
+        if let Some(b) = info.response_body.as_deref().filter(|b| !b.is_empty()) {
+            let short: String = b.chars().take(200).collect();
+            let _ = write!(line, ": {}", sanitize::inline(&short));
+        }
+    }
+    Some(line)
+}
+
+/// A workflow run's summary: which run, which step failed and why, what was tried.
+fn run_summary(out: &mut String, e: &DlqEntry, run: &DecodedRun, style: &Style) {
+    let s = |v: &Option<String>| v.as_deref().map(sanitize::inline);
+    if let Some(r) = s(&e.workflow_run_id) {
+        field(out, style, "Workflow run", &r);
+    }
+    if let Some(u) = s(&e.workflow_url) {
+        field(out, style, "Workflow URL", &u);
+    }
+    if let Some(t) = e.workflow_created_at {
+        field(out, style, "Run created", &time(t, style));
+    }
+    if let Some(f) = &run.failed_step {
+        field(
+            out,
+            style,
+            "Failed step",
+            &paint(style, BOLD, &sanitize::inline(&f.describe())),
+        );
+    }
+    if let Some(err) = &run.error {
+        let short: String = err.chars().take(300).collect();
+        field(out, style, "Error", &sanitize::inline(&short));
+    }
+    match (e.response_status, e.max_retries) {
+        (Some(489), _) => field(
+            out,
+            style,
+            "Retries",
+            "none: the step failed as non-retryable (489)",
+        ),
+        (_, Some(r)) => field(out, style, "Retries", &format!("{r} (all used)")),
+        _ => {}
+    }
+    if let Some(ff) = failure_function(e) {
+        field(out, style, "Failure function", &ff);
+    }
+}
+
+/// The run's steps as the failed delivery carried them: the initial payload, each result.
+fn steps_section(out: &mut String, run: &DecodedRun, style: &Style) {
+    let _ = writeln!(out, "\n{}", paint(style, BOLD, "Steps"));
+    let value = |v: &serde_json::Value| indent(&indent(&body::json(v, style)));
+    let _ = writeln!(out, "  {}", paint(style, DIM, "initial payload"));
+    if run.initial_payload.is_null() {
+        let _ = writeln!(out, "    {}", paint(style, DIM, "(empty)"));
+    } else {
+        let _ = writeln!(out, "{}", value(&run.initial_payload));
+    }
+    for st in &run.steps {
+        let name = sanitize::inline(st.step_name.as_deref().unwrap_or("?"));
+        let kind = sanitize::inline(st.step_type.as_deref().unwrap_or("?"));
+        if st.is_plan() {
+            let _ = writeln!(
+                out,
+                "  {}",
+                paint(
+                    style,
+                    DIM,
+                    &format!(
+                        "step {} '{name}' ({kind}): planned, part of a parallel group",
+                        st.target_step.unwrap_or(0)
+                    )
+                )
+            );
+            continue;
+        }
+        let _ = writeln!(out, "  step {} '{name}' ({kind})", st.step_id.unwrap_or(0));
+        let mut extra: Vec<String> = st
+            .other
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}: {}",
+                    sanitize::inline(k),
+                    sanitize::inline(&v.to_string())
+                )
+            })
+            .collect();
+        extra.sort();
+        if !extra.is_empty() {
+            let _ = writeln!(out, "    {}", paint(style, DIM, &extra.join(", ")));
+        }
+        match &st.out {
+            Some(v) => {
+                let _ = writeln!(out, "{}", value(v));
+            }
+            None => {
+                let _ = writeln!(out, "    {}", paint(style, DIM, "(no result)"));
+            }
+        }
+    }
+    if let Some(f) = &run.failed_step {
+        let mut line = format!("{} failed", f.describe());
+        if let Some(err) = &run.error {
+            let short: String = err.chars().take(120).collect();
+            let _ = write!(line, ": {short}");
+        }
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint(style, "\u{1b}[31m", &sanitize::inline(&line))
+        );
+    }
+}
+
+/// The full text view of an entry (with the delivery timeline when `attempts` is given). A
+/// workflow run's entry (`run`, decoded) leads with the run and its steps.
+pub fn render(
+    e: &DlqEntry,
+    run: Option<&DecodedRun>,
+    attempts: Option<&[LogEvent]>,
+    style: &Style,
+) -> String {
     let mut out = String::new();
     let s = |v: &Option<String>| v.as_deref().map(sanitize::inline);
     let _ = writeln!(
@@ -58,17 +190,22 @@ pub fn render(e: &DlqEntry, attempts: Option<&[LogEvent]>, style: &Style) -> Str
             &format!("DLQ entry {}", sanitize::inline(&e.dlq_id))
         )
     );
+    if let Some(run) = run {
+        run_summary(&mut out, e, run, style);
+    }
     if let Some(m) = s(&e.message_id) {
         field(&mut out, style, "Message", &m);
     }
-    if let Some(r) = s(&e.workflow_run_id) {
-        field(&mut out, style, "Workflow run", &r);
-    }
-    if let Some(u) = s(&e.workflow_url) {
-        field(&mut out, style, "Workflow URL", &u);
-    }
-    if let Some(t) = e.workflow_created_at {
-        field(&mut out, style, "Run created", &time(t, style));
+    if run.is_none() {
+        if let Some(r) = s(&e.workflow_run_id) {
+            field(&mut out, style, "Workflow run", &r);
+        }
+        if let Some(u) = s(&e.workflow_url) {
+            field(&mut out, style, "Workflow URL", &u);
+        }
+        if let Some(t) = e.workflow_created_at {
+            field(&mut out, style, "Run created", &time(t, style));
+        }
     }
     if let Some(t) = e.created_at {
         field(&mut out, style, "Created", &time(t, style));
@@ -76,7 +213,7 @@ pub fn render(e: &DlqEntry, attempts: Option<&[LogEvent]>, style: &Style) -> Str
     if let Some(t) = e.not_before {
         field(&mut out, style, "Not before", &time(t, style));
     }
-    if let Some(r) = e.max_retries {
+    if let (None, Some(r)) = (run, e.max_retries) {
         field(&mut out, style, "Retries", &format!("{r} (all used)"));
     }
     if let Some(x) = s(&e.retry_delay_expression) {
@@ -117,23 +254,10 @@ pub fn render(e: &DlqEntry, attempts: Option<&[LogEvent]>, style: &Style) -> Str
         }
         field(&mut out, style, "Flow control", &fc);
     }
-    if let Some(st) = s(&e.failure_function_state) {
-        field(&mut out, style, "Failure function", &st);
-    }
-    if let Some(info) = &e.failure_callback_info {
-        let mut line = info
-            .state
-            .as_deref()
-            .map(sanitize::inline)
-            .unwrap_or_default();
-        if let Some(code) = info.response_status {
-            let _ = write!(line, ", answered {}", status_text(code));
-        }
-        if let Some(b) = info.response_body.as_deref().filter(|b| !b.is_empty()) {
-            let short: String = b.chars().take(200).collect();
-            let _ = write!(line, ": {}", sanitize::inline(&short));
-        }
-        field(&mut out, style, "Callback answer", &line);
+    if run.is_none()
+        && let Some(ff) = failure_function(e)
+    {
+        field(&mut out, style, "Failure function", &ff);
     }
     for (k, v) in &e.extra {
         let shown = match v {
@@ -146,6 +270,10 @@ pub fn render(e: &DlqEntry, attempts: Option<&[LogEvent]>, style: &Style) -> Str
             &sanitize::inline(k),
             &sanitize::inline(&shown),
         );
+    }
+
+    if let Some(run) = run.filter(|r| r.has_log) {
+        steps_section(&mut out, run, style);
     }
 
     let _ = writeln!(out, "\n{}", paint(style, BOLD, "Request"));

@@ -122,9 +122,11 @@ impl<W: Write> ListWriter<W> {
             "STATUS",
         ];
         if self.workflow {
-            h.push("RUN ID");
+            // A run's failure reads as the step that failed and the SDK's error message.
+            h.extend(["RUN ID", "STEP", "URL", "ERROR"]);
+        } else {
+            h.extend(["URL", "RESPONSE"]);
         }
-        h.extend(["URL", "RESPONSE"]);
         h
     }
 
@@ -139,18 +141,28 @@ impl<W: Write> ListWriter<W> {
             .map(|s| s.to_string())
             .unwrap_or_else(|| "-".into());
         let mut c = vec![sanitize::inline(&e.dlq_id), created, status];
-        if self.workflow {
-            c.push(sanitize::inline(
-                e.workflow_run_id.as_deref().unwrap_or("-"),
-            ));
-        }
         let url = e
             .url
             .as_deref()
             .or(e.workflow_url.as_deref())
             .unwrap_or("-");
-        c.push(sanitize::inline(url));
-        c.push(snippet(e));
+        if self.workflow {
+            let (step, error) = crate::workflow_run::row_summary(e);
+            c.push(sanitize::inline(
+                e.workflow_run_id.as_deref().unwrap_or("-"),
+            ));
+            c.push(sanitize::inline(step.as_deref().unwrap_or("-")));
+            c.push(sanitize::inline(url));
+            let one_line = error
+                .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "))
+                .unwrap_or_else(|| snippet(e));
+            c.push(sanitize::inline(
+                &one_line.chars().take(200).collect::<String>(),
+            ));
+        } else {
+            c.push(sanitize::inline(url));
+            c.push(snippet(e));
+        }
         c
     }
 
