@@ -129,6 +129,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Finish an interrupted run from its journal, skipping what it says is done')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Per-entry results')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Per-entry results')
+            [CompletionResult]::new('--new-run-id', '--new-run-id', [CompletionResultType]::ParameterName, 'Workflow: the id of the new run when resuming or restarting one run (Upstash-Workflow-RunId)')
             [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Stop after N entries failed (a circuit breaker for an unfixed bug)')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Override: retries of the republished message (Upstash-Retries)')
             [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)')

@@ -123,6 +123,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand --resume 'Finish an interrupted run from its journal, skipping what it says is done'
             cand -o 'Per-entry results'
             cand --output 'Per-entry results'
+            cand --new-run-id 'Workflow: the id of the new run when resuming or restarting one run (Upstash-Workflow-RunId)'
             cand --max-failures 'Stop after N entries failed (a circuit breaker for an unfixed bug)'
             cand --retries 'Override: retries of the republished message (Upstash-Retries)'
             cand --delay 'Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)'

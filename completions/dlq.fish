@@ -124,6 +124,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand retry" -l resume -d 'Finish an i
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s o -l output -d 'Per-entry results' -r -f -a "text\t'One line per entry (id, outcome, new id or error)'
 json\t''
 ndjson\t''"
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l new-run-id -d 'Workflow: the id of the new run when resuming or restarting one run (Upstash-Workflow-RunId)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l max-failures -d 'Stop after N entries failed (a circuit breaker for an unfixed bug)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l retries -d 'Override: retries of the republished message (Upstash-Retries)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l delay -d 'Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)' -r

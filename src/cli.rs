@@ -375,6 +375,9 @@ pub struct RetryArgs {
     /// Workflow entries: run the failure callback/failureFunction again
     #[arg(long, help_heading = "Workflow")]
     pub failure_function: bool,
+    /// Workflow: the id of the new run when resuming or restarting one run (Upstash-Workflow-RunId)
+    #[arg(long, value_name = "ID", value_parser = crate::parse::parse_nonempty, conflicts_with = "failure_function", help_heading = "Workflow")]
+    pub new_run_id: Option<String>,
     /// Stop after N entries failed (a circuit breaker for an unfixed bug)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_failures: Option<u64>,

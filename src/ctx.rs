@@ -97,6 +97,12 @@ impl Ctx {
         }
     }
 
+    /// A hint on stderr (always: it only goes with human-readable output).
+    #[allow(clippy::print_stderr)]
+    pub fn hint(&self, msg: &str) {
+        eprintln!("{msg}");
+    }
+
     /// A warning on stderr (always).
     #[allow(clippy::print_stderr)]
     pub fn warn(&self, msg: &str) {

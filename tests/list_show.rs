@@ -280,7 +280,7 @@ async fn workflow_filters_use_the_workflow_dlq() {
     let r = dev.dlq(&["list", "--workflow"]).await;
     assert_eq!(
         r.lines()[0],
-        "DLQ ID\tCREATED\tSTATUS\tRUN ID\tURL\tRESPONSE"
+        "DLQ ID\tCREATED\tSTATUS\tRUN ID\tSTEP\tURL\tERROR"
     );
     assert_eq!(r.lines().len(), 3);
     let r = dev

@@ -488,7 +488,8 @@ async fn max_failures_stops_the_run() {
     dev.server().faults().set_fault_rate(0.0);
     // Listing failed under 100% faults, so nothing was selected: exit 1 from the list call.
     assert_ne!(r.code, 0);
-    let ids = dev.dlq(&["list", "-o", "ids"]).await.out();
+    // NDJSON lines say what each entry is, so nothing is looked up before the run.
+    let ids = dev.dlq(&["list", "-o", "ndjson"]).await.out();
     dev.server().faults().set_fault_rate(1.0);
     let r = dlq_with_stdin(
         &dev.url,

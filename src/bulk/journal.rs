@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Action, Outcome, Status};
+use super::{Action, Group, Outcome, Status};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
@@ -21,6 +21,10 @@ pub enum Record {
         workflow: bool,
         ids: Vec<String>,
         created_at: String,
+        /// More groups of a run that acts on both DLQs (retried QStash entries and resumed
+        /// workflow runs); the fields above are its first group.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        also: Vec<Group>,
     },
     Outcome(Outcome),
 }
@@ -37,19 +41,32 @@ pub struct Loaded {
     pub action: Action,
     pub workflow: bool,
     pub ids: Vec<String>,
+    /// The run's other groups (see [`Record::Plan`]).
+    pub also: Vec<Group>,
     /// Ids with a final outcome (retried, deleted or gone).
     pub done: HashSet<String>,
     pub outcomes: Vec<Outcome>,
 }
 
+impl Loaded {
+    /// Every group of the plan, first one first.
+    pub fn groups(&self) -> Vec<Group> {
+        let mut g = vec![Group {
+            action: self.action,
+            workflow: self.workflow,
+            ids: self.ids.clone(),
+        }];
+        g.extend(self.also.iter().cloned());
+        g
+    }
+}
+
 impl Journal {
-    /// Creates a journal and writes the plan.
-    pub fn create(
-        path: &Path,
-        action: Action,
-        workflow: bool,
-        ids: &[String],
-    ) -> std::io::Result<Journal> {
+    /// Creates a journal and writes the plan (at least one group).
+    pub fn create(path: &Path, groups: &[Group]) -> std::io::Result<Journal> {
+        let Some((first, also)) = groups.split_first() else {
+            return Err(std::io::Error::other("a journal needs a plan"));
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
@@ -69,10 +86,11 @@ impl Journal {
             let mut f = File::create(&tmp)?;
             let plan = Record::Plan {
                 version: 1,
-                action,
-                workflow,
-                ids: ids.to_vec(),
+                action: first.action,
+                workflow: first.workflow,
+                ids: first.ids.clone(),
                 created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                also: also.to_vec(),
             };
             let mut buf = serde_json::to_vec(&plan)?;
             buf.push(b'\n');
@@ -135,14 +153,15 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 action,
                 workflow,
                 ids,
+                also,
                 ..
-            }) if plan.is_none() => plan = Some((action, workflow, ids)),
+            }) if plan.is_none() => plan = Some((action, workflow, ids, also)),
             Ok(Record::Plan { .. }) => {}
             Ok(Record::Outcome(o)) => outcomes.push(o),
             Err(_) => {}
         }
     }
-    let (action, workflow, ids) =
+    let (action, workflow, ids, also) =
         plan.ok_or_else(|| format!("{} is not a dlq journal (no plan record)", path.display()))?;
     let done = outcomes
         .iter()
@@ -153,6 +172,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         action,
         workflow,
         ids,
+        also,
         done,
         outcomes,
     })
@@ -179,9 +199,18 @@ mod tests {
         let p = dir.path().join("j.ndjson");
         let mut j = Journal::create(
             &p,
-            Action::Retry,
-            false,
-            &["1-0".into(), "2-0".into(), "3-0".into()],
+            &[
+                Group {
+                    action: Action::Retry,
+                    workflow: false,
+                    ids: vec!["1-0".into(), "2-0".into()],
+                },
+                Group {
+                    action: Action::Resume,
+                    workflow: true,
+                    ids: vec!["3-0".into()],
+                },
+            ],
         )
         .unwrap();
         j.outcomes(&[
@@ -198,7 +227,13 @@ mod tests {
             .write_all(b"{\"type\":\"outcome\",\"dlq")
             .unwrap();
         let l = load(&p).unwrap();
-        assert_eq!(l.ids.len(), 3);
+        assert_eq!(l.ids.len(), 2);
+        let groups = l.groups();
+        assert_eq!(groups.len(), 2);
+        assert_eq!(
+            (groups[1].action, groups[1].workflow),
+            (Action::Resume, true)
+        );
         assert!(l.done.contains("1-0") && !l.done.contains("2-0"));
         let mut j = Journal::reopen(&p).unwrap();
         j.outcomes(&[Outcome::not_found("3-0")]).unwrap();
@@ -208,7 +243,7 @@ mod tests {
             "a record after a torn line still counts"
         );
         assert!(
-            Journal::create(&p, Action::Retry, false, &[]).is_err(),
+            Journal::create(&p, &groups).is_err(),
             "never overwrites a journal"
         );
     }

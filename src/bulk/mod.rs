@@ -52,6 +52,25 @@ impl Action {
     }
 }
 
+/// Ids one action applies to, in one DLQ: a run has one group per DLQ it touches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub action: Action,
+    pub workflow: bool,
+    pub ids: Vec<String>,
+}
+
+impl Group {
+    pub fn kind(&self) -> DlqKind {
+        if self.workflow {
+            DlqKind::Workflow
+        } else {
+            DlqKind::Qstash
+        }
+    }
+}
+
 /// The outcome of one id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -75,6 +94,9 @@ pub struct Outcome {
     pub workflow_run_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A failure that trying again will not change (the entry's state forbids the action).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub permanent: bool,
 }
 
 impl Outcome {
@@ -89,6 +111,7 @@ impl Outcome {
             message_id,
             workflow_run_id,
             error: None,
+            permanent: false,
         }
     }
     pub fn deleted(id: &str) -> Outcome {
@@ -98,6 +121,7 @@ impl Outcome {
             message_id: None,
             workflow_run_id: None,
             error: None,
+            permanent: false,
         }
     }
     pub fn not_found(id: &str) -> Outcome {
@@ -107,6 +131,7 @@ impl Outcome {
             message_id: None,
             workflow_run_id: None,
             error: None,
+            permanent: false,
         }
     }
     pub fn failed(id: &str, error: String) -> Outcome {
@@ -116,6 +141,15 @@ impl Outcome {
             message_id: None,
             workflow_run_id: None,
             error: Some(error),
+            permanent: false,
+        }
+    }
+
+    /// A failure that trying again will not change.
+    pub fn refused(id: &str, error: String) -> Outcome {
+        Outcome {
+            permanent: true,
+            ..Outcome::failed(id, error)
         }
     }
 }
@@ -245,6 +279,29 @@ pub async fn run(
     (results.into_iter().flatten().collect(), halt, jerr)
 }
 
+/// Why a failure function cannot be re-run, from the entry's state, and what to do instead.
+async fn callback_refused(client: &Client, id: &str, api_message: &str) -> String {
+    let state = match client.dlq_get(DlqKind::Workflow, id).await {
+        Ok(e) => e.failure_function_state,
+        Err(_) => None,
+    };
+    match state.as_deref() {
+        Some("CALLBACK_SUCCESS") => format!(
+            "its failure function already succeeded (CALLBACK_SUCCESS): only a failed one (CALLBACK_FAIL) is re-run; to run the workflow again: dlq retry {id} (resume) or dlq retry --restart {id}"
+        ),
+        Some("CALLBACK_INPROGRESS") => format!(
+            "its failure function is still running (CALLBACK_INPROGRESS): wait until it ends (dlq show {id})"
+        ),
+        Some("CALLBACK_CANCELED") => format!(
+            "its failure function was cancelled (CALLBACK_CANCELED) and cannot be re-run; resume or restart the run: dlq retry {id}"
+        ),
+        None => format!(
+            "the run has no failure function (failureFunction or failureUrl) to re-run; resume or restart it: dlq retry {id}"
+        ),
+        Some(other) => format!("the API refused ({other}): {api_message}"),
+    }
+}
+
 /// One chunk: the call, then exact per-id outcomes.
 async fn process(client: &Client, ids: &[String], opts: &RunOptions) -> Vec<Outcome> {
     let mut todo: Vec<String> = ids.to_vec();
@@ -370,8 +427,14 @@ async fn call(
         Action::Callback => {
             let mut out = Vec::new();
             for i in ids {
-                let r = client.workflow_callback(i).await?;
-                out.push(Outcome::retried(i, None, Some(r.workflow_run_id)));
+                match client.workflow_callback(i).await {
+                    Ok(r) => out.push(Outcome::retried(i, None, Some(r.workflow_run_id))),
+                    Err(ApiError::BadRequest { message, .. }) => out.push(Outcome::refused(
+                        i,
+                        callback_refused(client, i, &message).await,
+                    )),
+                    Err(e) => return Err(e),
+                }
             }
             Ok(out)
         }

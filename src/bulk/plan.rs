@@ -5,13 +5,12 @@ use crate::error::CliError;
 use crate::model::DlqEntry;
 use crate::select::Selection;
 
-/// Ids read from stdin, and whether they named workflow entries.
+/// Ids read from stdin, with the DLQ of those read from NDJSON lines (bare ids are looked up).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StdinIds {
     pub ids: Vec<String>,
-    /// `Some(true)` when NDJSON lines carried `workflowRunId`, `Some(false)` when they did not,
-    /// `None` for bare ids.
-    pub workflow: Option<bool>,
+    /// What an NDJSON line said of its entry: a workflow run (`workflowRunId`) or not.
+    pub known: std::collections::HashMap<String, DlqKind>,
 }
 
 /// Reads `dlq list -o ids` (one id a line) or `-o ndjson` (takes `dlqId`) output.
@@ -35,15 +34,12 @@ pub fn parse_stdin(text: &str) -> Result<StdinIds, CliError> {
                     n + 1
                 )));
             }
-            let wf = e.is_workflow();
-            match out.workflow {
-                Some(prev) if prev != wf => {
-                    return Err(CliError::usage(
-                        "stdin mixes QStash and Workflow entries; retry them in two runs (filter with --workflow)",
-                    ));
-                }
-                _ => out.workflow = Some(wf),
-            }
+            let kind = if e.is_workflow() {
+                DlqKind::Workflow
+            } else {
+                DlqKind::Qstash
+            };
+            out.known.insert(e.dlq_id.clone(), kind);
             out.ids.push(e.dlq_id);
         } else {
             let id = crate::parse::parse_dlq_id(l)
@@ -108,13 +104,56 @@ pub fn groups(entries: &[DlqEntry]) -> Vec<(String, String, usize)> {
     v
 }
 
-/// Which DLQ entries in `kind` are named by a workflow flag.
-pub fn kind_for(workflow_flag: bool, stdin: Option<bool>) -> DlqKind {
-    if workflow_flag || stdin == Some(true) {
-        DlqKind::Workflow
+/// Ids sorted by the DLQ their entry is in.
+#[derive(Debug, Clone, Default)]
+pub struct Classified {
+    pub qstash: Vec<String>,
+    pub workflow: Vec<String>,
+    /// In neither DLQ (already retried, deleted or expired).
+    pub missing: Vec<String>,
+    /// The entries looked up (for the preview).
+    pub entries: Vec<DlqEntry>,
+}
+
+/// Sorts `ids` by what their entries are: those `known` (from NDJSON lines) as they say, the
+/// others looked up (one call per 100 ids, a second for ids of the workflow DLQ that the first
+/// did not return). Keeps the order of `ids` within each DLQ.
+pub async fn classify(
+    client: &Client,
+    ids: &[String],
+    known: &std::collections::HashMap<String, DlqKind>,
+) -> Result<Classified, crate::client::ApiError> {
+    let unknown: Vec<String> = ids
+        .iter()
+        .filter(|i| !known.contains_key(*i))
+        .cloned()
+        .collect();
+    let entries = if unknown.is_empty() {
+        Vec::new()
     } else {
-        DlqKind::Qstash
+        client.dlq_by_ids(&unknown).await?
+    };
+    let looked_up: std::collections::HashMap<&str, DlqKind> = entries
+        .iter()
+        .map(|e| {
+            let k = if e.is_workflow() {
+                DlqKind::Workflow
+            } else {
+                DlqKind::Qstash
+            };
+            (e.dlq_id.as_str(), k)
+        })
+        .collect();
+    let mut c = Classified::default();
+    for id in ids {
+        match known.get(id).or_else(|| looked_up.get(id.as_str())) {
+            Some(DlqKind::Workflow) => c.workflow.push(id.clone()),
+            Some(DlqKind::Qstash) => c.qstash.push(id.clone()),
+            None => c.missing.push(id.clone()),
+        }
     }
+    c.entries = entries;
+    Ok(c)
 }
 
 #[cfg(test)]
@@ -125,13 +164,15 @@ mod tests {
     fn stdin_forms() {
         let s = parse_stdin("1-0\n\n 2-0 \n1-0\n").unwrap();
         assert_eq!(s.ids, vec!["1-0", "2-0"]);
-        assert_eq!(s.workflow, None);
-        let s = parse_stdin("{\"dlqId\":\"3-0\",\"workflowRunId\":\"wfr_x\"}\n{\"dlqId\":\"4-0\",\"workflowRunId\":\"wfr_y\"}").unwrap();
-        assert_eq!((s.ids.len(), s.workflow), (2, Some(true)));
-        assert!(
-            parse_stdin("{\"dlqId\":\"3-0\",\"workflowRunId\":\"w\"}\n{\"dlqId\":\"4-0\"}")
-                .is_err()
-        );
+        assert!(s.known.is_empty());
+        // Mixed NDJSON is fine: each line says what its entry is.
+        let s =
+            parse_stdin("{\"dlqId\":\"3-0\",\"workflowRunId\":\"w\"}\n{\"dlqId\":\"4-0\"}\n5-0")
+                .unwrap();
+        assert_eq!(s.ids, vec!["3-0", "4-0", "5-0"]);
+        assert_eq!(s.known["3-0"], DlqKind::Workflow);
+        assert_eq!(s.known["4-0"], DlqKind::Qstash);
+        assert!(!s.known.contains_key("5-0"));
         let e = parse_stdin("1-0\nnot an id\n").unwrap_err();
         assert!(e.message.contains("line 2"));
         assert!(parse_stdin("{\"messageId\":\"m\"}").is_err());

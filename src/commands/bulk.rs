@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::bulk::{self, Action, Halt, Outcome, RunOptions, Status, StopFlag, journal, plan};
+use crate::bulk::{
+    self, Action, Group, Halt, Outcome, RunOptions, Status, StopFlag, journal, plan,
+};
 use crate::cli::{BulkArgs, BulkFormat};
 use crate::client::{DlqKind, Headers};
 use crate::ctx::Ctx;
@@ -25,15 +27,33 @@ pub struct Spec {
     pub workflow_only: bool,
     pub headers: Headers,
     pub max_failures: Option<u64>,
+    /// `--new-run-id`: the id of the run a single resume or restart starts.
+    pub new_run_id: Option<String>,
 }
 
 struct Planned {
-    ids: Vec<String>,
-    kind: DlqKind,
-    action: Action,
+    /// One group per DLQ the run acts on.
+    groups: Vec<Group>,
+    /// The selected entries, when the selection read them (for the preview).
     entries: Option<Vec<DlqEntry>>,
     needs_yes: bool,
     resume: Option<std::path::PathBuf>,
+    /// `--new-run-id`: the id of the one run a resume or restart starts.
+    new_run_id: Option<String>,
+}
+
+impl Planned {
+    fn total(&self) -> usize {
+        self.groups.iter().map(|g| g.ids.len()).sum()
+    }
+
+    fn one(kind: DlqKind, action: Action, ids: Vec<String>) -> Vec<Group> {
+        vec![Group {
+            action,
+            workflow: kind == DlqKind::Workflow,
+            ids,
+        }]
+    }
 }
 
 fn usage(msg: impl Into<String>) -> anyhow::Error {
@@ -67,23 +87,21 @@ async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Planned
                 }
             )));
         }
-        let ids: Vec<String> = loaded
-            .ids
-            .iter()
-            .filter(|i| !loaded.done.contains(*i))
-            .cloned()
+        let groups = loaded
+            .groups()
+            .into_iter()
+            .map(|mut g| {
+                g.ids.retain(|i| !loaded.done.contains(i));
+                g
+            })
+            .filter(|g| !g.ids.is_empty())
             .collect();
         return Ok(Planned {
-            ids,
-            kind: if loaded.workflow {
-                DlqKind::Workflow
-            } else {
-                DlqKind::Qstash
-            },
-            action: loaded.action,
+            groups,
             entries: None,
             needs_yes: false,
             resume: Some(path.clone()),
+            new_run_id: None,
         });
     }
     let mut fargs = b.filter.clone();
@@ -96,7 +114,7 @@ async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Planned
         if has_filter || b.all_matching || b.interactive {
             return Err(usage("give DLQ ids or filters, not both"));
         }
-        let (ids, workflow_hint, needs_yes) = if b.ids.iter().any(|i| i == "-") {
+        let (ids, known, needs_yes) = if b.ids.iter().any(|i| i == "-") {
             if b.ids.len() > 1 {
                 return Err(usage(
                     "`-` reads the ids from stdin; give no other ids with it",
@@ -107,25 +125,62 @@ async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Planned
                 .read_to_string(&mut text)
                 .map_err(|e| usage(format!("cannot read ids from stdin: {e}")))?;
             let s = plan::parse_stdin(&text)?;
-            (s.ids, s.workflow, true)
+            (s.ids, s.known, true)
         } else {
             let mut ids = b.ids.clone();
             plan::dedup(&mut ids);
-            (ids, None, false)
+            (ids, Default::default(), false)
         };
-        if workflow_hint == Some(false) && spec.workflow_only {
-            return Err(usage(
-                "--restart and --failure-function apply to Workflow DLQ entries; stdin holds QStash entries",
-            ));
+        if fargs.workflow {
+            let kind = DlqKind::Workflow;
+            return Ok(Planned {
+                groups: Planned::one(kind, (spec.action)(kind), ids),
+                entries: None,
+                needs_yes,
+                resume: None,
+                new_run_id: None,
+            });
         }
-        let kind = plan::kind_for(fargs.workflow, workflow_hint);
+        // A bare id acts by what its entry is: a QStash message is retried, a workflow run
+        // resumed (or restarted, or its failure function re-run).
+        let c = plan::classify(&ctx.client, &ids, &known)
+            .await
+            .map_err(|e| {
+                anyhow::Error::new(e).context(
+                    "cannot look up the DLQ entries to see what each is (nothing was sent)",
+                )
+            })?;
+        if spec.workflow_only && !c.qstash.is_empty() {
+            let n = c.qstash.len();
+            return Err(usage(format!(
+                "--restart and --failure-function apply to workflow runs; {} {} QStash {} ({}{}): retry {} without those flags",
+                n,
+                if n == 1 { "is a" } else { "are" },
+                if n == 1 { "entry" } else { "entries" },
+                c.qstash[..n.min(3)].join(", "),
+                if n > 3 { ", …" } else { "" },
+                if n == 1 { "it" } else { "them" }
+            )));
+        }
+        // Ids in neither DLQ go with the others: their outcome is `not_found`.
+        let (mut q, mut w) = (c.qstash, c.workflow);
+        if spec.workflow_only || (q.is_empty() && !w.is_empty()) {
+            w.extend(c.missing);
+        } else {
+            q.extend(c.missing);
+        }
+        let mut groups = Vec::new();
+        for (kind, ids) in [(DlqKind::Qstash, q), (DlqKind::Workflow, w)] {
+            if !ids.is_empty() {
+                groups.extend(Planned::one(kind, (spec.action)(kind), ids));
+            }
+        }
         return Ok(Planned {
-            ids,
-            kind,
-            action: (spec.action)(kind),
-            entries: None,
+            groups,
+            entries: Some(c.entries),
             needs_yes,
             resume: None,
+            new_run_id: None,
         });
     }
     if b.interactive {
@@ -137,12 +192,11 @@ async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Planned
         let entries = plan::matching(&ctx.client, &sel, Some(1000)).await?;
         if entries.is_empty() {
             return Ok(Planned {
-                ids: vec![],
-                kind: sel.kind,
-                action: (spec.action)(sel.kind),
+                groups: Vec::new(),
                 entries: Some(vec![]),
                 needs_yes: false,
                 resume: None,
+                new_run_id: None,
             });
         }
         let items: Vec<String> = entries.iter().map(|e| pick_line(e, ctx.now_ms)).collect();
@@ -155,12 +209,15 @@ async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Planned
             .filter_map(|i| entries.get(i).cloned())
             .collect();
         return Ok(Planned {
-            ids: picked.iter().map(|e| e.dlq_id.clone()).collect(),
-            kind: sel.kind,
-            action: (spec.action)(sel.kind),
+            groups: Planned::one(
+                sel.kind,
+                (spec.action)(sel.kind),
+                picked.iter().map(|e| e.dlq_id.clone()).collect(),
+            ),
             entries: Some(picked),
             needs_yes: false,
             resume: None,
+            new_run_id: None,
         });
     }
     if has_filter || b.all_matching || fargs.workflow {
@@ -172,12 +229,15 @@ async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Planned
         }
         let entries = plan::matching(&ctx.client, &sel, None).await?;
         return Ok(Planned {
-            ids: entries.iter().map(|e| e.dlq_id.clone()).collect(),
-            kind: sel.kind,
-            action: (spec.action)(sel.kind),
+            groups: Planned::one(
+                sel.kind,
+                (spec.action)(sel.kind),
+                entries.iter().map(|e| e.dlq_id.clone()).collect(),
+            ),
             entries: Some(entries),
             needs_yes: true,
             resume: None,
+            new_run_id: None,
         });
     }
     Err(usage(format!(
@@ -211,50 +271,120 @@ fn pick_line(e: &DlqEntry, now: i64) -> String {
     )
 }
 
-fn describe(action: Action, n: usize) -> String {
-    let what = match action {
-        Action::Retry => "Retry",
-        Action::Resume => "Resume",
-        Action::Restart => "Restart",
-        Action::Callback => "Re-run the failure callback of",
-        Action::Delete => "Delete",
+/// "retry 3 DLQ entries and resume 2 workflow runs".
+fn describe(groups: &[Group]) -> String {
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            let n = g.ids.len();
+            let entries = if n == 1 { "DLQ entry" } else { "DLQ entries" };
+            let runs = if n == 1 {
+                "workflow run"
+            } else {
+                "workflow runs"
+            };
+            match g.action {
+                Action::Retry => format!("retry {n} {entries}"),
+                Action::Resume => format!("resume {n} {runs}"),
+                Action::Restart => format!("restart {n} {runs}"),
+                Action::Callback => format!("re-run the failure function of {n} {runs}"),
+                Action::Delete => format!("delete {n} {entries}"),
+            }
+        })
+        .collect();
+    parts.join(" and ")
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// What the run will do to one entry: "resume wfr_… from step 'charge'".
+fn intent(action: Action, e: &DlqEntry) -> String {
+    let run = e.workflow_run_id.as_deref().unwrap_or("?");
+    let failed = || {
+        crate::workflow_run::decode(e, false)
+            .and_then(|r| r.failed_step)
+            .map(|f| f.describe())
+            .unwrap_or_else(|| "the failed step".into())
     };
-    format!(
-        "{what} {n} {}",
-        if n == 1 { "DLQ entry" } else { "DLQ entries" }
-    )
+    let text = match action {
+        Action::Retry => format!(
+            "retry {} {}",
+            e.method.as_deref().unwrap_or("POST"),
+            e.url.as_deref().unwrap_or("-")
+        ),
+        Action::Resume => format!("resume {run} from {}", failed()),
+        Action::Restart => format!("restart {run} from step 1"),
+        Action::Callback => format!(
+            "re-run the failure function of {run} ({})",
+            e.failure_function_state
+                .as_deref()
+                .unwrap_or("no failure function")
+        ),
+        Action::Delete => match &e.workflow_run_id {
+            Some(r) => format!("delete the failed run {r}"),
+            None => format!("delete ({})", e.url.as_deref().unwrap_or("-")),
+        },
+    };
+    sanitize::inline(&text)
 }
 
 async fn dry_run(ctx: &Ctx, p: &Planned) -> anyhow::Result<()> {
-    let entries = match &p.entries {
-        Some(e) => e.clone(),
-        None => {
-            let mut v = Vec::new();
-            for id in &p.ids {
-                match ctx.client.dlq_get(p.kind, id).await {
-                    Ok(e) => v.push(e),
-                    Err(e) if e.is_not_found() => v.push(DlqEntry {
+    let mut by_id: std::collections::HashMap<String, DlqEntry> = p
+        .entries
+        .iter()
+        .flatten()
+        .map(|e| (e.dlq_id.clone(), e.clone()))
+        .collect();
+    let mut rows: Vec<(DlqEntry, Option<Action>)> = Vec::new();
+    for g in &p.groups {
+        for id in &g.ids {
+            let e = match by_id.remove(id) {
+                Some(e) => Some(e),
+                None if p.entries.is_some() => None,
+                None => match ctx.client.dlq_get(g.kind(), id).await {
+                    Ok(e) => Some(e),
+                    Err(e) if e.is_not_found() => None,
+                    Err(e) => return Err(e.into()),
+                },
+            };
+            rows.push(match e {
+                Some(e) => (e, Some(g.action)),
+                None => (
+                    DlqEntry {
                         dlq_id: id.clone(),
                         url: Some("(not in the DLQ)".into()),
                         ..DlqEntry::default()
-                    }),
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            v
+                    },
+                    None,
+                ),
+            });
         }
-    };
+    }
     let mut out = std::io::stdout().lock();
-    let what = describe(p.action, p.ids.len());
-    let what = format!("{}{}", what[..1].to_lowercase(), &what[1..]);
-    writeln!(out, "Dry run: would {what} (nothing was changed)")?;
+    writeln!(
+        out,
+        "Dry run: would {} (nothing was changed)",
+        describe(&p.groups)
+    )?;
+    let entries: Vec<DlqEntry> = rows.iter().map(|(e, _)| e.clone()).collect();
     writeln!(out, "\nBy destination and status:")?;
     for (dest, status, n) in plan::groups(&entries) {
         writeln!(out, "  {n:>6}  {status:>4}  {}", sanitize::inline(&dest))?;
     }
     writeln!(out, "\nEntries:")?;
-    for e in &entries {
+    for (e, action) in &rows {
         writeln!(out, "  {}", pick_line(e, ctx.now_ms))?;
+        let what = match action {
+            Some(a) => intent(*a, e),
+            None => "nothing: not in the DLQ (already retried, deleted or expired)".into(),
+        };
+        writeln!(out, "      → {what}")?;
     }
     Ok(())
 }
@@ -295,8 +425,23 @@ fn write_records(format: BulkFormat, outcomes: &[Outcome]) -> std::io::Result<()
 
 #[allow(clippy::print_stderr)]
 pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
-    let p = resolve(ctx, &b, &spec).await?;
-    if p.ids.is_empty() {
+    let mut p = resolve(ctx, &b, &spec).await?;
+    if let Some(id) = &spec.new_run_id {
+        let runs: usize = p
+            .groups
+            .iter()
+            .filter(|g| matches!(g.action, Action::Resume | Action::Restart))
+            .map(|g| g.ids.len())
+            .sum();
+        if runs != 1 || p.total() != 1 {
+            return Err(usage(format!(
+                "--new-run-id names one new run: it takes exactly one workflow run to resume or restart ({} selected)",
+                p.total()
+            )));
+        }
+        p.new_run_id = Some(id.clone());
+    }
+    if p.total() == 0 {
         if b.output == BulkFormat::Json {
             println_json_empty()?;
         }
@@ -308,11 +453,11 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     if b.dry_run {
         return dry_run(ctx, &p).await;
     }
-    let single_retry = !p.needs_yes && p.ids.len() == 1 && spec.verb == "retry";
+    let single_retry = !p.needs_yes && p.total() == 1 && spec.verb == "retry";
     if !b.yes && p.resume.is_none() {
         if ctx.stdin_tty && ctx.stderr_tty {
             if !single_retry {
-                let mut q = describe(p.action, p.ids.len());
+                let mut q = capitalized(&describe(&p.groups));
                 if let Some(es) = &p.entries {
                     let dests: std::collections::BTreeSet<String> = es
                         .iter()
@@ -337,7 +482,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             return Err(usage(format!(
                 "refusing to {} {} entries without --yes when not running on a terminal (preview with --dry-run)",
                 spec.verb,
-                p.ids.len()
+                p.total()
             )));
         }
     }
@@ -345,11 +490,12 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     let journal = match &p.resume {
         Some(path) => journal::Journal::reopen(path),
         None => {
+            let first = p.groups.first().map(|g| g.action).unwrap_or(Action::Retry);
             let path = b
                 .journal
                 .clone()
-                .unwrap_or_else(|| journal::default_path(p.action));
-            journal::Journal::create(&path, p.action, p.kind == DlqKind::Workflow, &p.ids)
+                .unwrap_or_else(|| journal::default_path(first));
+            journal::Journal::create(&path, &p.groups)
         }
     }
     .map_err(|e| CliError {
@@ -383,29 +529,46 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             }
         })
     };
+    let total = p.total();
     let bar = Arc::new(Bar::new(
-        p.ids.len() as u64,
+        total as u64,
         spec.verb,
         ctx.stderr_tty && !b.quiet,
     ));
-    let opts = RunOptions {
-        action: p.action,
-        kind: p.kind,
-        headers: spec.headers.clone(),
-        concurrency: b.concurrency,
-        rate: b.rate,
-        max_failures: spec.max_failures,
-    };
-    let total = p.ids.len();
-    let (outcomes, halt, jerr) = bulk::run(
-        &ctx.client,
-        p.ids,
-        &opts,
-        Some(&journal),
-        bar.as_ref(),
-        &stop,
-    )
-    .await;
+    // The groups run one after the other (QStash entries first), sharing the journal, the
+    // progress bar, Ctrl-C and --max-failures.
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(total);
+    let mut halt = None;
+    let mut jerr = None;
+    for g in &p.groups {
+        let failed = outcomes
+            .iter()
+            .filter(|o| o.status == Status::Failed)
+            .count() as u64;
+        let opts = RunOptions {
+            action: g.action,
+            kind: g.kind(),
+            headers: p_headers(&p, &spec, g),
+            concurrency: b.concurrency,
+            rate: b.rate,
+            max_failures: spec.max_failures.map(|m| m.saturating_sub(failed)),
+        };
+        let (mut out, h, e) = bulk::run(
+            &ctx.client,
+            g.ids.clone(),
+            &opts,
+            Some(&journal),
+            bar.as_ref(),
+            &stop,
+        )
+        .await;
+        outcomes.append(&mut out);
+        if h.is_some() || e.is_some() {
+            halt = h;
+            jerr = e;
+            break;
+        }
+    }
     bar.finish();
     watcher.abort();
     write_records(b.output, &outcomes)?;
@@ -440,7 +603,11 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
                 sanitize::inline(o.error.as_deref().unwrap_or(""))
             );
         }
-        if untouched > 0 || s.failed > 0 {
+        // A --resume helps with what was not attempted or failed for a reason that may pass.
+        let resumable = outcomes
+            .iter()
+            .any(|o| o.status == Status::Failed && !o.permanent);
+        if untouched > 0 || resumable {
             eprintln!(
                 "Finish with: dlq {} --resume {}",
                 spec.verb,
@@ -507,6 +674,18 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         }
         .into())
     }
+}
+
+/// The override headers of a group's calls: `--new-run-id` names the run that a resume or
+/// restart starts (the API's `Upstash-Workflow-RunId`).
+fn p_headers(p: &Planned, spec: &Spec, g: &Group) -> crate::client::Headers {
+    let mut h = spec.headers.clone();
+    if matches!(g.action, Action::Resume | Action::Restart)
+        && let Some(id) = &p.new_run_id
+    {
+        h.push(("Upstash-Workflow-RunId".to_string(), id.clone()));
+    }
+    h
 }
 
 fn println_json_empty() -> std::io::Result<()> {

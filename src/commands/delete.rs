@@ -11,6 +11,7 @@ pub async fn run(ctx: &Ctx, a: DeleteArgs) -> anyhow::Result<()> {
         workflow_only: false,
         headers: Vec::new(),
         max_failures: None,
+        new_run_id: None,
     };
     super::bulk::run(ctx, a.bulk, spec).await
 }

@@ -45,6 +45,7 @@ pub async fn run(ctx: &Ctx, a: RetryArgs) -> anyhow::Result<()> {
         workflow_only: a.restart || a.failure_function,
         headers,
         max_failures: a.max_failures,
+        new_run_id: a.new_run_id.clone(),
     };
     super::bulk::run(ctx, a.bulk, spec).await
 }

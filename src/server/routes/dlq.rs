@@ -126,8 +126,16 @@ pub fn page_json(entries: Vec<String>, cursor: Option<String>) -> Response {
     ([("content-type", "application/json")], s).into_response()
 }
 
-pub async fn list_page(st: &AppState, q: &Query, workflow: bool) -> ApiResult<Response> {
-    let f = parse_filter(q, workflow)?;
+pub async fn list_page(
+    st: &AppState,
+    q: &Query,
+    workflow: bool,
+    any: AnySource,
+) -> ApiResult<Response> {
+    let mut f = parse_filter(q, workflow)?;
+    if any == AnySource::ById && !f.dlq_ids.is_empty() && q.one("source").is_none() {
+        f.workflow = None;
+    }
     let cursor = q.dlq_cursor()?;
     let count = q.count(100, 100)?;
     let (entries, next) = st
@@ -149,7 +157,7 @@ async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<
         QSTASH_FILTERS
     };
     q.allow(&allowed(&["cursor", "count", "dlqIds", "source"], filters))?;
-    list_page(&st, &q, workflow).await
+    list_page(&st, &q, workflow, AnySource::ById).await
 }
 
 /// GET of one entry; `workflow` restricts it to the workflow DLQ.

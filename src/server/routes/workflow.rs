@@ -50,7 +50,7 @@ fn allowed(base: &[&'static str]) -> Vec<&'static str> {
 async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref());
     q.allow(&allowed(&["cursor", "count"]))?;
-    list_page(&st, &q, true).await
+    list_page(&st, &q, true, super::dlq::AnySource::No).await
 }
 
 async fn get_one(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
