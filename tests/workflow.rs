@@ -758,3 +758,242 @@ async fn a_plain_publish_to_the_workflow_url_starts_a_run() {
     let run = e["runId"].as_str().unwrap();
     app.wait_run_state(run, "RUN_SUCCESS").await;
 }
+
+/// Two failed runs of the order workflow (`order-a`, `order-b`) and one failed QStash message.
+async fn failed_runs_and_a_message(dev: &Dev, app: &App) -> (String, String, String) {
+    app.control(json!({"chargeFails": true})).await;
+    for id in ["order-a", "order-b"] {
+        app.trigger(json!({"url": "/wf/order", "workflowRunId": id, "retries": 0, "label": "cli", "body": {"orderId": id, "amount": 3}}))
+            .await;
+    }
+    let a = dlq_entry(dev, "wfr_order-a").await["dlqId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = dlq_entry(dev, "wfr_order-b").await["dlqId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rx = crate::support::Receiver::always(500).await;
+    dev.fail_many(&format!("{}/plain", rx.url), 1, &[]).await;
+    let q = dev.wait_dlq("/v2/dlq", 1).await[0]["dlqId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::mem::forget(rx); // keeps answering 500 for the rest of the test
+    (a, b, q)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_and_list_lead_with_the_failed_step_and_the_runs_steps() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let (a, _, _) = failed_runs_and_a_message(&dev, &app).await;
+
+    let r = dev.dlq(&["show", &a]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = r.out();
+    for needle in [
+        "Workflow run       wfr_order-a",
+        "Failed step        'charge' (step 2)",
+        "Error              card declined for order order-a",
+        "Retries            0 (all used)",
+        "Failure function   CALLBACK_SUCCESS, answered 200 OK: {\"result\":\"handled wfr_order-a\"}",
+        "Steps\n  initial payload\n    {\n      \"orderId\": \"order-a\",",
+        "  step 1 'validate' (Run)\n    {\n      \"orderId\": \"order-a\",\n      \"amount\": 3\n    }",
+        "  'charge' (step 2) failed: card declined for order order-a",
+        "\nRequest\n",
+        "\nResponse\n  500 Internal Server Error",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+    // The summary comes before the steps, the steps before the request.
+    let at = |s: &str| out.find(s).unwrap();
+    assert!(at("Failed step") < at("\nSteps\n") && at("\nSteps\n") < at("\nRequest\n"));
+
+    // JSON keeps the API's fields and adds the decoded run under one key.
+    let r = dev.dlq(&["show", &a, "-o", "json"]).await;
+    let v: Value = serde_json::from_str(&r.out()).unwrap();
+    assert_eq!(v["dlqId"], json!(a));
+    assert_eq!(v["workflowRunId"], "wfr_order-a");
+    assert!(
+        v["body"].as_str().unwrap().starts_with('['),
+        "the raw log stays"
+    );
+    let d = &v["decodedRun"];
+    assert_eq!(
+        d["initialPayload"],
+        json!({"orderId": "order-a", "amount": 3})
+    );
+    assert_eq!(d["steps"][0]["stepName"], "validate");
+    assert_eq!(
+        d["steps"][0]["out"],
+        json!({"orderId": "order-a", "amount": 3})
+    );
+    assert_eq!(d["failedStep"]["name"], "charge");
+    assert_eq!(d["failedStep"]["position"], 2);
+    assert_eq!(d["error"], "card declined for order order-a");
+
+    // The workflow table names the step and the error; JSON lines keep the API's fields.
+    let r = dev.dlq(&["list", "--workflow"]).await;
+    assert_eq!(
+        r.lines()[0],
+        "DLQ ID\tCREATED\tSTATUS\tRUN ID\tSTEP\tURL\tERROR"
+    );
+    let row = r.lines().into_iter().find(|l| l.starts_with(&a)).unwrap();
+    let cells: Vec<&str> = row.split('\t').collect();
+    assert_eq!(cells[3..5], ["wfr_order-a", "charge"]);
+    assert_eq!(cells[6], "card declined for order order-a");
+    let r = dev.dlq(&["list", "--workflow", "-o", "ndjson"]).await;
+    let first: Value = serde_json::from_str(&r.lines()[0]).unwrap();
+    assert!(first.get("responseBody").is_some() && first.get("decodedRun").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bare_ids_act_by_what_the_entry_is() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let (a, b, q) = failed_runs_and_a_message(&dev, &app).await;
+    app.control(json!({"chargeFails": false})).await;
+
+    // The dry run says what would happen to each.
+    let r = dev.dlq(&["retry", &a, &q, "--dry-run"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = r.out();
+    assert!(
+        out.contains("would retry 1 DLQ entry and resume 1 workflow run"),
+        "{out}"
+    );
+    assert!(
+        out.contains("→ resume wfr_order-a from 'charge' (step 2)"),
+        "{out}"
+    );
+    assert!(out.contains("→ retry POST http://127.0.0.1:"), "{out}");
+
+    // Mixed ids in one run: the message is retried, the run resumed, one journal.
+    let r = dev.dlq(&["retry", &a, &q, "-o", "ndjson", "-v"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("/v2/workflows/dlq/resume/"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains(&format!("/v2/dlq/retry/{a}")),
+        "{}",
+        r.stderr
+    );
+    let recs: Vec<Value> = r
+        .lines()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rec = |id: &str| recs.iter().find(|x| x["dlqId"] == id).unwrap().clone();
+    assert!(rec(&q)["messageId"].as_str().unwrap().starts_with("msg_"));
+    let resumed = rec(&a)["workflowRunId"].as_str().unwrap().to_string();
+    app.wait_run_state(&resumed, "RUN_SUCCESS").await;
+
+    // `list -o ids | delete -` works for workflow entries.
+    app.control(json!({"chargeFails": true})).await;
+    app.trigger(json!({"url": "/wf/order", "workflowRunId": "order-c", "retries": 0, "label": "cli", "body": {"orderId": "c", "amount": 1}}))
+        .await;
+    dlq_entry(&dev, "wfr_order-c").await;
+    let ids = dev
+        .dlq(&["list", "--label", "cli", "--workflow", "-o", "ids"])
+        .await;
+    assert_eq!(ids.lines().len(), 2, "{}", ids.out());
+    let r = crate::support::dlq_with_stdin(
+        &dev.url,
+        Some(&dev.token),
+        &["delete", "-", "--yes", "-o", "ndjson"],
+        &[],
+        Some(ids.out().as_bytes()),
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.lines().iter().all(|l| l.contains("\"deleted\"")),
+        "{}",
+        r.out()
+    );
+    assert!(dev.dlq_all("/v2/workflows/dlq").await.is_empty());
+    let _ = b;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_ids_without_the_prefix_hidden_runs_new_run_ids_and_refusals() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let (a, b, _) = failed_runs_and_a_message(&dev, &app).await;
+
+    // The id given to trigger finds the run the SDK named wfr_<id>.
+    let r = dev.dlq(&["list", "--run-id", "order-b", "-o", "ids"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.lines(), std::slice::from_ref(&b));
+    assert!(r.stderr.contains("showing wfr_order-b"), "{}", r.stderr);
+    // Plain list shows the QStash DLQ and says that workflow runs failed too.
+    let r = dev.dlq(&["list"]).await;
+    assert_eq!(r.lines().len(), 2);
+    assert!(
+        r.stderr
+            .contains("also 2 failed workflow runs: dlq list --workflow"),
+        "{}",
+        r.stderr
+    );
+
+    // A failure function that succeeded cannot be re-run: the message says why, no --resume.
+    let r = dev.dlq(&["retry", "--failure-function", &a]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("already succeeded (CALLBACK_SUCCESS)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(&format!("dlq retry {a}")), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("Finish with"),
+        "no --resume hint: {}",
+        r.stderr
+    );
+
+    // --new-run-id names the resumed run; it takes one run only.
+    let r = dev.dlq(&["retry", &a, &b, "--new-run-id", "wfr_two"]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--new-run-id"), "{}", r.stderr);
+    app.control(json!({"chargeFails": false})).await;
+    let r = dev
+        .dlq(&[
+            "retry",
+            &a,
+            "--new-run-id",
+            "wfr_order-a-fixed",
+            "-o",
+            "ndjson",
+        ])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.out().contains("\"workflowRunId\":\"wfr_order-a-fixed\""),
+        "{}",
+        r.out()
+    );
+    app.wait_run_state("wfr_order-a-fixed", "RUN_SUCCESS").await;
+    let r = dev
+        .dlq(&[
+            "retry",
+            "--restart",
+            &b,
+            "--new-run-id",
+            "wfr_order-b-again",
+            "-o",
+            "ndjson",
+        ])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    app.wait_run_state("wfr_order-b-again", "RUN_SUCCESS").await;
+    // --restart on a QStash entry is refused before anything is sent.
+    let q = dev.dlq(&["list", "-o", "ids"]).await.lines()[0].clone();
+    let r = dev.dlq(&["retry", "--restart", &q]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is a QStash entry"), "{}", r.stderr);
+}

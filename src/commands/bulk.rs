@@ -131,7 +131,8 @@ async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Planned
             plan::dedup(&mut ids);
             (ids, Default::default(), false)
         };
-        if fargs.workflow {
+        // `--workflow` says the ids are workflow entries: nothing to look up.
+        if b.filter.workflow {
             let kind = DlqKind::Workflow;
             return Ok(Planned {
                 groups: Planned::one(kind, (spec.action)(kind), ids),
