@@ -571,3 +571,66 @@ async fn dev_stops_gracefully_on_sigterm_and_a_restart_repeats_nothing() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_calls_waiting_on_the_rate_limiter() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    let bodies = fill(&dev, &rx, "/rate", 500).await;
+    rx.set(|_, _| (200, vec![], b"ok".to_vec()));
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("rate.ndjson");
+    // Four calls wait on the limiter at once (100 entries a second, 100 a call).
+    let child = dlq_cmd(
+        &dev,
+        dir.path(),
+        &[
+            "retry",
+            "--all-matching",
+            "--yes",
+            "--rate",
+            "100",
+            "--concurrency",
+            "4",
+            "-o",
+            "ndjson",
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+    )
+    .spawn()
+    .unwrap();
+    for _ in 0..4000 {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        if text.contains("\"type\":\"outcome\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let records = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert!(
+        records < 500,
+        "calls left after the interrupt: {records} retried"
+    );
+    let loaded = dlq::bulk::journal::load(&journal).unwrap();
+    assert_eq!(
+        loaded.outcomes.len(),
+        records,
+        "the journal matches the records"
+    );
+    // Nothing was retried that the journal does not know of.
+    let left = assert_exactly_once(&dev, &rx, "/rate", &bodies, "after SIGINT").await;
+    assert_eq!(left, 500 - records);
+}

@@ -258,6 +258,11 @@ pub async fn run(
                 }
                 if let Some(l) = limiter {
                     l.acquire(c.len()).await;
+                    // A call that waited for its turn must not leave after Ctrl-C.
+                    if stop.stopped() {
+                        halted.lock().get_or_insert(Halt::Interrupted);
+                        return Vec::new();
+                    }
                 }
                 let out = process(client, &c, opts).await;
                 if let Some(j) = journal
