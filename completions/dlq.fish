@@ -120,7 +120,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand retry" -l header -d 'Only entrie
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l concurrency -d 'API calls in flight at once' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l rate -d 'At most N entries per second' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l journal -d 'Journal file to append outcomes to [default: in the state directory]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l resume -d 'Finish an interrupted run from its journal, skipping what it says is done' -r -F
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l resume -d 'Finish an interrupted run from its journal, skipping what it says is done; without FILE, the latest unfinished journal of this command (journals live in <state dir>/dlq/journals, ~/.local/state/dlq/journals on Linux)' -r -F
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s o -l output -d 'Per-entry results' -r -f -a "text\t'One line per entry (id, outcome, new id or error)'
 json\t''
 ndjson\t''"
@@ -174,7 +174,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand delete" -l header -d 'Only entri
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l concurrency -d 'API calls in flight at once' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l rate -d 'At most N entries per second' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l journal -d 'Journal file to append outcomes to [default: in the state directory]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l resume -d 'Finish an interrupted run from its journal, skipping what it says is done' -r -F
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l resume -d 'Finish an interrupted run from its journal, skipping what it says is done; without FILE, the latest unfinished journal of this command (journals live in <state dir>/dlq/journals, ~/.local/state/dlq/journals on Linux)' -r -F
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -s o -l output -d 'Per-entry results' -r -f -a "text\t'One line per entry (id, outcome, new id or error)'
 json\t''
 ndjson\t''"

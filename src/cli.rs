@@ -354,9 +354,11 @@ pub struct BulkArgs {
     /// Journal file to append outcomes to [default: in the state directory]
     #[arg(long, value_name = "FILE", conflicts_with = "resume")]
     pub journal: Option<PathBuf>,
-    /// Finish an interrupted run from its journal, skipping what it says is done
-    #[arg(long, value_name = "FILE")]
-    pub resume: Option<PathBuf>,
+    /// Finish an interrupted run from its journal, skipping what it says is done; without FILE,
+    /// the latest unfinished journal of this command (journals live in
+    /// <state dir>/dlq/journals, ~/.local/state/dlq/journals on Linux)
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub resume: Option<Option<PathBuf>>,
     /// Per-entry results
     #[arg(short, long, value_enum, default_value = "text")]
     pub output: BulkFormat,

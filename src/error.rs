@@ -35,6 +35,15 @@ impl CliError {
             message: message.into(),
         }
     }
+
+    /// The user said no at a prompt: exit 1 with nothing more said (the caller said
+    /// "Nothing changed.").
+    pub fn declined() -> Self {
+        CliError {
+            exit: Exit::Error,
+            message: String::new(),
+        }
+    }
 }
 
 /// The exit code for an error: its own if it carries one, 0 for a broken pipe, else 1.
@@ -67,6 +76,12 @@ pub fn exit_code(err: &anyhow::Error) -> Exit {
 /// Prints the error once, with its causes, to stderr.
 #[allow(clippy::print_stderr)]
 pub fn report(err: &anyhow::Error) {
+    if err
+        .downcast_ref::<CliError>()
+        .is_some_and(|c| c.message.is_empty())
+    {
+        return;
+    }
     eprintln!("dlq: error: {err:#}");
 }
 

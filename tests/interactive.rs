@@ -134,7 +134,9 @@ async fn answering_no_changes_nothing() {
     tmux.keys("n");
     let screen = tmux.wait_for("EXIT=").await;
     assert!(
-        screen.contains("EXIT=1") && screen.contains("cancelled; nothing was changed"),
+        screen.contains("EXIT=1")
+            && screen.contains("Nothing changed.")
+            && !screen.contains("error"),
         "{screen}"
     );
     assert_eq!(dev.dlq_all("/v2/dlq").await, before);

@@ -646,3 +646,60 @@ async fn workflow_entries_resume_restart_and_rerun_the_failure_function() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(dev.dlq_all("/v2/workflows/dlq").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn journals_single_ids_and_resume_without_a_path() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/j", rx.url), 3, &[]).await;
+    let all = dev.wait_dlq("/v2/dlq", 3).await;
+    let state = tempfile::tempdir().unwrap();
+    let env = [("XDG_STATE_HOME", state.path().to_str().unwrap())];
+    let journals = || {
+        std::fs::read_dir(state.path().join("dlq/journals"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    // One id: its outcome is printed; no journal, no bar.
+    let one = all[0]["dlqId"].as_str().unwrap();
+    let r = dev.dlq_env(&["delete", one, "--yes"], &env).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("Journal:"), "{}", r.stderr);
+    assert_eq!(journals(), 0);
+
+    // An interrupted run leaves an unfinished journal (written here as a run writes it)…
+    let dir = state.path().join("dlq/journals");
+    std::fs::create_dir_all(&dir).unwrap();
+    dlq::bulk::journal::Journal::create(
+        &dir.join("20261130T010000.000Z-delete.ndjson"),
+        &[dlq::bulk::Group {
+            action: dlq::bulk::Action::Delete,
+            workflow: false,
+            ids: all[1..]
+                .iter()
+                .map(|e| e["dlqId"].as_str().unwrap().to_string())
+                .collect(),
+        }],
+    )
+    .unwrap();
+    assert_eq!(journals(), 1);
+    // …which `--resume` without a path finds; off a terminal it wants --yes.
+    let r = dev.dlq_env(&["delete", "--resume"], &env).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the latest unfinished delete journal is")
+            && r.stderr.contains("(2 of 2 entries left)"),
+        "{}",
+        r.stderr
+    );
+    let r = dev.dlq_env(&["retry", "--resume", "--yes"], &env).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no unfinished retry journal"),
+        "{}",
+        r.stderr
+    );
+    let r = dev.dlq_env(&["delete", "--resume", "--yes"], &env).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dev.dlq_all("/v2/dlq").await.is_empty());
+}

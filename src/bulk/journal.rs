@@ -178,20 +178,110 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     })
 }
 
-/// `<state dir>/dlq/journals/<time>-<action>.ndjson`.
-pub fn default_path(action: Action) -> PathBuf {
-    let base = dirs::state_dir()
+/// Where journals live: `<state dir>/dlq/journals` (`~/.local/state/dlq/journals` on Linux).
+pub fn dir() -> PathBuf {
+    dirs::state_dir()
         .or_else(dirs::data_local_dir)
         .unwrap_or_else(std::env::temp_dir)
         .join("dlq")
-        .join("journals");
+        .join("journals")
+}
+
+/// `<journal dir>/<time>-<action>.ndjson`.
+pub fn default_path(action: Action) -> PathBuf {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-    base.join(format!("{stamp}-{}.ndjson", action.name()))
+    dir().join(format!("{stamp}-{}.ndjson", action.name()))
+}
+
+impl Loaded {
+    /// Every id of the plan has a final outcome.
+    pub fn is_complete(&self) -> bool {
+        self.groups()
+            .iter()
+            .flat_map(|g| g.ids.iter())
+            .all(|i| self.done.contains(i))
+    }
+
+    /// Ids without a final outcome yet.
+    pub fn left(&self) -> usize {
+        self.groups()
+            .iter()
+            .flat_map(|g| g.ids.iter())
+            .filter(|i| !self.done.contains(*i))
+            .count()
+    }
+}
+
+/// Journals in `dir`, newest first (by name: they start with their creation time).
+fn journals_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ndjson"))
+        .collect();
+    v.sort();
+    v.reverse();
+    v
+}
+
+/// Removes completed journals older than `max_age` from `dir`; returns how many. Unfinished
+/// ones are kept whatever their age (they are what `--resume` needs).
+pub fn prune(dir: &Path, max_age: std::time::Duration) -> usize {
+    let mut n = 0;
+    for p in journals_in(dir) {
+        let old = std::fs::metadata(&p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > max_age);
+        if old && load(&p).is_ok_and(|l| l.is_complete()) && std::fs::remove_file(&p).is_ok() {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The newest unfinished journal in `dir` whose run `accepts` (retry or delete).
+pub fn latest_unfinished(
+    dir: &Path,
+    accepts: impl Fn(Action) -> bool,
+) -> Option<(PathBuf, Loaded)> {
+    journals_in(dir).into_iter().find_map(|p| {
+        let l = load(&p).ok()?;
+        (accepts(l.action) && !l.is_complete()).then_some((p, l))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prune_keeps_unfinished_and_recent_journals() {
+        let dir = tempfile::tempdir().unwrap();
+        let group = |ids: &[&str]| Group {
+            action: Action::Delete,
+            workflow: false,
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+        };
+        let done = dir.path().join("20200101T000000.000Z-delete.ndjson");
+        let mut j = Journal::create(&done, &[group(&["1-0"])]).unwrap();
+        j.outcomes(&[Outcome::deleted("1-0")]).unwrap();
+        let open = dir.path().join("20200102T000000.000Z-delete.ndjson");
+        Journal::create(&open, &[group(&["2-0"])]).unwrap();
+        assert_eq!(
+            prune(dir.path(), std::time::Duration::from_secs(3600)),
+            0,
+            "recent"
+        );
+        assert_eq!(prune(dir.path(), std::time::Duration::ZERO), 1);
+        assert!(!done.exists() && open.exists());
+        let (p, l) = latest_unfinished(dir.path(), |a| a == Action::Delete).unwrap();
+        assert_eq!((p, l.left()), (open, 1));
+        assert!(latest_unfinished(dir.path(), |a| a == Action::Retry).is_none());
+    }
 
     #[test]
     fn round_trip_and_torn_lines() {

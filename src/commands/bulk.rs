@@ -56,12 +56,50 @@ impl Planned {
     }
 }
 
+/// Completed journals are removed after two weeks.
+const JOURNAL_KEEP: std::time::Duration = std::time::Duration::from_secs(14 * 24 * 3600);
+
 fn usage(msg: impl Into<String>) -> anyhow::Error {
     CliError::usage(msg).into()
 }
 
+/// `--resume` without a path: the latest unfinished journal of this command, offered.
+#[allow(clippy::print_stderr)]
+fn latest_journal(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<std::path::PathBuf> {
+    let dir = journal::dir();
+    let delete = spec.verb == "delete";
+    let Some((path, l)) = journal::latest_unfinished(&dir, |a| (a == Action::Delete) == delete)
+    else {
+        return Err(usage(format!(
+            "no unfinished {} journal in {}: give the journal's path to --resume",
+            spec.verb,
+            dir.display()
+        )));
+    };
+    let total: usize = l.groups().iter().map(|g| g.ids.len()).sum();
+    let what = format!("{} ({} of {total} entries left)", path.display(), l.left());
+    if b.yes {
+        return Ok(path);
+    }
+    if ctx.stdin_tty && ctx.stderr_tty {
+        if crate::prompt::confirm(&format!("Resume {what}?"))? {
+            return Ok(path);
+        }
+        eprintln!("Nothing changed.");
+        return Err(CliError::declined().into());
+    }
+    Err(usage(format!(
+        "the latest unfinished {} journal is {what}: give its path to --resume, or add --yes",
+        spec.verb
+    )))
+}
+
 async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Planned> {
-    if let Some(path) = &b.resume {
+    if let Some(given) = &b.resume {
+        let path = &match given {
+            Some(p) => p.clone(),
+            None => latest_journal(ctx, b, spec)?,
+        };
         let sel = Selection::from_args(&b.filter, ctx.now_ms)?;
         if !b.ids.is_empty()
             || !sel.is_everything()
@@ -472,11 +510,8 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
                 }
                 q.push('?');
                 if !crate::prompt::confirm(&q)? {
-                    return Err(CliError {
-                        exit: Exit::Error,
-                        message: "cancelled; nothing was changed".into(),
-                    }
-                    .into());
+                    eprintln!("Nothing changed.");
+                    return Err(CliError::declined().into());
                 }
             }
         } else if p.needs_yes {
@@ -488,29 +523,39 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         }
     }
 
-    let journal = match &p.resume {
-        Some(path) => journal::Journal::reopen(path),
-        None => {
-            let first = p.groups.first().map(|g| g.action).unwrap_or(Action::Retry);
-            let path = b
-                .journal
-                .clone()
-                .unwrap_or_else(|| journal::default_path(first));
-            journal::Journal::create(&path, &p.groups)
+    // A single id needs no journal (its outcome is printed), unless one is asked for.
+    let journaled = p.resume.is_some() || b.journal.is_some() || p.total() > 1;
+    let journal = if journaled {
+        let j = match &p.resume {
+            Some(path) => journal::Journal::reopen(path),
+            None => {
+                let first = p.groups.first().map(|g| g.action).unwrap_or(Action::Retry);
+                if b.journal.is_none() {
+                    journal::prune(&journal::dir(), JOURNAL_KEEP);
+                }
+                let path = b
+                    .journal
+                    .clone()
+                    .unwrap_or_else(|| journal::default_path(first));
+                journal::Journal::create(&path, &p.groups)
+            }
         }
-    }
-    .map_err(|e| CliError {
-        exit: Exit::Error,
-        message: format!("cannot write the journal: {e}"),
-    })?;
-    let journal_path = journal.path().to_path_buf();
-    if !b.quiet {
-        eprintln!(
-            "Journal: {} (continue an interrupted run with --resume)",
-            journal_path.display()
-        );
-    }
-    let journal = Mutex::new(journal);
+        .map_err(|e| CliError {
+            exit: Exit::Error,
+            message: format!("cannot write the journal: {e}"),
+        })?;
+        if !b.quiet {
+            eprintln!(
+                "Journal: {} (continue an interrupted run with --resume)",
+                j.path().display()
+            );
+        }
+        Some(j)
+    } else {
+        None
+    };
+    let journal_path = journal.as_ref().map(|j| j.path().to_path_buf());
+    let journal = journal.map(Mutex::new);
 
     let stop = StopFlag::default();
     let watcher = {
@@ -558,7 +603,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             &ctx.client,
             g.ids.clone(),
             &opts,
-            Some(&journal),
+            journal.as_ref(),
             bar.as_ref(),
             &stop,
         )
@@ -609,11 +654,10 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             .iter()
             .any(|o| o.status == Status::Failed && !o.permanent);
         if untouched > 0 || resumable {
-            eprintln!(
-                "Finish with: dlq {} --resume {}",
-                spec.verb,
-                journal_path.display()
-            );
+            match &journal_path {
+                Some(j) => eprintln!("Finish with: dlq {} --resume {}", spec.verb, j.display()),
+                None => eprintln!("Try again with the same command."),
+            }
         }
     }
     if let Some(e) = jerr {
@@ -621,7 +665,10 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             exit: Exit::Error,
             message: format!(
                 "cannot write the journal {}: {e}; stopped sending",
-                journal_path.display()
+                journal_path
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
             ),
         }
         .into());

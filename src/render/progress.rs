@@ -17,10 +17,16 @@ impl Bar {
                 ProgressDrawTarget::hidden()
             },
         );
+        // The rate as a whole number ("120/s"), not indicatif's "5,904.0736/s".
         if let Ok(style) = ProgressStyle::with_template(&format!(
-            "{verb} {{bar:30}} {{pos}}/{{len}} ({{per_sec}}, ETA {{eta}}) {{msg}}"
+            "{verb} {{bar:30}} {{pos}}/{{len}} ({{rate}}, ETA {{eta}}) {{msg}}"
         )) {
-            pb.set_style(style);
+            pb.set_style(style.with_key(
+                "rate",
+                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{}/s", s.per_sec().round() as u64);
+                },
+            ));
         }
         Bar(pb)
     }
@@ -38,8 +44,10 @@ impl Progress for Bar {
             .filter(|o| o.status == crate::bulk::Status::Failed)
             .count();
         if failed > 0 {
-            self.0
-                .set_message(format!("{failed} failed in the last call"));
+            self.0.set_message(format!(
+                "{failed} {} in the last call",
+                if failed == 1 { "failure" } else { "failures" }
+            ));
         }
     }
 }
