@@ -137,6 +137,12 @@ pub fn resolve(g: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<T
             )));
         }
     }
+    if url.ends_with("/v2") {
+        return Err(CliError::usage(format!(
+            "the QStash URL '{url}' ends in /v2: drop /v2 (dlq adds the API's paths itself), e.g. '{}'",
+            url.trim_end_matches("/v2")
+        )));
+    }
     let token = if let Some(t) = nonempty(g.token.clone()) {
         t
     } else if g.dev {
@@ -145,6 +151,13 @@ pub fn resolve(g: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<T
         t
     } else if let Some(t) = profile.as_ref().and_then(|p| nonempty(p.token.clone())) {
         t
+    } else if let Some(r) = &region {
+        return Err(CliError {
+            exit: Exit::Auth,
+            message: format!(
+                "QSTASH_REGION={r} is set but {r}_QSTASH_TOKEN is not (nor QSTASH_TOKEN): set {r}_QSTASH_TOKEN, or pass --token"
+            ),
+        });
     } else {
         return Err(CliError {
             exit: Exit::Auth,

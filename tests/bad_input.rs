@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
-use crate::support::{Dev, dlq_at};
+use crate::support::{Dev, Receiver, dlq_at};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_flag_values_exit_2_and_name_the_flag() {
@@ -249,4 +249,53 @@ async fn secrets_appear_nowhere_across_commands_and_journals() {
         let text = std::fs::read_to_string(j).unwrap();
         assert!(!text.contains(&dev.token) && !text.contains("sk_live_leak"));
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_say_what_to_do() {
+    let secret = "tok_very_secret_value";
+    // Nothing listens on a loopback port: said at once, with the way out.
+    let r = dlq_at("http://127.0.0.1:9", Some(secret), &["list"], &[]).await;
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("http://127.0.0.1:9/v2/dlq")
+            && r.stderr.contains("is `dlq dev` running?")
+            && !r.stderr.contains("gave up after"),
+        "{}",
+        r.stderr
+    );
+    // A base URL with the API's /v2.
+    let r = dlq_at("http://127.0.0.1:9/v2", Some(secret), &["list"], &[]).await;
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("drop /v2"), "{}", r.stderr);
+    // Something that is not QStash answers.
+    let web = Receiver::start(|_, _| {
+        (
+            404,
+            vec![("content-type", "text/html".to_string())],
+            b"<!DOCTYPE html><html><head><title>My Blog</title></head><body>nope</body></html>"
+                .to_vec(),
+        )
+    })
+    .await;
+    let r = dlq_at(&web.url, Some(secret), &["list"], &[]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!r.stderr.contains(secret), "the token is never shown");
+    assert!(
+        r.stderr.contains(
+            "this does not look like QStash: an HTML page (\"My Blog\") from http://127.0.0.1:"
+        ),
+        "{}",
+        r.stderr
+    );
+    // A region without its token names the variable.
+    let r = dlq_at(
+        "http://127.0.0.1:9",
+        None,
+        &["list"],
+        &[("QSTASH_REGION", "us-east-1")],
+    )
+    .await;
+    assert_eq!(r.code, 5);
+    assert!(r.stderr.contains("US_EAST_1_QSTASH_TOKEN"), "{}", r.stderr);
 }

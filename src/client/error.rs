@@ -11,18 +11,27 @@ pub enum ApiError {
     NotFound { message: String },
     #[error("bad request ({status}): {message}")]
     BadRequest { status: u16, message: String },
-    #[error("rate limited: {message} (gave up after {attempts} attempts)")]
+    #[error("rate limited: {message}{}", gave_up(*attempts))]
     RateLimited { message: String, attempts: u32 },
-    #[error("server error ({status}): {message} (gave up after {attempts} attempts)")]
+    #[error("server error ({status}): {message}{}", gave_up(*attempts))]
     Server {
         status: u16,
         message: String,
         attempts: u32,
     },
-    #[error("network error: {message} (gave up after {attempts} attempts)")]
+    #[error("network error: {message}{}", gave_up(*attempts))]
     Network { message: String, attempts: u32 },
     #[error("unexpected response from the API: {0}")]
     Decode(String),
+}
+
+/// " (gave up after 4 attempts)", nothing for a single attempt.
+fn gave_up(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (gave up after {attempts} attempts)")
+    } else {
+        String::new()
+    }
 }
 
 impl ApiError {

@@ -179,7 +179,19 @@ impl Client {
                     if status.is_success() || status.is_redirection() {
                         return Ok((status.as_u16(), body));
                     }
-                    let message = error_message(status, &body);
+                    let message = match not_qstash(&body).filter(|_| !body.is_empty()) {
+                        Some(what) => {
+                            let m = format!(
+                                "this does not look like QStash: {what} from {shown}; check --qstash-url / QSTASH_URL"
+                            );
+                            // A 4xx page from something else is no "not found" of QStash's.
+                            if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
+                                return Err(ApiError::Decode(m));
+                            }
+                            m
+                        }
+                        None => error_message(status, &body),
+                    };
                     let retryable = status == StatusCode::TOO_MANY_REQUESTS
                         || (retry_unknown && status.is_server_error());
                     if retryable && attempt < max {
@@ -199,6 +211,17 @@ impl Client {
                 }
                 Err(message) => {
                     self.log(&format!("< error {shown}: {message}"));
+                    // Nothing listens on this machine's port: retrying will not start it.
+                    if message.to_ascii_lowercase().contains("connection refused")
+                        && is_loopback(&self.cfg.base_url)
+                    {
+                        return Err(ApiError::Network {
+                            message: format!(
+                                "{shown}: connection refused; is `dlq dev` running? (start it with `dlq dev`, or use --dev for its default address)"
+                            ),
+                            attempts: attempt,
+                        });
+                    }
                     if retry_unknown && attempt < max {
                         let d = self.backoff(attempt);
                         self.log(&format!(
@@ -210,7 +233,7 @@ impl Client {
                         continue;
                     }
                     return Err(ApiError::Network {
-                        message,
+                        message: format!("{shown}: {message}"),
                         attempts: attempt,
                     });
                 }
@@ -244,7 +267,18 @@ impl Client {
         headers: &Headers,
     ) -> Result<T, ApiError> {
         let (_, body) = self.send(method, path, query, headers).await?;
-        parse_json(&body)
+        self.parse(path, &body)
+    }
+
+    /// Parses an answer; one that is not JSON at all names what answered instead.
+    fn parse<T: DeserializeOwned>(&self, path: &str, body: &[u8]) -> Result<T, ApiError> {
+        parse_json(body).map_err(|e| match not_qstash(body) {
+            Some(what) => ApiError::Decode(format!(
+                "this does not look like QStash: {what} from {}{path}; check --qstash-url / QSTASH_URL",
+                self.cfg.base_url
+            )),
+            None => e,
+        })
     }
 
     /// A call that changes the DLQ: not retried on an unknown outcome (see `send_with`).
@@ -256,7 +290,7 @@ impl Client {
         headers: &Headers,
     ) -> Result<T, ApiError> {
         let (_, body) = self.send_with(method, path, query, headers, false).await?;
-        parse_json(&body)
+        self.parse(path, &body)
     }
 
     /// One page of a DLQ.
@@ -589,6 +623,42 @@ fn classify(status: StatusCode, message: String, attempts: u32) -> ApiError {
             attempts,
         },
         s => ApiError::BadRequest { status: s, message },
+    }
+}
+
+/// What answered, when it is not JSON (QStash always answers JSON): an HTML page, text.
+fn not_qstash(body: &[u8]) -> Option<String> {
+    if serde_json::from_slice::<serde_json::Value>(body).is_ok() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(body);
+    let lower = text.trim_start().to_ascii_lowercase();
+    Some(
+        if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+            let (title, _) = crate::render::body::html_text(&text);
+            match title {
+                Some(t) => format!("an HTML page ({:?})", crate::render::sanitize::inline(&t)),
+                None => "an HTML page".into(),
+            }
+        } else if body.is_empty() {
+            "an empty answer".into()
+        } else {
+            let start: String = text.trim().chars().take(60).collect();
+            format!("text ({:?})", crate::render::sanitize::inline(&start))
+        },
+    )
+}
+
+/// Whether a base URL points at this machine.
+fn is_loopback(base: &str) -> bool {
+    match url::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
