@@ -162,11 +162,11 @@ pub struct FilterArgs {
     /// IP address of the publisher
     #[arg(long, value_name = "IP", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
     pub caller_ip: Vec<String>,
-    /// Created at or after this time (RFC 3339, YYYY-MM-DD or Unix ms)
+    /// Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)
     #[arg(long, value_name = "TIME", value_parser = crate::parse::parse_time, help_heading = "Filters")]
     pub from: Option<i64>,
-    /// Created at or before this time (RFC 3339, YYYY-MM-DD or Unix ms)
-    #[arg(long, value_name = "TIME", value_parser = crate::parse::parse_time, help_heading = "Filters")]
+    /// Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)
+    #[arg(long, value_name = "TIME", value_parser = crate::parse::parse_time_end, help_heading = "Filters")]
     pub until: Option<i64>,
     /// Created within this long (2h, 30m, 7d) or since this time
     #[arg(long, value_name = "DURATION|TIME", value_parser = crate::parse::parse_since, conflicts_with = "from", help_heading = "Filters")]
@@ -180,12 +180,13 @@ pub struct FilterArgs {
     /// Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow
     #[arg(long, value_name = "TIME", value_parser = crate::parse::parse_time, help_heading = "Filters")]
     pub workflow_created_at: Option<i64>,
-    /// State of the workflow's failure callback; implies --workflow
+    /// State of the workflow's failure callback (any case); implies --workflow
     #[arg(
         long,
         value_name = "STATE",
         value_delimiter = ',',
         value_enum,
+        ignore_case = true,
         help_heading = "Filters"
     )]
     pub failure_state: Vec<FailureState>,
@@ -237,7 +238,7 @@ pub enum ShowFormat {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// DLQ ids (1725323658779-0 …)
+    /// DLQ ids (1725323658779-0 …), or - to read them from stdin (`dlq list -o ids` or ndjson)
     #[arg(required = true, value_name = "DLQ_ID", value_parser = crate::parse::parse_dlq_id)]
     pub ids: Vec<String>,
     /// Output format

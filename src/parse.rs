@@ -113,6 +113,17 @@ mod tests {
     }
 
     #[test]
+    fn until_a_date_includes_the_day() {
+        let start = parse_time("2026-11-30").unwrap();
+        let end = parse_time_end("2026-11-30").unwrap();
+        assert_eq!(end - start, 86_400_000 - 1);
+        assert_eq!(
+            parse_time_end("2026-11-30T10:00:00Z"),
+            parse_time("2026-11-30T10:00:00Z")
+        );
+    }
+
+    #[test]
     fn header_names() {
         assert_eq!(canonical_header_name("content-type"), "Content-Type");
         assert_eq!(
@@ -167,6 +178,18 @@ pub fn parse_status(s: &str) -> Result<StatusFilter, String> {
 
 /// A point in time: RFC 3339 (`2026-11-28T10:00:00Z`), a date (`2026-11-28`, UTC midnight) or
 /// Unix milliseconds. Returns Unix ms.
+/// Like [`parse_time`], but a bare date means the end of that day (UTC), so `--until
+/// 2026-11-30` includes the 30th.
+pub fn parse_time_end(s: &str) -> Result<i64, String> {
+    match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        Ok(d) => d
+            .and_hms_milli_opt(23, 59, 59, 999)
+            .map(|dt| dt.and_utc().timestamp_millis())
+            .ok_or_else(|| format!("invalid date '{s}'")),
+        Err(_) => parse_time(s),
+    }
+}
+
 pub fn parse_time(s: &str) -> Result<i64, String> {
     let t = s.trim();
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {

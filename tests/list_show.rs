@@ -526,3 +526,37 @@ async fn the_token_never_appears_in_any_output() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_reads_stdin_until_takes_the_whole_day_and_states_ignore_case() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    dev.fail_many(&format!("{}/s", rx.url), 2, &[]).await;
+    let all = dev.wait_dlq("/v2/dlq", 2).await;
+    let ids = dev.dlq(&["list", "-o", "ids"]).await.out();
+    let r = crate::support::dlq_with_stdin(
+        &dev.url,
+        Some(&dev.token),
+        &["show", "-", "-o", "json"],
+        &[],
+        Some(ids.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.out()).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    // A bare date is a UTC day: --until today includes everything created today.
+    let at = all[0]["createdAt"].as_i64().unwrap();
+    let today = chrono::DateTime::from_timestamp_millis(at)
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string();
+    let r = dev.dlq(&["list", "--until", &today, "-o", "ids"]).await;
+    assert_eq!(r.lines().len(), 2, "{}", r.stderr);
+    let r = dev.dlq(&["list", "--from", &today, "-o", "ids"]).await;
+    assert_eq!(r.lines().len(), 2, "{}", r.stderr);
+    let r = dev
+        .dlq(&["list", "--failure-state", "callback_fail", "-o", "ids"])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}

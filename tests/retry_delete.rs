@@ -292,6 +292,11 @@ async fn missing_ids_are_not_found_records_and_exit_3() {
             .iter()
             .all(|e| e["dlqId"] != ids[2])
     );
+    // One rule for show, retry and delete: 4 when none of the ids is there, 3 when some are.
+    for verb in ["retry", "delete", "show"] {
+        let r = dev.dlq(&[verb, "8-0", "9-0"]).await;
+        assert_eq!(r.code, 4, "{verb}: {}", r.stderr);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -59,6 +59,11 @@ impl Planned {
 /// Completed journals are removed after two weeks.
 const JOURNAL_KEEP: std::time::Duration = std::time::Duration::from_secs(14 * 24 * 3600);
 
+/// "1 entry", "3 entries".
+fn entries(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
+}
+
 fn usage(msg: impl Into<String>) -> anyhow::Error {
     CliError::usage(msg).into()
 }
@@ -516,9 +521,9 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             }
         } else if p.needs_yes {
             return Err(usage(format!(
-                "refusing to {} {} entries without --yes when not running on a terminal (preview with --dry-run)",
+                "refusing to {} {} without --yes when not running on a terminal (preview with --dry-run)",
                 spec.verb,
-                p.total()
+                entries(p.total())
             )));
         }
     }
@@ -677,7 +682,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         Some(Halt::Interrupted) => {
             return Err(CliError {
                 exit: Exit::Interrupted,
-                message: format!("interrupted with {untouched} entries not attempted"),
+                message: format!("interrupted with {} not attempted", entries(untouched)),
             }
             .into());
         }
@@ -689,8 +694,13 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
                     Exit::Error
                 },
                 message: format!(
-                    "stopped after {} failures (--max-failures); {untouched} entries not attempted",
-                    s.failed
+                    "stopped after {} (--max-failures); {} not attempted",
+                    if s.failed == 1 {
+                        "1 failure".to_string()
+                    } else {
+                        format!("{} failures", s.failed)
+                    },
+                    entries(untouched)
                 ),
             }
             .into());
@@ -700,25 +710,36 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     if s.failed == 0 && (s.not_found == 0 || p.resume.is_some()) {
         Ok(())
     } else if s.failed == 0 {
-        // Asked-for entries that were not in the DLQ (a resumed run expects those).
+        // Asked-for entries that were not in the DLQ (a resumed run expects those): 4 when none
+        // was there, 3 when some were (as `show`).
         Err(CliError {
-            exit: Exit::Partial,
+            exit: if s.done == 0 {
+                Exit::NotFound
+            } else {
+                Exit::Partial
+            },
             message: format!(
-                "{} of {total} entries were not in the DLQ (already retried, deleted or expired)",
-                s.not_found
+                "{} of {} {} not in the DLQ (already retried, deleted or expired)",
+                s.not_found,
+                entries(total),
+                if s.not_found == 1 { "was" } else { "were" }
             ),
         }
         .into())
     } else if s.done + s.not_found > 0 {
         Err(CliError {
             exit: Exit::Partial,
-            message: format!("{} of {total} entries failed", s.failed),
+            message: format!("{} of {} failed", s.failed, entries(total)),
         }
         .into())
     } else {
         Err(CliError {
             exit: Exit::Error,
-            message: format!("all {total} entries failed"),
+            message: if total == 1 {
+                "the entry failed".to_string()
+            } else {
+                format!("all {total} entries failed")
+            },
         }
         .into())
     }

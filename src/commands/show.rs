@@ -29,7 +29,21 @@ pub async fn fetch(ctx: &Ctx, id: &str, workflow_only: bool) -> Result<Option<Dl
     }
 }
 
-pub async fn run(ctx: &Ctx, args: ShowArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &Ctx, mut args: ShowArgs) -> anyhow::Result<()> {
+    if args.ids.iter().any(|i| i == "-") {
+        if args.ids.len() > 1 {
+            return Err(
+                CliError::usage("`-` reads the ids from stdin; give no other ids with it").into(),
+            );
+        }
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| CliError::usage(format!("cannot read ids from stdin: {e}")))?;
+        args.ids = crate::bulk::plan::parse_stdin(&text)?.ids;
+        if args.ids.is_empty() {
+            return Err(CliError::usage("no DLQ ids on stdin").into());
+        }
+    }
     if (args.raw_body || args.raw_response) && args.ids.len() != 1 {
         return Err(
             CliError::usage("--raw-body and --raw-response take exactly one DLQ id").into(),
