@@ -28,7 +28,7 @@ complete -c dlq -n "__fish_dlq_needs_command" -l token -d 'QStash token [env: QS
 complete -c dlq -n "__fish_dlq_needs_command" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_needs_command" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_needs_command" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_needs_command" -l timeout -d 'Timeout of one API request' -r
+complete -c dlq -n "__fish_dlq_needs_command" -l timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_needs_command" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_needs_command" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_needs_command" -s h -l help -d 'Print help'
@@ -50,13 +50,13 @@ complete -c dlq -n "__fish_dlq_using_subcommand list" -l label -d 'Label' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l flow-control-key -d 'Flow-control key' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l caller-ip -d 'IP address of the publisher' -r
-complete -c dlq -n "__fish_dlq_using_subcommand list" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand list" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD or Unix ms)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l workflow-url -d 'Workflow URL; implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
-complete -c dlq -n "__fish_dlq_using_subcommand list" -l failure-state -d 'State of the workflow\'s failure callback; implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
 CALLBACK_SUCCESS\t''
 CALLBACK_FAIL\t''
 CALLBACK_CANCELED\t''"
@@ -72,7 +72,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand list" -l token -d 'QStash token 
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand list" -l timeout -d 'Timeout of one API request' -r
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l all -d 'Show every matching entry'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l reveal -d 'Show sensitive header values instead of masking them'
@@ -86,7 +86,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand show" -l token -d 'QStash token 
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand show" -l timeout -d 'Timeout of one API request' -r
+complete -c dlq -n "__fish_dlq_using_subcommand show" -l timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l attempts -d 'Add the delivery attempts from the logs'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l raw-body -d 'Write the exact request body bytes to stdout (one id)'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l raw-response -d 'Write the exact response body bytes to stdout (one id)'
@@ -105,13 +105,13 @@ complete -c dlq -n "__fish_dlq_using_subcommand retry" -l label -d 'Label' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l flow-control-key -d 'Flow-control key' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l caller-ip -d 'IP address of the publisher' -r
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD or Unix ms)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l workflow-url -d 'Workflow URL; implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l failure-state -d 'State of the workflow\'s failure callback; implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
 CALLBACK_SUCCESS\t''
 CALLBACK_FAIL\t''
 CALLBACK_CANCELED\t''"
@@ -137,7 +137,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand retry" -l token -d 'QStash token
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l timeout -d 'Timeout of one API request' -r
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l all-matching -d 'Act on every entry the filters match (required with filters, so a bare filter never acts on the whole DLQ by accident; alone it means the whole DLQ)'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s i -l interactive -d 'Pick the entries in a list (terminal only)'
@@ -159,13 +159,13 @@ complete -c dlq -n "__fish_dlq_using_subcommand delete" -l label -d 'Label' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l flow-control-key -d 'Flow-control key' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l caller-ip -d 'IP address of the publisher' -r
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD or Unix ms)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l workflow-url -d 'Workflow URL; implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l failure-state -d 'State of the workflow\'s failure callback; implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
 CALLBACK_SUCCESS\t''
 CALLBACK_FAIL\t''
 CALLBACK_CANCELED\t''"
@@ -182,7 +182,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand delete" -l token -d 'QStash toke
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l timeout -d 'Timeout of one API request' -r
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l all-matching -d 'Act on every entry the filters match (required with filters, so a bare filter never acts on the whole DLQ by accident; alone it means the whole DLQ)'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -s i -l interactive -d 'Pick the entries in a list (terminal only)'
@@ -205,7 +205,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand dev" -l max-body -d 'Largest acc
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand dev" -l timeout -d 'Timeout of one API request' -r
+complete -c dlq -n "__fish_dlq_using_subcommand dev" -l timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s h -l help -d 'Print help'
@@ -214,7 +214,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand demo" -l token -d 'QStash token 
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand demo" -l timeout -d 'Timeout of one API request' -r
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -l timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -l keep-running -d 'Leave the server running afterwards and print QSTASH_URL and QSTASH_TOKEN'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
@@ -224,7 +224,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_su
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l timeout -d 'Timeout of one API request' -r
+complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
@@ -236,7 +236,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcom
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l timeout -d 'Timeout of one API request' -r
+complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
@@ -245,7 +245,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcom
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l timeout -d 'Timeout of one API request' -r
+complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'

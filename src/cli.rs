@@ -46,9 +46,27 @@ pub struct GlobalArgs {
     /// Log each API request and its status to stderr (the token is never shown)
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// Timeout of one API request
-    #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
-    pub timeout: std::time::Duration,
+    /// Timeout of one API request [default: 30s]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl GlobalArgs {
+    /// The client options given (they mean nothing to `dev` and `demo`).
+    pub fn client_options(&self) -> Vec<&'static str> {
+        [
+            ("--token", self.token.is_some()),
+            ("--qstash-url", self.qstash_url.is_some()),
+            ("--profile", self.profile.is_some()),
+            ("--dev", self.dev),
+            ("--config", self.config.is_some()),
+            ("--timeout", self.timeout.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, given)| *given)
+        .map(|(name, _)| name)
+        .collect()
+    }
 }
 
 fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {

@@ -71,7 +71,7 @@ impl Ctx {
         let client = Client::new(ClientConfig {
             base_url: target.url,
             token: target.token,
-            timeout: g.timeout,
+            timeout: g.timeout.unwrap_or(std::time::Duration::from_secs(30)),
             retry: RetryPolicy::default(),
             log,
         })

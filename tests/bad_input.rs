@@ -299,3 +299,34 @@ async fn errors_say_what_to_do() {
     assert_eq!(r.code, 5);
     assert!(r.stderr.contains("US_EAST_1_QSTASH_TOKEN"), "{}", r.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_and_demo_take_only_their_own_options_and_dev_keeps_its_door_shut() {
+    for (args, needle) in [
+        (
+            &["dev", "--qstash-url", "http://127.0.0.1:9"][..],
+            "--qstash-url",
+        ),
+        (&["dev", "--profile", "prod"][..], "--profile"),
+        (&["demo", "--token", "t"][..], "--token"),
+        (&["demo", "--dev"][..], "--dev"),
+    ] {
+        let r = dlq_at("http://127.0.0.1:9", None, args, &[]).await;
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(needle) && r.stderr.contains("takes only its own options"),
+            "{}",
+            r.stderr
+        );
+    }
+    // Listening beyond loopback with the published default token is refused.
+    let r = dlq_at(
+        "http://127.0.0.1:9",
+        None,
+        &["dev", "--host", "0.0.0.0"],
+        &[],
+    )
+    .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("pass --token"), "{}", r.stderr);
+}

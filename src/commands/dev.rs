@@ -26,6 +26,15 @@ pub async fn run(args: DevArgs, verbose: bool) -> anyhow::Result<()> {
             CliError::usage("--schedule-scale must be a positive number such as 0.001").into(),
         );
     }
+    // The default token is published in every SDK: beyond this machine it would let anyone
+    // read and change the DLQ.
+    if args.token.is_none() && !is_loopback_host(&args.host) {
+        return Err(CliError::usage(format!(
+            "--host {} listens beyond this machine, where the well-known default token would let anyone read and change your DLQ: pass --token <a secret> (or DLQ_DEV_TOKEN) to do that",
+            args.host
+        ))
+        .into());
+    }
     let cfg = ServerConfig {
         host: args.host,
         port: args.port,
@@ -77,6 +86,14 @@ pub async fn run(args: DevArgs, verbose: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `127.0.0.1`, `::1`, `localhost` and the rest of 127.0.0.0/8.
+fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Ctrl-C, or SIGTERM (what `kill` and service managers send).
