@@ -72,8 +72,8 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand --dev 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
             cand -v 'Log each API request and its status to stderr (the token is never shown)'
             cand --verbose 'Log each API request and its status to stderr (the token is never shown)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -78,7 +78,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand list" -l all -d 'Show every matc
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l reveal -d 'Show sensitive header values instead of masking them'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
-complete -c dlq -n "__fish_dlq_using_subcommand list" -s h -l help -d 'Print help'
+complete -c dlq -n "__fish_dlq_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"

@@ -82,6 +82,10 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
 #[allow(clippy::large_enum_variant)] // parsed once; boxing would only add noise
 pub enum Command {
     /// List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids
+    ///
+    /// Order: the table on a terminal shows the newest entries first (the 50 most recent, or
+    /// --limit N). --all and every other output (a table off a terminal, JSON, NDJSON, CSV, ids)
+    /// list entries oldest first, as the API pages them, streaming.
     #[command(after_help = EXIT_CODES)]
     List(ListArgs),
     /// Show DLQ entries completely: request, response, headers, bodies, attempts

@@ -141,3 +141,33 @@ async fn answering_no_changes_nothing() {
     );
     assert_eq!(dev.dlq_all("/v2/dlq").await, before);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_on_a_terminal_shows_the_newest_failures_first() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    // More than a page within the first window: the walk narrows it to its newest part.
+    dev.fail_many(&format!("{}/t", rx.url), 250, &[]).await;
+    let all = dev.wait_dlq("/v2/dlq", 250).await;
+    let mut ids: Vec<String> = all
+        .iter()
+        .map(|e| e["dlqId"].as_str().unwrap().to_string())
+        .collect();
+    // dlqIds sort by creation: the newest last.
+    ids.sort_by_key(|i| {
+        let (ms, seq) = i.split_once('-').unwrap();
+        (ms.parse::<i64>().unwrap(), seq.parse::<i64>().unwrap())
+    });
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::run(&dev, "newest", "list --limit 5", home.path());
+    let screen = tmux.wait_for("EXIT=").await;
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    let shown: Vec<&str> = screen
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| ids.iter().any(|i| i == w))
+        .collect();
+    let newest: Vec<&str> = ids.iter().rev().take(5).map(String::as_str).collect();
+    assert_eq!(shown, newest, "{screen}");
+    assert!(screen.contains("Showing the newest 5"), "{screen}");
+}
