@@ -121,7 +121,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand retry" -l concurrency -d 'API ca
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l rate -d 'At most N entries per second' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l journal -d 'Journal file to append outcomes to [default: in the state directory]' -r -F
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l resume -d 'Finish an interrupted run from its journal, skipping what it says is done; without FILE, the latest unfinished journal of this command (journals live in <state dir>/dlq/journals, ~/.local/state/dlq/journals on Linux)' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -s o -l output -d 'Per-entry results' -r -f -a "text\t'One line per entry (id, outcome, new id or error)'
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -s o -l output -d 'Per-entry results on stdout [default: text lines off a terminal; on a terminal only the progress bar, the summary and the failures]' -r -f -a "text\t'One line per entry (id, outcome, new id or error)'
 json\t''
 ndjson\t''"
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l new-run-id -d 'Workflow: the id of the new run when resuming or restarting one run (Upstash-Workflow-RunId)' -r
@@ -175,7 +175,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand delete" -l concurrency -d 'API c
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l rate -d 'At most N entries per second' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l journal -d 'Journal file to append outcomes to [default: in the state directory]' -r -F
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l resume -d 'Finish an interrupted run from its journal, skipping what it says is done; without FILE, the latest unfinished journal of this command (journals live in <state dir>/dlq/journals, ~/.local/state/dlq/journals on Linux)' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -s o -l output -d 'Per-entry results' -r -f -a "text\t'One line per entry (id, outcome, new id or error)'
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -s o -l output -d 'Per-entry results on stdout [default: text lines off a terminal; on a terminal only the progress bar, the summary and the failures]' -r -f -a "text\t'One line per entry (id, outcome, new id or error)'
 json\t''
 ndjson\t''"
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r

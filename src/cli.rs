@@ -382,9 +382,10 @@ pub struct BulkArgs {
     /// <state dir>/dlq/journals, ~/.local/state/dlq/journals on Linux)
     #[arg(long, value_name = "FILE", num_args = 0..=1)]
     pub resume: Option<Option<PathBuf>>,
-    /// Per-entry results
-    #[arg(short, long, value_enum, default_value = "text")]
-    pub output: BulkFormat,
+    /// Per-entry results on stdout [default: text lines off a terminal; on a terminal only the
+    /// progress bar, the summary and the failures]
+    #[arg(short, long, value_enum)]
+    pub output: Option<BulkFormat>,
     /// No progress bar or summary
     #[arg(short, long)]
     pub quiet: bool,

@@ -171,3 +171,58 @@ async fn list_on_a_terminal_shows_the_newest_failures_first() {
     assert_eq!(shown, newest, "{screen}");
     assert!(screen.contains("Showing the newest 5"), "{screen}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_output_on_a_terminal_is_sized_for_a_person() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    dev.fail_many(&format!("{}/p", rx.url), 25, &[]).await;
+    let all = dev.wait_dlq("/v2/dlq", 25).await;
+    let home = tempfile::tempdir().unwrap();
+    // The dry run: the summary and the first 20 entries, aligned.
+    let tmux = Tmux::run(&dev, "dry", "retry --all-matching --dry-run", home.path());
+    let screen = tmux.wait_for("EXIT=").await;
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(screen.contains("would retry 25 DLQ entries"), "{screen}");
+    assert!(
+        screen.contains("…and 5 more; -o ndjson for all"),
+        "{screen}"
+    );
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("retry POST"))
+        .collect();
+    assert_eq!(rows.len(), 20, "{screen}");
+    let col = |l: &str| l.find("retry POST").unwrap();
+    assert!(
+        rows.iter().all(|l| col(l) == col(rows[0])),
+        "aligned: {screen}"
+    );
+    drop(tmux);
+    // Ids not in the DLQ are left out of the counts, and said to be.
+    let id = all[0]["dlqId"].as_str().unwrap();
+    let tmux = Tmux::run(
+        &dev,
+        "dry2",
+        &format!("delete {id} 1-0 --dry-run"),
+        home.path(),
+    );
+    let screen = tmux.wait_for("EXIT=").await;
+    assert!(screen.contains("would delete 1 DLQ entry"), "{screen}");
+    assert!(
+        screen.contains("1 id is not in the DLQ and left out"),
+        "{screen}"
+    );
+    drop(tmux);
+    // The run: the summary, no line per entry.
+    let tmux = Tmux::run(&dev, "run", "delete --all-matching --yes", home.path());
+    let screen = tmux.wait_for("EXIT=").await;
+    assert!(
+        screen.contains("EXIT=0") && screen.contains("Deleted 25"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("\tdeleted"),
+        "no per-entry lines: {screen}"
+    );
+}

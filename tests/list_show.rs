@@ -171,7 +171,7 @@ async fn every_filter_reaches_the_server_as_the_api_expects_and_narrows() {
     assert!(req.contains("fromDate="), "{req}");
     let (ids, req) = filtered(&dev, &["--until", "2000-01-01"]).await;
     assert!(ids.is_empty());
-    assert!(req.contains("toDate=946684800000"), "{req}");
+    assert!(req.contains("toDate=946771199999"), "the whole day: {req}");
     let (ids, _) = filtered(&dev, &["--from", "2000-01-01T00:00:00Z"]).await;
     assert_eq!(ids.len(), 7);
     let (ids, _) = filtered(&dev, &["--grep", "route missing"]).await;

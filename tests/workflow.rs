@@ -865,10 +865,10 @@ async fn bare_ids_act_by_what_the_entry_is() {
         "{out}"
     );
     assert!(
-        out.contains("→ resume wfr_order-a from 'charge' (step 2)"),
+        out.contains("\tresume wfr_order-a from 'charge' (step 2)\n"),
         "{out}"
     );
-    assert!(out.contains("→ retry POST http://127.0.0.1:"), "{out}");
+    assert!(out.contains("\tretry POST http://127.0.0.1:"), "{out}");
 
     // Mixed ids in one run: the message is retried, the run resumed, one journal.
     let r = dev.dlq(&["retry", &a, &q, "-o", "ndjson", "-v"]).await;

@@ -56,6 +56,9 @@ impl Planned {
     }
 }
 
+/// Failures listed after a run (all of them are in the records and the journal).
+const FAILURES_SHOWN: usize = 20;
+
 /// Completed journals are removed after two weeks.
 const JOURNAL_KEEP: std::time::Duration = std::time::Duration::from_secs(14 * 24 * 3600);
 
@@ -378,15 +381,21 @@ fn intent(action: Action, e: &DlqEntry) -> String {
     sanitize::inline(&text)
 }
 
-async fn dry_run(ctx: &Ctx, p: &Planned) -> anyhow::Result<()> {
+/// Entries a dry run lists on a terminal (every one off it, and with -o).
+const DRY_RUN_SHOWN: usize = 20;
+
+async fn dry_run(ctx: &Ctx, p: &Planned, format: Option<BulkFormat>) -> anyhow::Result<()> {
     let mut by_id: std::collections::HashMap<String, DlqEntry> = p
         .entries
         .iter()
         .flatten()
         .map(|e| (e.dlq_id.clone(), e.clone()))
         .collect();
-    let mut rows: Vec<(DlqEntry, Option<Action>)> = Vec::new();
+    let mut rows: Vec<(DlqEntry, Action)> = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
+    let mut present: Vec<Group> = Vec::new();
     for g in &p.groups {
+        let mut here = Vec::new();
         for id in &g.ids {
             let e = match by_id.remove(id) {
                 Some(e) => Some(e),
@@ -397,38 +406,125 @@ async fn dry_run(ctx: &Ctx, p: &Planned) -> anyhow::Result<()> {
                     Err(e) => return Err(e.into()),
                 },
             };
-            rows.push(match e {
-                Some(e) => (e, Some(g.action)),
-                None => (
-                    DlqEntry {
-                        dlq_id: id.clone(),
-                        url: Some("(not in the DLQ)".into()),
-                        ..DlqEntry::default()
-                    },
-                    None,
-                ),
+            match e {
+                Some(e) => {
+                    here.push(id.clone());
+                    rows.push((e, g.action));
+                }
+                None => missing.push(id.clone()),
+            }
+        }
+        if !here.is_empty() {
+            present.push(Group {
+                ids: here,
+                ..g.clone()
             });
         }
     }
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "Dry run: would {} (nothing was changed)",
-        describe(&p.groups)
-    )?;
+    if let Some(f @ (BulkFormat::Json | BulkFormat::Ndjson)) = format {
+        let records: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(e, a)| {
+                serde_json::json!({
+                    "dlqId": e.dlq_id, "action": a.name(), "plan": intent(*a, e),
+                    "workflowRunId": e.workflow_run_id, "url": e.url.clone().or_else(|| e.workflow_url.clone()),
+                    "responseStatus": e.response_status,
+                })
+            })
+            .chain(missing.iter().map(|id| {
+                serde_json::json!({"dlqId": id, "action": null, "plan": "not in the DLQ"})
+            }))
+            .collect();
+        if f == BulkFormat::Json {
+            serde_json::to_writer_pretty(&mut out, &records)?;
+            writeln!(out)?;
+        } else {
+            for r in &records {
+                serde_json::to_writer(&mut out, r)?;
+                writeln!(out)?;
+            }
+        }
+        return Ok(());
+    }
+    let what = if present.is_empty() {
+        "do nothing".to_string()
+    } else {
+        describe(&present)
+    };
+    writeln!(out, "Dry run: would {what} (nothing was changed)")?;
+    if !missing.is_empty() {
+        let n = missing.len();
+        writeln!(
+            out,
+            "{} not in the DLQ and left out (already retried, deleted or expired): {}{}",
+            if n == 1 {
+                "1 id is".to_string()
+            } else {
+                format!("{n} ids are")
+            },
+            sanitize::inline(&missing[..n.min(5)].join(", ")),
+            if n > 5 { ", …" } else { "" }
+        )?;
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
     let entries: Vec<DlqEntry> = rows.iter().map(|(e, _)| e.clone()).collect();
     writeln!(out, "\nBy destination and status:")?;
     for (dest, status, n) in plan::groups(&entries) {
         writeln!(out, "  {n:>6}  {status:>4}  {}", sanitize::inline(&dest))?;
     }
     writeln!(out, "\nEntries:")?;
-    for (e, action) in &rows {
-        writeln!(out, "  {}", pick_line(e, ctx.now_ms))?;
-        let what = match action {
-            Some(a) => intent(*a, e),
-            None => "nothing: not in the DLQ (already retried, deleted or expired)".into(),
+    let tty = ctx.style.tty;
+    let shown = if tty {
+        rows.len().min(DRY_RUN_SHOWN)
+    } else {
+        rows.len()
+    };
+    let table: Vec<[String; 4]> = rows[..shown]
+        .iter()
+        .map(|(e, a)| {
+            let when = match e.created_at {
+                Some(t) if tty => crate::render::relative(t, ctx.now_ms),
+                Some(t) => crate::render::rfc3339(t),
+                None => "-".into(),
+            };
+            let status = e
+                .response_status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "-".into());
+            [sanitize::inline(&e.dlq_id), when, status, intent(*a, e)]
+        })
+        .collect();
+    if tty {
+        let w = |i: usize| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
         };
-        writeln!(out, "      → {what}")?;
+        let (w0, w1, w2) = (w(0), w(1), w(2));
+        let room = ctx.style.width.saturating_sub(2 + w0 + w1 + w2 + 6).max(20);
+        for r in &table {
+            let plan: String = if r[3].chars().count() > room {
+                r[3].chars()
+                    .take(room.saturating_sub(1))
+                    .chain(['…'])
+                    .collect()
+            } else {
+                r[3].clone()
+            };
+            writeln!(out, "  {:<w0$}  {:<w1$}  {:>w2$}  {plan}", r[0], r[1], r[2])?;
+        }
+        if rows.len() > shown {
+            writeln!(out, "  …and {} more; -o ndjson for all", rows.len() - shown)?;
+        }
+    } else {
+        for r in &table {
+            writeln!(out, "{}", r.join("\t"))?;
+        }
     }
     Ok(())
 }
@@ -486,7 +582,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         p.new_run_id = Some(id.clone());
     }
     if p.total() == 0 {
-        if b.output == BulkFormat::Json {
+        if b.output == Some(BulkFormat::Json) {
             println_json_empty()?;
         }
         if !b.quiet {
@@ -495,7 +591,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         return Ok(());
     }
     if b.dry_run {
-        return dry_run(ctx, &p).await;
+        return dry_run(ctx, &p, b.output).await;
     }
     let single_retry = !p.needs_yes && p.total() == 1 && spec.verb == "retry";
     if !b.yes && p.resume.is_none() {
@@ -622,7 +718,13 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     }
     bar.finish();
     watcher.abort();
-    write_records(b.output, &outcomes)?;
+    // A person at a terminal gets the bar, the summary and the failures; per-entry lines go to
+    // stdout off a terminal, or when asked for with -o.
+    match (b.output, ctx.style.tty) {
+        (Some(f), _) => write_records(f, &outcomes)?,
+        (None, false) => write_records(BulkFormat::Text, &outcomes)?,
+        (None, true) => {}
+    }
 
     let s = bulk::summarize(&outcomes);
     let untouched = total - outcomes.len();
@@ -643,15 +745,21 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
                 String::new()
             }
         );
-        for o in outcomes
+        let failed: Vec<&Outcome> = outcomes
             .iter()
             .filter(|o| o.status == Status::Failed)
-            .take(3)
-        {
+            .collect();
+        for o in failed.iter().take(FAILURES_SHOWN) {
             eprintln!(
                 "  {}: {}",
                 o.dlq_id,
                 sanitize::inline(o.error.as_deref().unwrap_or(""))
+            );
+        }
+        if failed.len() > FAILURES_SHOWN {
+            eprintln!(
+                "  …and {} more failures (-o ndjson for every record)",
+                failed.len() - FAILURES_SHOWN
             );
         }
         // A --resume helps with what was not attempted or failed for a reason that may pass.
