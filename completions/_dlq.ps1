@@ -73,6 +73,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Use the Workflow DLQ instead of the QStash DLQ')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Show every matching entry')
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show sensitive header values instead of masking them')
+            [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'CSV: the whole response body in its column [default: the first 200 characters]')
             [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')

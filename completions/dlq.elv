@@ -69,6 +69,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand --workflow 'Use the Workflow DLQ instead of the QStash DLQ'
             cand --all 'Show every matching entry'
             cand --reveal 'Show sensitive header values instead of masking them'
+            cand --full 'CSV: the whole response body in its column [default: the first 200 characters]'
             cand --dev 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
             cand -v 'Log each API request and its status to stderr (the token is never shown)'
             cand --verbose 'Log each API request and its status to stderr (the token is never shown)'

@@ -76,6 +76,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand list" -l timeout -d 'Timeout of 
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l all -d 'Show every matching entry'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l reveal -d 'Show sensitive header values instead of masking them'
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l full -d 'CSV: the whole response body in its column [default: the first 200 characters]'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -249,6 +249,9 @@ pub struct ListArgs {
     /// Show sensitive header values instead of masking them
     #[arg(long)]
     pub reveal: bool,
+    /// CSV: the whole response body in its column [default: the first 200 characters]
+    #[arg(long)]
+    pub full: bool,
 }
 
 /// Output formats of `show`.

@@ -375,6 +375,15 @@ async fn show_renders_request_response_and_meta_and_masks_secrets() {
             .any(|l| l.contains("ERROR") && l.contains("404 Not Found")),
         "{out}"
     );
+    // Aligned: what happened starts in one column on every row that says something.
+    let starts: Vec<usize> = out
+        .lines()
+        .filter_map(|l| {
+            l.find("destination answered")
+                .or_else(|| l.find("next attempt"))
+        })
+        .collect();
+    assert!(starts.iter().all(|s| *s == starts[0]), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -70,6 +70,11 @@ fn table_on_a_terminal_fits_the_width() {
     let out = list(Format::Table, tty(80));
     insta::assert_snapshot!("table_tty_80", out);
     assert!(out.lines().all(|l| l.chars().count() <= 80), "{out}");
+    // A narrow terminal: the URL column gives way, lines still fit.
+    let out = list(Format::Table, tty(50));
+    insta::assert_snapshot!("table_tty_50", out);
+    assert!(!out.contains("URL"), "{out}");
+    assert!(out.lines().all(|l| l.chars().count() <= 50), "{out}");
 }
 
 #[test]
@@ -88,6 +93,27 @@ fn csv_and_ndjson() {
     }
     assert!(nd.contains("\"unknownFutureField\":{\"kept\":true}"));
     assert!(!nd.contains("sk_live_123"));
+    // No match: still the header row.
+    let mut buf = Vec::new();
+    ListWriter::new(&mut buf, Format::Csv, Style::plain(NOW), false)
+        .finish()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(buf).unwrap().trim_end(),
+        dlq::render::list::CSV_FIELDS.join(",")
+    );
+    // Long bodies are cut unless --full.
+    let mut e = entry(serde_json::json!({"dlqId": "1-0", "responseBody": "x".repeat(500)}));
+    e.response_status = Some(500);
+    for (full, len) in [(false, 201), (true, 500)] {
+        let mut buf = Vec::new();
+        let mut w = ListWriter::new(&mut buf, Format::Csv, Style::plain(NOW), false).full(full);
+        w.write(std::slice::from_ref(&e)).unwrap();
+        w.finish().unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        let last = text.lines().nth(1).unwrap().rsplit(',').next().unwrap();
+        assert_eq!(last.chars().count(), len, "full={full}");
+    }
 }
 
 #[test]
@@ -165,4 +191,30 @@ fn workflow_list_shows_the_failed_step_and_the_error() {
     w.write(&[sdk_run_entry()]).unwrap();
     w.finish().unwrap();
     insta::assert_snapshot!("table_workflow_tty", String::from_utf8(buf).unwrap());
+}
+
+#[test]
+fn attempts_are_aligned() {
+    let events: Vec<dlq::model::LogEvent> = serde_json::from_value(serde_json::json!([
+        {"time": 1725323000000i64, "state": "CREATED"},
+        {"time": 1725323000001i64, "state": "ERROR", "responseStatus": 500, "error": "destination answered 500"},
+        {"time": 1725323000002i64, "state": "RETRY", "nextDeliveryTime": 1725323012000i64},
+        {"time": 1725323012000i64, "state": "ERROR", "responseStatus": 0, "error": "connection failed: refused"},
+        {"time": 1725323012001i64, "state": "FAILED"},
+    ]))
+    .unwrap();
+    let e = entry(serde_json::json!({"dlqId": "1-0", "responseStatus": 500}));
+    let out = detail::render(&e, None, Some(&events), &Style::plain(NOW));
+    let attempts = &out[out.find("Attempts").unwrap()..];
+    insta::assert_snapshot!("detail_attempts", attempts);
+    let cols: Vec<usize> = attempts
+        .lines()
+        .filter_map(|l| {
+            l.find("destination")
+                .or_else(|| l.find("next attempt"))
+                .or_else(|| l.find("connection failed"))
+        })
+        .collect();
+    assert_eq!(cols.len(), 3);
+    assert!(cols.iter().all(|c| *c == cols[0]), "{attempts}");
 }

@@ -246,7 +246,19 @@ async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Planned
                 new_run_id: None,
             });
         }
-        let items: Vec<String> = entries.iter().map(|e| pick_line(e, ctx.now_ms)).collect();
+        // The picker's own marks take a few columns; a line never wraps.
+        let room = ctx.style.width.saturating_sub(6).max(20);
+        let items: Vec<String> = entries
+            .iter()
+            .map(|e| {
+                let l = pick_line(e, ctx.now_ms);
+                if l.chars().count() > room {
+                    l.chars().take(room - 1).chain(['…']).collect()
+                } else {
+                    l
+                }
+            })
+            .collect();
         let chosen = crate::prompt::pick(
             &format!("Entries to {} (space selects, enter confirms)", spec.verb),
             &items,

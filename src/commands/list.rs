@@ -145,7 +145,8 @@ pub async fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
         ListFormat::Ids => Format::Ids,
     };
     let workflow = sel.kind == DlqKind::Workflow;
-    let mut out = ListWriter::new(std::io::stdout().lock(), format, ctx.style, workflow);
+    let mut out =
+        ListWriter::new(std::io::stdout().lock(), format, ctx.style, workflow).full(args.full);
     // A person at a terminal wants today's failures: newest first.
     if let (true, Format::Table, Some(n)) = (ctx.style.tty, format, limit) {
         let (entries, more) = newest_first(ctx, &sel, n as usize, args.reveal).await?;

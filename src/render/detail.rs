@@ -324,25 +324,43 @@ pub fn render(
                 paint(style, DIM, "(no log events: they may have expired)")
             );
         }
-        for ev in events {
+        // Columns: time, state, status, then what happened; aligned across rows.
+        let statuses: Vec<String> = events
+            .iter()
+            .map(|ev| ev.response_status.map(status_text).unwrap_or_default())
+            .collect();
+        let sw = statuses
+            .iter()
+            .map(|s| s.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (ev, st) in events.iter().zip(&statuses) {
             let mut line = format!(
                 "  {}  {:<9}",
                 ev.time.map(rfc3339).unwrap_or_else(|| "-".into()),
                 sanitize::inline(ev.state.as_deref().unwrap_or("?"))
             );
-            if let Some(st) = ev.response_status {
+            if sw > 0 {
+                let padded = format!("{st:<sw$}");
                 let _ = write!(
                     line,
                     " {}",
-                    paint(style, status_color(st), &status_text(st))
+                    paint(
+                        style,
+                        status_color(ev.response_status.unwrap_or(0)),
+                        &padded
+                    )
                 );
             }
+            let mut what = Vec::new();
             if let Some(err) = ev.error.as_deref().filter(|e| !e.is_empty()) {
-                let short: String = err.chars().take(160).collect();
-                let _ = write!(line, "  {}", sanitize::inline(&short));
+                what.push(sanitize::inline(&err.chars().take(160).collect::<String>()));
             }
             if let Some(n) = ev.next_delivery_time {
-                let _ = write!(line, "  next attempt {}", rfc3339(n));
+                what.push(format!("next attempt {}", rfc3339(n)));
+            }
+            if !what.is_empty() {
+                let _ = write!(line, "  {}", what.join("  "));
             }
             let _ = writeln!(out, "{}", line.trim_end());
         }

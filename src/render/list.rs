@@ -35,7 +35,11 @@ pub const CSV_FIELDS: &[&str] = &[
     "callerIP",
     "maxRetries",
     "failureFunctionState",
+    "responseBody",
 ];
+
+/// Characters of the response body a CSV cell keeps (all of it with `--full`).
+pub const CSV_BODY_CHARS: usize = 200;
 
 /// Writes entries as they come, in one format.
 pub struct ListWriter<W: Write> {
@@ -43,6 +47,8 @@ pub struct ListWriter<W: Write> {
     format: Format,
     style: Style,
     workflow: bool,
+    /// CSV: whole response bodies.
+    full: bool,
     rows: Vec<DlqEntry>,
     written: usize,
 }
@@ -54,9 +60,16 @@ impl<W: Write> ListWriter<W> {
             format,
             style,
             workflow,
+            full: false,
             rows: Vec::new(),
             written: 0,
         }
+    }
+
+    /// CSV cells keep whole response bodies.
+    pub fn full(mut self, full: bool) -> Self {
+        self.full = full;
+        self
     }
 
     pub fn written(&self) -> usize {
@@ -81,7 +94,10 @@ impl<W: Write> ListWriter<W> {
                     if self.written == 0 {
                         writeln!(self.out, "{}", CSV_FIELDS.join(","))?;
                     }
-                    let row: Vec<String> = csv_values(e).iter().map(|v| csv_escape(v)).collect();
+                    let row: Vec<String> = csv_values(e, self.full)
+                        .iter()
+                        .map(|v| csv_escape(v))
+                        .collect();
                     writeln!(self.out, "{}", row.join(","))?;
                 }
                 Format::Table if self.style.tty => self.rows.push(e.clone()),
@@ -105,6 +121,8 @@ impl<W: Write> ListWriter<W> {
                 self.out
                     .write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })?
             }
+            // The header row also when nothing matched, so a spreadsheet sees the columns.
+            Format::Csv if self.written == 0 => writeln!(self.out, "{}", CSV_FIELDS.join(","))?,
             Format::Table if self.style.tty && !self.rows.is_empty() => {
                 let rows = std::mem::take(&mut self.rows);
                 let table = self.layout(&rows);
@@ -167,8 +185,17 @@ impl<W: Write> ListWriter<W> {
     }
 
     fn layout(&self, rows: &[DlqEntry]) -> String {
-        let headers = self.headers();
-        let cells: Vec<Vec<String>> = rows.iter().map(|e| self.cells(e)).collect();
+        let mut headers = self.headers();
+        let mut cells: Vec<Vec<String>> = rows.iter().map(|e| self.cells(e)).collect();
+        // Below 56 columns the URL gives way entirely; the response or error stays.
+        if self.style.width < NARROW {
+            let url = headers.len() - 2;
+            headers.remove(url);
+            for r in &mut cells {
+                r.remove(url);
+            }
+        }
+        let has_url = self.style.width >= NARROW;
         let n = headers.len();
         let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
         for r in &cells {
@@ -176,15 +203,21 @@ impl<W: Write> ListWriter<W> {
                 widths[i] = widths[i].max(c.chars().count());
             }
         }
-        // Fit the width: the URL and RESPONSE columns give way.
+        // Fit the width: the URL and RESPONSE columns give way (only the last one when the
+        // URL is gone).
         let gaps = 2 * (n - 1);
-        let fixed: usize = widths[..n - 2].iter().sum::<usize>() + gaps;
-        let room = self.style.width.saturating_sub(fixed).max(20);
-        let (url_w, resp_w) = (widths[n - 2], widths[n - 1]);
-        if url_w + resp_w > room {
-            let url_fit = url_w.min((room * 3 / 5).max(10));
-            widths[n - 2] = url_fit;
-            widths[n - 1] = room.saturating_sub(url_fit).max(8).min(resp_w);
+        if has_url {
+            let fixed: usize = widths[..n - 2].iter().sum::<usize>() + gaps;
+            let room = self.style.width.saturating_sub(fixed).max(20);
+            let (url_w, resp_w) = (widths[n - 2], widths[n - 1]);
+            if url_w + resp_w > room {
+                let url_fit = url_w.min((room * 3 / 5).max(10));
+                widths[n - 2] = url_fit;
+                widths[n - 1] = room.saturating_sub(url_fit).max(8).min(resp_w);
+            }
+        } else {
+            let fixed: usize = widths[..n - 1].iter().sum::<usize>() + gaps;
+            widths[n - 1] = widths[n - 1].min(self.style.width.saturating_sub(fixed).max(8));
         }
         let mut out = String::new();
         let head: Vec<String> = headers
@@ -197,7 +230,13 @@ impl<W: Write> ListWriter<W> {
         for (row, e) in cells.iter().zip(rows) {
             let mut line = Vec::with_capacity(n);
             for (i, c) in row.iter().enumerate() {
-                let fitted = pad(&truncate(c, widths[i]), widths[i]);
+                // URLs lose their middle: the host and the end of the path stay visible.
+                let short = if has_url && i == n - 2 {
+                    shorten_url(c, widths[i])
+                } else {
+                    truncate(c, widths[i])
+                };
+                let fitted = pad(&short, widths[i]);
                 if i == 2 {
                     line.push(paint(
                         &self.style,
@@ -213,6 +252,31 @@ impl<W: Write> ListWriter<W> {
         }
         out
     }
+}
+
+/// Terminal width below which the table drops its URL column.
+const NARROW: usize = 56;
+
+/// A URL fitted into `w` characters by cutting its middle: `https://api.example/…/hook`.
+pub fn shorten_url(url: &str, w: usize) -> String {
+    let n = url.chars().count();
+    if n <= w {
+        return url.to_string();
+    }
+    let host_end = url
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| url[start..].find('/').map(|j| start + j))
+        .unwrap_or(url.len());
+    let head: String = url[..host_end].to_string();
+    let head_n = head.chars().count();
+    // Room for the host, "/…" and some of the tail; otherwise cut at the end.
+    if head_n + 3 > w {
+        return truncate(url, w);
+    }
+    let tail_n = w - head_n - 2;
+    let tail: String = url.chars().skip(n - tail_n).collect();
+    format!("{head}/…{tail}")
 }
 
 fn pad(s: &str, w: usize) -> String {
@@ -254,13 +318,25 @@ pub fn snippet(e: &DlqEntry) -> String {
     sanitize::inline(&first.chars().take(200).collect::<String>())
 }
 
-fn csv_values(e: &DlqEntry) -> Vec<String> {
+fn csv_values(e: &DlqEntry, full: bool) -> Vec<String> {
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let n = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let body = {
+        let b = e.response_bytes();
+        let text = match super::body::kind(&b, None) {
+            super::body::Kind::Binary => format!("<{} bytes binary>", b.len()),
+            _ => String::from_utf8_lossy(&b).into_owned(),
+        };
+        if full || text.chars().count() <= CSV_BODY_CHARS {
+            text
+        } else {
+            text.chars().take(CSV_BODY_CHARS).chain(['…']).collect()
+        }
+    };
     vec![
         e.dlq_id.clone(),
         s(&e.message_id),
-        n(e.created_at),
+        e.created_at.map(rfc3339).unwrap_or_default(),
         n(e.response_status),
         s(&e.method),
         s(&e.url),
@@ -275,6 +351,7 @@ fn csv_values(e: &DlqEntry) -> Vec<String> {
         s(&e.caller_ip),
         n(e.max_retries),
         s(&e.failure_function_state),
+        body,
     ]
 }
 
@@ -302,6 +379,24 @@ mod tests {
         assert_eq!(csv_escape("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_escape("=cmd()"), "'=cmd()");
         assert_eq!(csv_escape("plain"), "plain");
+    }
+
+    #[test]
+    fn urls_lose_their_middle() {
+        let u = "https://api.example.com/v1/customers/42/orders/hook";
+        assert_eq!(shorten_url(u, 100), u);
+        let s = shorten_url(u, 36);
+        assert_eq!(s.chars().count(), 36);
+        assert!(
+            s.starts_with("https://api.example.com/…") && s.ends_with("hook"),
+            "{s}"
+        );
+        assert_eq!(
+            shorten_url("https://a-very-long-host-name.example/x/y", 20)
+                .chars()
+                .count(),
+            20
+        );
     }
 
     #[test]
