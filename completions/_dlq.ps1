@@ -38,7 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete DLQ entries')
             [CompletionResult]::new('dev', 'dev', [CompletionResultType]::ParameterValue, 'Run a local QStash-compatible server that delivers, retries and dead-letters')
-            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Try everything on a local server in 30 seconds: failures, list, show, retry')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'The whole story on a local server in a few seconds: failures, list, show, retry, recovery')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -241,7 +241,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request [default: 30s]')
-            [CompletionResult]::new('--keep-running', '--keep-running', [CompletionResultType]::ParameterName, 'Leave the server running afterwards and print QSTASH_URL and QSTASH_TOKEN')
+            [CompletionResult]::new('--keep-running', '--keep-running', [CompletionResultType]::ParameterName, 'Afterwards, leave the server running with a few fresh failures to explore, and print how to point dlq at it')
             [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
@@ -320,7 +320,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete DLQ entries')
             [CompletionResult]::new('dev', 'dev', [CompletionResultType]::ParameterValue, 'Run a local QStash-compatible server that delivers, retries and dead-letters')
-            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Try everything on a local server in 30 seconds: failures, list, show, retry')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'The whole story on a local server in a few seconds: failures, list, show, retry, recovery')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate shell completions or man pages (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break

@@ -35,7 +35,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand retry 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
             cand delete 'Delete DLQ entries'
             cand dev 'Run a local QStash-compatible server that delivers, retries and dead-letters'
-            cand demo 'Try everything on a local server in 30 seconds: failures, list, show, retry'
+            cand demo 'The whole story on a local server in a few seconds: failures, list, show, retry, recovery'
             cand generate 'Generate shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -232,7 +232,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand --profile 'Use this profile of the config file [env: DLQ_PROFILE]'
             cand --config 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]'
             cand --timeout 'Timeout of one API request [default: 30s]'
-            cand --keep-running 'Leave the server running afterwards and print QSTASH_URL and QSTASH_TOKEN'
+            cand --keep-running 'Afterwards, leave the server running with a few fresh failures to explore, and print how to point dlq at it'
             cand --dev 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
             cand -v 'Log each API request and its status to stderr (the token is never shown)'
             cand --verbose 'Log each API request and its status to stderr (the token is never shown)'
@@ -303,7 +303,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand retry 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
             cand delete 'Delete DLQ entries'
             cand dev 'Run a local QStash-compatible server that delivers, retries and dead-letters'
-            cand demo 'Try everything on a local server in 30 seconds: failures, list, show, retry'
+            cand demo 'The whole story on a local server in a few seconds: failures, list, show, retry, recovery'
             cand generate 'Generate shell completions or man pages (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

@@ -38,7 +38,7 @@ complete -c dlq -n "__fish_dlq_needs_command" -f -a "show" -d 'Show DLQ entries 
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "retry" -d 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "delete" -d 'Delete DLQ entries'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "dev" -d 'Run a local QStash-compatible server that delivers, retries and dead-letters'
-complete -c dlq -n "__fish_dlq_needs_command" -f -a "demo" -d 'Try everything on a local server in 30 seconds: failures, list, show, retry'
+complete -c dlq -n "__fish_dlq_needs_command" -f -a "demo" -d 'The whole story on a local server in a few seconds: failures, list, show, retry, recovery'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "generate" -d 'Generate shell completions or man pages (for packagers)'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l url -d 'Destination URL' -r
@@ -216,7 +216,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand demo" -l qstash-url -d 'QStash b
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -l timeout -d 'Timeout of one API request [default: 30s]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand demo" -l keep-running -d 'Leave the server running afterwards and print QSTASH_URL and QSTASH_TOKEN'
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -l keep-running -d 'Afterwards, leave the server running with a few fresh failures to explore, and print how to point dlq at it'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -s h -l help -d 'Print help'
@@ -259,7 +259,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcom
 complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "retry" -d 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
 complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "delete" -d 'Delete DLQ entries'
 complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "dev" -d 'Run a local QStash-compatible server that delivers, retries and dead-letters'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "demo" -d 'Try everything on a local server in 30 seconds: failures, list, show, retry'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "demo" -d 'The whole story on a local server in a few seconds: failures, list, show, retry, recovery'
 complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "generate" -d 'Generate shell completions or man pages (for packagers)'
 complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show retry delete dev demo generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dlq -n "__fish_dlq_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Print the completion script of a shell'

@@ -8,10 +8,10 @@ use crate::parse::{HeaderMatch, Since, StatusFilter};
 
 pub const EXIT_CODES: &str = "Exit codes:
   0    success
-  1    error
+  1    error, or a confirmation answered no (\"Nothing changed.\")
   2    usage or bad input
-  3    partial failure of a bulk operation
-  4    not found
+  3    partial failure of a bulk operation, or some requested entries not found
+  4    not found (none of the requested entries)
   5    authentication or authorisation failed
   130  interrupted";
 
@@ -100,7 +100,7 @@ pub enum Command {
     /// Run a local QStash-compatible server that delivers, retries and dead-letters
     #[command(after_help = EXIT_CODES)]
     Dev(DevArgs),
-    /// Try everything on a local server in 30 seconds: failures, list, show, retry
+    /// The whole story on a local server in a few seconds: failures, list, show, retry, recovery
     #[command(after_help = EXIT_CODES)]
     Demo(DemoArgs),
     /// Generate shell completions or man pages (for packagers)
@@ -457,7 +457,8 @@ pub struct DeleteArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Leave the server running afterwards and print QSTASH_URL and QSTASH_TOKEN
+    /// Afterwards, leave the server running with a few fresh failures to explore, and print how
+    /// to point dlq at it
     #[arg(long)]
     pub keep_running: bool,
 }

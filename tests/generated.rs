@@ -117,3 +117,66 @@ async fn the_demo_runs_the_whole_story_and_ends_with_an_empty_dlq() {
     }
     assert!(!out.contains("sk_demo_secret"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_can_keep_running_with_failures_to_explore() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_dlq"))
+        .args(["demo", "--keep-running"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir().join("dlq-test-home"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut url, mut token) = (String::new(), String::new());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while let Ok(Some(l)) = lines.next_line().await {
+        if let Some(u) = l.trim().strip_prefix("export QSTASH_URL=") {
+            url = u.to_string();
+        }
+        if let Some(t) = l.trim().strip_prefix("export QSTASH_TOKEN=") {
+            token = t.to_string();
+        }
+        if l.contains("Ctrl-C here stops the server") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the demo did not get there"
+        );
+    }
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let r = crate::support::dlq_at(&url, Some(&token), &["list", "-o", "ids"], &[]).await;
+    assert_eq!(r.lines().len(), 3, "{}", r.stderr);
+    let r = crate::support::dlq_at(
+        &url,
+        Some(&token),
+        &["list", "--workflow", "-o", "ids"],
+        &[],
+    )
+    .await;
+    assert_eq!(r.lines().len(), 1, "{}", r.stderr);
+    let pid = child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn every_man_page_has_examples() {
+    for (name, page) in dlq::generate::man_pages().unwrap() {
+        let text = String::from_utf8(page).unwrap();
+        assert!(text.contains(".SH EXAMPLES"), "{name} has no EXAMPLES");
+    }
+}

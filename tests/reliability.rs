@@ -429,7 +429,10 @@ impl DevProcess {
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = lines.next_line().await.unwrap().unwrap();
-        let url = first.strip_prefix("QSTASH_URL=").unwrap().to_string();
+        let url = first
+            .strip_prefix("export QSTASH_URL=")
+            .unwrap()
+            .to_string();
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let mut err = child.stderr.take().unwrap();
         let stderr = tokio::spawn(async move {

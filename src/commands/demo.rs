@@ -292,31 +292,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     // The trigger as `Client.trigger` sends it: the run's settings (retries, label, failure
     // callback, forwarded headers) come once, here, and hold for every step.
     let wf = format!("{rx}/workflow");
-    let triggers: Vec<serde_json::Value> = ["demo_checkout_1", "demo_checkout_2"]
-        .iter()
-        .map(|id| {
-            serde_json::json!({
-                "destination": wf,
-                "body": r#"{"cart":["book","lamp"]}"#,
-                "headers": {
-                    "upstash-workflow-init": "true", "upstash-workflow-runid": format!("wfr_{id}"),
-                    "upstash-workflow-url": wf, "upstash-workflow-sdk-version": "1",
-                    "upstash-forward-upstash-workflow-sdk-version": "1",
-                    "upstash-feature-set": FEATURES, "upstash-method": "POST",
-                    "content-type": "application/json", "upstash-retries": "3",
-                    "upstash-label": "checkout", "upstash-forward-upstash-label": "checkout",
-                    "upstash-forward-authorization": "Bearer sk_demo_secret",
-                    "upstash-failure-callback": wf,
-                    "upstash-failure-callback-forward-upstash-workflow-is-failure": "true",
-                    "upstash-failure-callback-forward-upstash-workflow-failure-callback": "true",
-                    "upstash-failure-callback-workflow-runid": format!("wfr_{id}"),
-                    "upstash-failure-callback-workflow-init": "false",
-                    "upstash-failure-callback-workflow-url": wf,
-                    "upstash-failure-callback-workflow-calltype": "failureCall",
-                },
-            })
-        })
-        .collect();
+    let triggers = workflow_triggers(&wf, &["demo_checkout_1", "demo_checkout_2"]);
     let res = http
         .post(format!("{url}/v2/batch"))
         .bearer_auth(&token)
@@ -471,10 +447,49 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
 
     if args.keep_running {
-        println!("\nThe server keeps running. In another shell:");
-        println!("export QSTASH_URL={url}");
-        println!("export QSTASH_TOKEN={token}");
-        println!("dlq list    # Ctrl-C here stops the server");
+        // Fresh failures to explore by hand.
+        rx_state.recovered.store(false, Ordering::SeqCst);
+        for body in [r#"{"order":2001}"#, r#"{"order":2002}"#] {
+            publish(format!("{rx}/orders"), common("orders"), body).await?;
+        }
+        publish(
+            format!("{rx}/ngrok"),
+            common("webhooks"),
+            r#"{"event":"invoice.paid"}"#,
+        )
+        .await?;
+        let res = http
+            .post(format!("{url}/v2/batch"))
+            .bearer_auth(&token)
+            .json(&workflow_triggers(&wf, &["demo_checkout_3"]))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            res.status().is_success(),
+            "trigger failed: {}",
+            res.status()
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while store.call(db::count_dlq).await? < 4 {
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the new demo failures did not reach the DLQ in time"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        println!(
+            "\nThe server keeps running with 3 failed messages and 1 failed workflow run to explore."
+        );
+        println!("In another terminal, point dlq at it:\n");
+        println!("  export QSTASH_URL={url}");
+        println!("  export QSTASH_TOKEN={token}");
+        println!("  dlq list");
+        println!("  dlq list --workflow");
+        println!("  dlq show <DLQ ID>");
+        println!("  dlq retry --all-matching --dry-run\n");
+        println!(
+            "(or pass --qstash-url {url} --token … to each command). Ctrl-C here stops the server."
+        );
         let _ = std::io::stdout().flush();
         tokio::signal::ctrl_c()
             .await
@@ -482,6 +497,35 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     server.shutdown().await;
     Ok(())
+}
+
+/// Triggers of the demo workflow as `Client.trigger` sends them: the run's settings (retries,
+/// label, failure callback, forwarded headers) come once, here, and hold for every step.
+fn workflow_triggers(wf: &str, ids: &[&str]) -> Vec<serde_json::Value> {
+    ids.iter()
+        .map(|id| {
+            serde_json::json!({
+                "destination": wf,
+                "body": r#"{"cart":["book","lamp"]}"#,
+                "headers": {
+                    "upstash-workflow-init": "true", "upstash-workflow-runid": format!("wfr_{id}"),
+                    "upstash-workflow-url": wf, "upstash-workflow-sdk-version": "1",
+                    "upstash-forward-upstash-workflow-sdk-version": "1",
+                    "upstash-feature-set": FEATURES, "upstash-method": "POST",
+                    "content-type": "application/json", "upstash-retries": "3",
+                    "upstash-label": "checkout", "upstash-forward-upstash-label": "checkout",
+                    "upstash-forward-authorization": "Bearer sk_demo_secret",
+                    "upstash-failure-callback": wf,
+                    "upstash-failure-callback-forward-upstash-workflow-is-failure": "true",
+                    "upstash-failure-callback-forward-upstash-workflow-failure-callback": "true",
+                    "upstash-failure-callback-workflow-runid": format!("wfr_{id}"),
+                    "upstash-failure-callback-workflow-init": "false",
+                    "upstash-failure-callback-workflow-url": wf,
+                    "upstash-failure-callback-workflow-calltype": "failureCall",
+                },
+            })
+        })
+        .collect()
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {

@@ -56,16 +56,18 @@ pub async fn run(args: DevArgs, verbose: bool) -> anyhow::Result<()> {
     let server = Server::start(cfg).await?;
     {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "QSTASH_URL={}", server.url())?;
-        writeln!(out, "QSTASH_TOKEN={token}")?;
-        writeln!(out, "QSTASH_CURRENT_SIGNING_KEY={current}")?;
-        writeln!(out, "QSTASH_NEXT_SIGNING_KEY={next}")?;
+        // `export` lines: paste them into another terminal (or eval them) to point dlq, an SDK
+        // or an app at this server.
+        writeln!(out, "export QSTASH_URL={}", server.url())?;
+        writeln!(out, "export QSTASH_TOKEN={token}")?;
+        writeln!(out, "export QSTASH_CURRENT_SIGNING_KEY={current}")?;
+        writeln!(out, "export QSTASH_NEXT_SIGNING_KEY={next}")?;
         out.flush()?;
     }
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "dlq dev: listening on {} (Ctrl-C to stop)",
+        "dlq dev: listening on {} (Ctrl-C to stop). In another terminal, run the export lines above (or pass --dev), then e.g. `dlq list`",
         server.url()
     );
     drop(err);
