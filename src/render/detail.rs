@@ -257,7 +257,13 @@ pub fn render(
     if run.is_none()
         && let Some(ff) = failure_function(e)
     {
-        field(&mut out, style, "Failure function", &ff);
+        // A workflow run has a failure function; a message, a failure callback.
+        let label = if e.is_workflow() {
+            "Failure function"
+        } else {
+            "Callback state"
+        };
+        field(&mut out, style, label, &ff);
     }
     for (k, v) in &e.extra {
         let shown = match v {
