@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-1000 10000 100000}")
 read -r -a sizes <<< "${sizes[*]}"
-cargo build --release -q
-bin=target/release/dlq
+# DLQ_BIN=path measures a given binary (e.g. one built with another profile).
+if [ -z "${DLQ_BIN:-}" ]; then cargo build --release -q; fi
+bin=${DLQ_BIN:-target/release/dlq}
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 

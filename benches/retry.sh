@@ -8,8 +8,9 @@ n=${1:-10000}
 shift || true
 limits=("${@:-0 20}")
 read -r -a limits <<< "${limits[*]}"
-cargo build --release -q
-bin=target/release/dlq
+# DLQ_BIN=path measures a given binary (e.g. one built with another profile).
+if [ -z "${DLQ_BIN:-}" ]; then cargo build --release -q; fi
+bin=${DLQ_BIN:-target/release/dlq}
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 

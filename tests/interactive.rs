@@ -226,3 +226,27 @@ async fn bulk_output_on_a_terminal_is_sized_for_a_person() {
         "no per-entry lines: {screen}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_progress_bar_shows_a_whole_number_rate() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    dev.fail_many(&format!("{}/r", rx.url), 40, &[]).await;
+    dev.wait_dlq("/v2/dlq", 40).await;
+    let home = tempfile::tempdir().unwrap();
+    // 10 a second: the bar is on screen for a few seconds.
+    let tmux = Tmux::run(
+        &dev,
+        "rate",
+        "delete --all-matching --yes --rate 10",
+        home.path(),
+    );
+    let screen = tmux.wait_for("/s, ETA").await;
+    let bar = screen.lines().find(|l| l.contains("/s, ETA")).unwrap();
+    let rate = bar.split('(').nth(1).unwrap().split("/s").next().unwrap();
+    assert!(
+        !rate.is_empty() && rate.chars().all(|c| c.is_ascii_digit()),
+        "{bar}"
+    );
+    tmux.wait_for("EXIT=0").await;
+}

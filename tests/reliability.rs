@@ -186,6 +186,28 @@ async fn sigkill_at_twenty_points_then_resume_loses_and_duplicates_nothing() {
     );
 }
 
+/// Sends SIGINT (as Ctrl-C does) `after_ms` after the run journaled its first outcome.
+async fn interrupt_after_first_outcome(
+    child: &tokio::process::Child,
+    journal: &std::path::Path,
+    after_ms: u64,
+) {
+    for _ in 0..4000 {
+        let text = std::fs::read_to_string(journal).unwrap_or_default();
+        if text.contains("\"type\":\"outcome\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(after_ms)).await;
+    let pid = child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sigint_stops_gracefully_with_exit_130_and_a_complete_journal() {
     let dev = Dev::start().await;
@@ -214,21 +236,7 @@ async fn sigint_stops_gracefully_with_exit_130_and_a_complete_journal() {
     .spawn()
     .unwrap();
     // Interrupt once the first call's outcomes are journaled (the next call is a second away).
-    for _ in 0..4000 {
-        let text = std::fs::read_to_string(&journal).unwrap_or_default();
-        if text.contains("\"type\":\"outcome\"") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let pid = child.id().unwrap() as i32;
-    // SIGINT, as Ctrl-C sends.
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    interrupt_after_first_outcome(&child, &journal, 200).await;
     let out = child.wait_with_output().await.unwrap();
     assert_eq!(
         out.status.code(),
@@ -603,22 +611,7 @@ async fn ctrl_c_stops_calls_waiting_on_the_rate_limiter() {
     )
     .spawn()
     .unwrap();
-    for _ in 0..4000 {
-        let text = std::fs::read_to_string(&journal).unwrap_or_default();
-        if text.contains("\"type\":\"outcome\"") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    interrupt_after_first_outcome(&child, &journal, 300).await;
     let out = child.wait_with_output().await.unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");

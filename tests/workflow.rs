@@ -26,6 +26,17 @@ async fn dlq_entry(dev: &Dev, run: &str) -> Value {
     panic!("run {run} has no DLQ entry");
 }
 
+/// The `next` group of a run's logs: its pending or failed steps.
+fn next_group(log: &Value) -> Value {
+    log["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["type"] == "next")
+        .cloned()
+        .unwrap_or_else(|| panic!("no next group: {log:#}"))
+}
+
 fn steps_of(events: &[Value], step: &str) -> usize {
     events.iter().filter(|e| e["step"] == step).count()
 }
@@ -469,12 +480,7 @@ async fn a_non_retryable_error_fails_the_run_at_once() {
     assert_eq!(app.events_of("step", Some(run)).await.len(), 1, "no retry");
     let log = app.wait_run_state(run, "RUN_FAILED").await;
     assert_eq!(log["dlqId"], e["dlqId"]);
-    let next = log["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["type"] == "next")
-        .unwrap();
+    let next = next_group(&log);
     assert_eq!(next["steps"][0]["state"], "STEP_FAILED");
     assert_eq!(next["steps"][0]["errors"][0]["status"], 489);
 }
@@ -567,12 +573,7 @@ async fn a_trigger_to_something_that_is_not_a_workflow_fails_the_run() {
         .collect();
     assert_eq!(deliveries.len(), 1, "no retry");
     let log = app.wait_run_state(run, "RUN_FAILED").await;
-    let next = log["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["type"] == "next")
-        .unwrap();
+    let next = next_group(&log);
     assert!(
         next["steps"][0]["errors"][0]["error"]
             .as_str()

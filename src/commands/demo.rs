@@ -123,17 +123,7 @@ async fn workflow_endpoint(
             "upstash-method": "POST",
         },
     }]);
-    let res = http
-        .post(format!("{qstash}/v2/batch"))
-        .bearer_auth(&token)
-        .json(&item)
-        .send()
-        .await?;
-    anyhow::ensure!(
-        res.status().is_success(),
-        "publishing the step: {}",
-        res.status()
-    );
+    post_batch(&http, &qstash, &token, &item, "publishing the step").await?;
     Ok((StatusCode::OK, sdk, ok.to_string()).into_response())
 }
 
@@ -293,17 +283,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     // callback, forwarded headers) come once, here, and hold for every step.
     let wf = format!("{rx}/workflow");
     let triggers = workflow_triggers(&wf, &["demo_checkout_1", "demo_checkout_2"]);
-    let res = http
-        .post(format!("{url}/v2/batch"))
-        .bearer_auth(&token)
-        .json(&triggers)
-        .send()
-        .await?;
-    anyhow::ensure!(
-        res.status().is_success(),
-        "trigger failed: {}",
-        res.status()
-    );
+    post_batch(
+        &http,
+        &url,
+        &token,
+        &serde_json::json!(triggers),
+        "the trigger",
+    )
+    .await?;
     println!(
         "Waiting for 4 attempts each (retries 3, backoff 1000× faster than the real 12 s, 2 m 28 s, 30 m)…"
     );
@@ -458,17 +445,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             r#"{"event":"invoice.paid"}"#,
         )
         .await?;
-        let res = http
-            .post(format!("{url}/v2/batch"))
-            .bearer_auth(&token)
-            .json(&workflow_triggers(&wf, &["demo_checkout_3"]))
-            .send()
-            .await?;
-        anyhow::ensure!(
-            res.status().is_success(),
-            "trigger failed: {}",
-            res.status()
-        );
+        let more = serde_json::json!(workflow_triggers(&wf, &["demo_checkout_3"]));
+        post_batch(&http, &url, &token, &more, "the trigger").await?;
         let deadline = Instant::now() + Duration::from_secs(20);
         while store.call(db::count_dlq).await? < 4 {
             anyhow::ensure!(
@@ -496,6 +474,24 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             .context("cannot listen for Ctrl-C")?;
     }
     server.shutdown().await;
+    Ok(())
+}
+
+/// `POST /v2/batch` of `items` to the dev server.
+async fn post_batch(
+    http: &reqwest::Client,
+    qstash: &str,
+    token: &str,
+    items: &serde_json::Value,
+    what: &str,
+) -> anyhow::Result<()> {
+    let res = http
+        .post(format!("{qstash}/v2/batch"))
+        .bearer_auth(token)
+        .json(items)
+        .send()
+        .await?;
+    anyhow::ensure!(res.status().is_success(), "{what} failed: {}", res.status());
     Ok(())
 }
 

@@ -126,6 +126,27 @@ async fn newest_first(
     Ok((out, more))
 }
 
+/// Ends the output and says when nothing matched or the limit cut it (`what` names the
+/// shown part, `{}` standing for the count).
+fn finish<W: std::io::Write>(
+    ctx: &Ctx,
+    out: ListWriter<W>,
+    more: bool,
+    what: &str,
+) -> anyhow::Result<()> {
+    let shown = out.written();
+    out.finish()?;
+    if shown == 0 {
+        ctx.note("No matching DLQ entries.");
+    } else if more {
+        ctx.note(&format!(
+            "Showing {} (--limit N or --all).",
+            what.replace("{}", &shown.to_string())
+        ));
+    }
+    Ok(())
+}
+
 pub async fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
     let mut sel = Selection::from_args(&args.filter, ctx.now_ms)?;
     if sel.kind == DlqKind::Workflow {
@@ -151,15 +172,7 @@ pub async fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
     if let (true, Format::Table, Some(n)) = (ctx.style.tty, format, limit) {
         let (entries, more) = newest_first(ctx, &sel, n as usize, args.reveal).await?;
         out.write(&entries)?;
-        let shown = out.written();
-        out.finish()?;
-        if shown == 0 {
-            ctx.note("No matching DLQ entries.");
-        } else if more {
-            ctx.note(&format!(
-                "Showing the newest {shown}; older ones may exist (--limit N or --all)."
-            ));
-        }
+        finish(ctx, out, more, "the newest {}; older ones may exist")?;
         if !workflow {
             workflow_runs_also(ctx, &sel).await?;
         }
@@ -201,15 +214,7 @@ pub async fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
             break;
         }
     }
-    let shown = out.written();
-    out.finish()?;
-    if shown == 0 {
-        ctx.note("No matching DLQ entries.");
-    } else if more {
-        ctx.note(&format!(
-            "Showing the first {shown}; there may be more (--limit N or --all)."
-        ));
-    }
+    finish(ctx, out, more, "the first {}; there may be more")?;
     if !workflow && format == Format::Table {
         workflow_runs_also(ctx, &sel).await?;
     }

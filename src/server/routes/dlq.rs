@@ -150,13 +150,7 @@ async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<
     let q = Query::parse(raw.as_deref());
     // `source=workflow` is what @upstash/workflow's `dlq.list` calls; without it this lists the
     // plain QStash entries (the console keeps the two DLQs apart).
-    let workflow = source(&q)?;
-    let filters = if workflow {
-        WORKFLOW_FILTERS
-    } else {
-        QSTASH_FILTERS
-    };
-    q.allow(&allowed(&["cursor", "count", "dlqIds", "source"], filters))?;
+    let workflow = source_checked(&q)?;
     list_page(&st, &q, workflow, AnySource::ById).await
 }
 
@@ -278,13 +272,7 @@ async fn bulk_delete(
     body: Bytes,
 ) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref());
-    let workflow = source(&q)?;
-    let filters = if workflow {
-        WORKFLOW_FILTERS
-    } else {
-        QSTASH_FILTERS
-    };
-    q.allow(&allowed(&["cursor", "count", "dlqIds", "source"], filters))?;
+    let workflow = source_checked(&q)?;
     bulk_delete_in(&st, &q, &body, workflow, AnySource::ById).await
 }
 
@@ -307,6 +295,19 @@ fn source(q: &Query) -> ApiResult<bool> {
             "invalid source '{other}': use 'workflow' or 'qstash'"
         ))),
     }
+}
+
+/// The DLQ a `/v2/dlq` list or bulk delete acts on, after rejecting parameters that DLQ's
+/// filters do not know.
+fn source_checked(q: &Query) -> ApiResult<bool> {
+    let workflow = source(q)?;
+    let filters = if workflow {
+        WORKFLOW_FILTERS
+    } else {
+        QSTASH_FILTERS
+    };
+    q.allow(&allowed(&["cursor", "count", "dlqIds", "source"], filters))?;
+    Ok(workflow)
 }
 
 /// The QStash retry republishes a message under its old identity: for a workflow run's step
