@@ -72,7 +72,7 @@ impl Ctx {
             base_url: target.url,
             token: target.token,
             timeout: g.timeout.unwrap_or(std::time::Duration::from_secs(30)),
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy::from_env(),
             log,
         })
         .map_err(|e| CliError {

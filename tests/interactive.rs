@@ -48,7 +48,8 @@ impl Tmux {
             socket: format!("dlq-test-{name}-{}", std::process::id()),
         };
         let script = format!(
-            "env -i PATH=\"$PATH\" HOME={home} XDG_STATE_HOME={home}/state TERM=xterm QSTASH_URL={url} QSTASH_TOKEN={token} {bin} {args}; echo EXIT=$?; sleep 60",
+            "env -i PATH=\"$PATH\" HOME={home} XDG_STATE_HOME={home}/state TERM=xterm DLQ_RETRY_SCALE={scale} QSTASH_URL={url} QSTASH_TOKEN={token} {bin} {args}; echo EXIT=$?; sleep 60",
+            scale = crate::support::RETRY_SCALE,
             home = home.display(),
             url = dev.url,
             token = dev.token,

@@ -104,6 +104,7 @@ fn dlq_cmd(dev: &Dev, home: &std::path::Path, args: &[&str]) -> tokio::process::
         .env("QSTASH_TOKEN", &dev.token)
         .env("HOME", home)
         .env("XDG_STATE_HOME", home.join("state"))
+        .env("DLQ_RETRY_SCALE", crate::support::RETRY_SCALE)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -290,7 +291,7 @@ async fn bulk_delete_under_faults_accounts_for_every_entry() {
         .map(|e| e["dlqId"].as_str().unwrap().to_string())
         .collect();
     dev.server().faults().set_fault_rate(0.3);
-    dev.server().faults().set_rate_limit(5);
+    dev.server().faults().set_rate_limit(20);
     let stdin = ids.join("\n");
     let r = dlq_with_stdin(
         &dev.url,

@@ -115,6 +115,23 @@ pub struct Classified {
     pub entries: Vec<DlqEntry>,
 }
 
+/// A read may be asked again: the entries of `ids`, trying a few times when the API fails.
+async fn lookup_patiently(
+    client: &Client,
+    ids: &[String],
+) -> Result<Vec<DlqEntry>, crate::client::ApiError> {
+    let mut round = 0u64;
+    loop {
+        match client.dlq_by_ids(ids).await {
+            Err(e) if e.outcome_unknown() && round < 3 => {
+                round += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(250 * round)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Sorts `ids` by what their entries are: those `known` (from NDJSON lines) as they say, the
 /// others looked up (one call per 100 ids, a second for ids of the workflow DLQ that the first
 /// did not return). Keeps the order of `ids` within each DLQ.
@@ -131,7 +148,7 @@ pub async fn classify(
     let entries = if unknown.is_empty() {
         Vec::new()
     } else {
-        client.dlq_by_ids(&unknown).await?
+        lookup_patiently(client, &unknown).await?
     };
     let looked_up: std::collections::HashMap<&str, DlqKind> = entries
         .iter()

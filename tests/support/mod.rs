@@ -348,6 +348,9 @@ impl Run {
 
 /// Runs `dlq` with a clean environment (no QSTASH_*, NO_COLOR, config or profile of the
 /// machine), pointed at `url` with `token` unless the args say otherwise.
+/// `DLQ_RETRY_SCALE` of every `dlq` the tests run.
+pub const RETRY_SCALE: &str = "0.01";
+
 pub async fn dlq_at(url: &str, token: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Run {
     dlq_with_stdin(url, token, args, env, None).await
 }
@@ -369,6 +372,8 @@ pub async fn dlq_with_stdin(
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_STATE_HOME", home.join("state"))
         .env("QSTASH_URL", url)
+        // The client's backoff, 100× shorter: failing-API tests need not sleep through it.
+        .env("DLQ_RETRY_SCALE", RETRY_SCALE)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
