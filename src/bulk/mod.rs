@@ -15,6 +15,44 @@ use crate::client::{ApiError, Client, DlqFilter, DlqKind, Headers};
 
 pub mod journal;
 pub mod plan;
+pub mod preview;
+pub mod resolve;
+pub mod verdict;
+
+/// The command a bulk run belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Retry,
+    Delete,
+}
+
+impl std::fmt::Display for Verb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Verb {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verb::Retry => "retry",
+            Verb::Delete => "delete",
+        }
+    }
+
+    /// "Retried", "Deleted": the summary's first word.
+    pub fn done_word(self) -> &'static str {
+        match self {
+            Verb::Retry => "Retried",
+            Verb::Delete => "Deleted",
+        }
+    }
+
+    /// Whether a journal of `action` is one of this command's runs.
+    pub fn owns(self, action: Action) -> bool {
+        (action == Action::Delete) == (self == Verb::Delete)
+    }
+}
 
 /// What a bulk run does to each id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -84,26 +84,6 @@ pub async fn matching(
     Ok(out)
 }
 
-/// Counts by destination and status, largest first: the dry run's and the prompt's summary.
-pub fn groups(entries: &[DlqEntry]) -> Vec<(String, String, usize)> {
-    let mut m: std::collections::BTreeMap<(String, String), usize> = Default::default();
-    for e in entries {
-        let dest = e
-            .url
-            .clone()
-            .or_else(|| e.workflow_url.clone())
-            .unwrap_or_else(|| "-".into());
-        let status = e
-            .response_status
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "-".into());
-        *m.entry((dest, status)).or_default() += 1;
-    }
-    let mut v: Vec<(String, String, usize)> = m.into_iter().map(|((d, s), n)| (d, s, n)).collect();
-    v.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
-    v
-}
-
 /// Ids sorted by the DLQ their entry is in.
 #[derive(Debug, Clone, Default)]
 pub struct Classified {

@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 
 pub async fn run(ctx: &Ctx, a: DeleteArgs) -> anyhow::Result<()> {
     let spec = super::bulk::Spec {
-        verb: "delete",
+        verb: crate::bulk::Verb::Delete,
         action: |_| Action::Delete,
         workflow_only: false,
         headers: Vec::new(),

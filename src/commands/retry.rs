@@ -40,7 +40,7 @@ pub async fn run(ctx: &Ctx, a: RetryArgs) -> anyhow::Result<()> {
         }
     };
     let spec = super::bulk::Spec {
-        verb: "retry",
+        verb: crate::bulk::Verb::Retry,
         action,
         workflow_only: a.restart || a.failure_function,
         headers,

@@ -2,6 +2,7 @@
 //! redaction. Nothing here talks to the network or decides anything.
 
 pub mod body;
+pub mod bulk;
 pub mod detail;
 pub mod list;
 pub mod progress;

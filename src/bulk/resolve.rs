@@ -1,0 +1,318 @@
+//! Turning a command line into a plan: ids (looked up to see what each entry is), stdin, a
+//! filter, the interactive picker, or a journal to resume; the groups (one action per DLQ)
+//! the run acts on.
+
+use std::io::Read;
+
+use crate::bulk::{Action, Group, Verb, journal, plan};
+use crate::cli::BulkArgs;
+use crate::client::{DlqKind, Headers};
+use crate::ctx::Ctx;
+use crate::error::CliError;
+use crate::model::DlqEntry;
+use crate::render::sanitize;
+use crate::select::Selection;
+
+/// How a command maps entries to actions.
+pub struct Spec {
+    pub verb: Verb,
+    /// The action for entries of a DLQ.
+    pub action: fn(DlqKind) -> Action,
+    /// Only workflow entries make sense (--restart, --failure-function).
+    pub workflow_only: bool,
+    pub headers: Headers,
+    pub max_failures: Option<u64>,
+    /// `--new-run-id`: the id of the run a single resume or restart starts.
+    pub new_run_id: Option<String>,
+}
+
+pub struct Plan {
+    /// One group per DLQ the run acts on.
+    pub groups: Vec<Group>,
+    /// The selected entries, when the selection read them (for the preview).
+    pub entries: Option<Vec<DlqEntry>>,
+    pub needs_yes: bool,
+    pub resume: Option<std::path::PathBuf>,
+    /// `--new-run-id`: the id of the one run a resume or restart starts.
+    pub new_run_id: Option<String>,
+}
+
+impl Plan {
+    pub fn total(&self) -> usize {
+        self.groups.iter().map(|g| g.ids.len()).sum()
+    }
+
+    pub fn one(kind: DlqKind, action: Action, ids: Vec<String>) -> Vec<Group> {
+        vec![Group {
+            action,
+            workflow: kind == DlqKind::Workflow,
+            ids,
+        }]
+    }
+}
+
+/// Completed journals are removed after two weeks.
+pub const JOURNAL_KEEP: std::time::Duration = std::time::Duration::from_secs(14 * 24 * 3600);
+
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+    CliError::usage(msg).into()
+}
+
+/// `--resume` without a path: the latest unfinished journal of this command, offered.
+#[allow(clippy::print_stderr)]
+fn latest_journal(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<std::path::PathBuf> {
+    let dir = journal::dir();
+    let Some((path, l)) = journal::latest_unfinished(&dir, |a| spec.verb.owns(a)) else {
+        return Err(usage(format!(
+            "no unfinished {} journal in {}: give the journal's path to --resume",
+            spec.verb.name(),
+            dir.display()
+        )));
+    };
+    let total: usize = l.groups().iter().map(|g| g.ids.len()).sum();
+    let what = format!("{} ({} of {total} entries left)", path.display(), l.left());
+    if b.yes {
+        return Ok(path);
+    }
+    if ctx.stdin_tty && ctx.stderr_tty {
+        if crate::prompt::confirm(&format!("Resume {what}?"))? {
+            return Ok(path);
+        }
+        eprintln!("Nothing changed.");
+        return Err(CliError::declined().into());
+    }
+    Err(usage(format!(
+        "the latest unfinished {} journal is {what}: give its path to --resume, or add --yes",
+        spec.verb
+    )))
+}
+
+pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Plan> {
+    if let Some(given) = &b.resume {
+        let path = &match given {
+            Some(p) => p.clone(),
+            None => latest_journal(ctx, b, spec)?,
+        };
+        let sel = Selection::from_args(&b.filter, ctx.now_ms)?;
+        if !b.ids.is_empty()
+            || !sel.is_everything()
+            || b.all_matching
+            || b.interactive
+            || b.filter.workflow
+        {
+            return Err(usage(
+                "--resume continues the journal's own plan: give no ids or filters with it",
+            ));
+        }
+        let loaded = journal::load(path).map_err(usage)?;
+        if !spec.verb.owns(loaded.action) {
+            return Err(usage(format!(
+                "{} is the journal of a {} run; continue it with `dlq {} --resume`",
+                path.display(),
+                loaded.action.name(),
+                if loaded.action == Action::Delete {
+                    "delete"
+                } else {
+                    "retry"
+                }
+            )));
+        }
+        let groups = loaded
+            .groups()
+            .into_iter()
+            .map(|mut g| {
+                g.ids.retain(|i| !loaded.done.contains(i));
+                g
+            })
+            .filter(|g| !g.ids.is_empty())
+            .collect();
+        return Ok(Plan {
+            groups,
+            entries: None,
+            needs_yes: false,
+            resume: Some(path.clone()),
+            new_run_id: None,
+        });
+    }
+    let mut fargs = b.filter.clone();
+    if spec.workflow_only {
+        fargs.workflow = true;
+    }
+    let sel = Selection::from_args(&fargs, ctx.now_ms)?;
+    let has_filter = !sel.is_everything();
+    if !b.ids.is_empty() {
+        if has_filter || b.all_matching || b.interactive {
+            return Err(usage("give DLQ ids or filters, not both"));
+        }
+        let (ids, known, needs_yes) = if b.ids.iter().any(|i| i == "-") {
+            if b.ids.len() > 1 {
+                return Err(usage(
+                    "`-` reads the ids from stdin; give no other ids with it",
+                ));
+            }
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| usage(format!("cannot read ids from stdin: {e}")))?;
+            let s = plan::parse_stdin(&text)?;
+            (s.ids, s.known, true)
+        } else {
+            let mut ids = b.ids.clone();
+            plan::dedup(&mut ids);
+            (ids, Default::default(), false)
+        };
+        // `--workflow` says the ids are workflow entries: nothing to look up.
+        if b.filter.workflow {
+            let kind = DlqKind::Workflow;
+            return Ok(Plan {
+                groups: Plan::one(kind, (spec.action)(kind), ids),
+                entries: None,
+                needs_yes,
+                resume: None,
+                new_run_id: None,
+            });
+        }
+        // A bare id acts by what its entry is: a QStash message is retried, a workflow run
+        // resumed (or restarted, or its failure function re-run).
+        let c = plan::classify(&ctx.client, &ids, &known)
+            .await
+            .map_err(|e| {
+                anyhow::Error::new(e).context(
+                    "cannot look up the DLQ entries to see what each is (nothing was sent)",
+                )
+            })?;
+        if spec.workflow_only && !c.qstash.is_empty() {
+            let n = c.qstash.len();
+            return Err(usage(format!(
+                "--restart and --failure-function apply to workflow runs; {} {} QStash {} ({}{}): retry {} without those flags",
+                n,
+                if n == 1 { "is a" } else { "are" },
+                if n == 1 { "entry" } else { "entries" },
+                c.qstash[..n.min(3)].join(", "),
+                if n > 3 { ", …" } else { "" },
+                if n == 1 { "it" } else { "them" }
+            )));
+        }
+        // Ids in neither DLQ go with the others: their outcome is `not_found`.
+        let (mut q, mut w) = (c.qstash, c.workflow);
+        if spec.workflow_only || (q.is_empty() && !w.is_empty()) {
+            w.extend(c.missing);
+        } else {
+            q.extend(c.missing);
+        }
+        let mut groups = Vec::new();
+        for (kind, ids) in [(DlqKind::Qstash, q), (DlqKind::Workflow, w)] {
+            if !ids.is_empty() {
+                groups.extend(Plan::one(kind, (spec.action)(kind), ids));
+            }
+        }
+        return Ok(Plan {
+            groups,
+            entries: Some(c.entries),
+            needs_yes,
+            resume: None,
+            new_run_id: None,
+        });
+    }
+    if b.interactive {
+        if !(ctx.stdin_tty && ctx.stderr_tty) {
+            return Err(usage(
+                "--interactive needs a terminal; select with ids, `-` or filters with --all-matching",
+            ));
+        }
+        let entries = plan::matching(&ctx.client, &sel, Some(1000)).await?;
+        if entries.is_empty() {
+            return Ok(Plan {
+                groups: Vec::new(),
+                entries: Some(vec![]),
+                needs_yes: false,
+                resume: None,
+                new_run_id: None,
+            });
+        }
+        // The picker's own marks take a few columns; a line never wraps.
+        let room = ctx.style.width.saturating_sub(6).max(20);
+        let items: Vec<String> = entries
+            .iter()
+            .map(|e| {
+                let l = pick_line(e, ctx.now_ms);
+                if l.chars().count() > room {
+                    l.chars().take(room - 1).chain(['…']).collect()
+                } else {
+                    l
+                }
+            })
+            .collect();
+        let chosen = crate::prompt::pick(
+            &format!(
+                "Entries to {} (space selects, enter confirms)",
+                spec.verb.name()
+            ),
+            &items,
+        )?;
+        let picked: Vec<DlqEntry> = chosen
+            .into_iter()
+            .filter_map(|i| entries.get(i).cloned())
+            .collect();
+        return Ok(Plan {
+            groups: Plan::one(
+                sel.kind,
+                (spec.action)(sel.kind),
+                picked.iter().map(|e| e.dlq_id.clone()).collect(),
+            ),
+            entries: Some(picked),
+            needs_yes: false,
+            resume: None,
+            new_run_id: None,
+        });
+    }
+    if has_filter || b.all_matching || fargs.workflow {
+        if !b.all_matching {
+            return Err(usage(format!(
+                "filters select entries to {verb} only with --all-matching (so a filter never acts on more than you meant); preview with --dry-run --all-matching",
+                verb = spec.verb.name()
+            )));
+        }
+        let entries = plan::matching(&ctx.client, &sel, None).await?;
+        return Ok(Plan {
+            groups: Plan::one(
+                sel.kind,
+                (spec.action)(sel.kind),
+                entries.iter().map(|e| e.dlq_id.clone()).collect(),
+            ),
+            entries: Some(entries),
+            needs_yes: true,
+            resume: None,
+            new_run_id: None,
+        });
+    }
+    Err(usage(format!(
+        "nothing selected: give DLQ ids, `-` to read ids from stdin, filters with --all-matching, or --interactive (see `dlq {} --help`)",
+        spec.verb
+    )))
+}
+
+pub fn pick_line(e: &DlqEntry, now: i64) -> String {
+    let age = e
+        .created_at
+        .map(|t| crate::render::relative(t, now))
+        .unwrap_or_default();
+    let target = e
+        .workflow_run_id
+        .clone()
+        .or_else(|| e.url.clone())
+        .unwrap_or_default();
+    format!(
+        "{}  {:>8}  {}  {}  {}",
+        e.dlq_id,
+        age,
+        e.response_status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "-".into()),
+        sanitize::inline(&target),
+        crate::render::list::snippet(e)
+            .chars()
+            .take(60)
+            .collect::<String>()
+    )
+}

@@ -1,0 +1,181 @@
+//! The end of a bulk run: from its counts to the exit code and the one-line reason. Pure, so
+//! each exit code has a unit test.
+
+use super::{Halt, Summary};
+use crate::error::{CliError, Exit};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub summary: Summary,
+    /// Ids planned for this run.
+    pub total: usize,
+    /// Why it stopped early, if it did.
+    pub halt: Option<Halt>,
+    /// A `--resume` run: ids already gone are expected (an earlier attempt may have done them).
+    pub resumed: bool,
+}
+
+/// "1 entry", "3 entries".
+pub fn entries(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
+}
+
+impl Tally {
+    /// Ids never attempted.
+    pub fn untouched(&self) -> usize {
+        let s = &self.summary;
+        self.total.saturating_sub(s.done + s.not_found + s.failed)
+    }
+}
+
+/// `Ok` for exit 0, else the exit code and why: 130 interrupted; 1 when nothing succeeded;
+/// 3 for a partial failure or some ids missing; 4 when none of the ids was in the DLQ.
+pub fn verdict(t: &Tally) -> Result<(), CliError> {
+    let s = &t.summary;
+    let err = |exit, message: String| Err(CliError { exit, message });
+    let untouched = t.untouched();
+    match t.halt {
+        Some(Halt::Interrupted) => {
+            return err(
+                Exit::Interrupted,
+                format!("interrupted with {} not attempted", entries(untouched)),
+            );
+        }
+        Some(Halt::TooManyFailures) => {
+            let exit = if s.done + s.not_found > 0 {
+                Exit::Partial
+            } else {
+                Exit::Error
+            };
+            let failures = if s.failed == 1 {
+                "1 failure".to_string()
+            } else {
+                format!("{} failures", s.failed)
+            };
+            return err(
+                exit,
+                format!(
+                    "stopped after {failures} (--max-failures); {} not attempted",
+                    entries(untouched)
+                ),
+            );
+        }
+        None => {}
+    }
+    if s.failed == 0 && (s.not_found == 0 || t.resumed) {
+        Ok(())
+    } else if s.failed == 0 {
+        // Asked-for entries that were not in the DLQ: 4 when none was there, 3 when some were
+        // (as `show`).
+        let exit = if s.done == 0 {
+            Exit::NotFound
+        } else {
+            Exit::Partial
+        };
+        err(
+            exit,
+            format!(
+                "{} of {} {} not in the DLQ (already retried, deleted or expired)",
+                s.not_found,
+                entries(t.total),
+                if s.not_found == 1 { "was" } else { "were" }
+            ),
+        )
+    } else if s.done + s.not_found > 0 {
+        err(
+            Exit::Partial,
+            format!("{} of {} failed", s.failed, entries(t.total)),
+        )
+    } else if t.total == 1 {
+        err(Exit::Error, "the entry failed".into())
+    } else {
+        err(Exit::Error, format!("all {} entries failed", t.total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(done: usize, not_found: usize, failed: usize, total: usize) -> Tally {
+        Tally {
+            summary: Summary {
+                done,
+                not_found,
+                failed,
+            },
+            total,
+            ..Tally::default()
+        }
+    }
+
+    fn exit(t: &Tally) -> Exit {
+        verdict(t).err().map(|e| e.exit).unwrap_or(Exit::Ok)
+    }
+
+    #[test]
+    fn exit_0_when_everything_was_done() {
+        assert_eq!(exit(&tally(5, 0, 0, 5)), Exit::Ok);
+        // A resumed run expects ids an earlier attempt did.
+        let t = Tally {
+            resumed: true,
+            ..tally(3, 2, 0, 5)
+        };
+        assert_eq!(exit(&t), Exit::Ok);
+    }
+
+    #[test]
+    fn exit_1_when_nothing_succeeded() {
+        let e = verdict(&tally(0, 0, 4, 4)).unwrap_err();
+        assert_eq!(
+            (e.exit, e.message.as_str()),
+            (Exit::Error, "all 4 entries failed")
+        );
+        assert_eq!(
+            verdict(&tally(0, 0, 1, 1)).unwrap_err().message,
+            "the entry failed"
+        );
+        let t = Tally {
+            halt: Some(Halt::TooManyFailures),
+            ..tally(0, 0, 1, 10)
+        };
+        let e = verdict(&t).unwrap_err();
+        assert_eq!(e.exit, Exit::Error);
+        assert!(
+            e.message
+                .contains("1 failure (--max-failures); 9 entries not attempted")
+        );
+    }
+
+    #[test]
+    fn exit_3_for_a_partial_failure_or_some_ids_missing() {
+        assert_eq!(exit(&tally(3, 0, 2, 5)), Exit::Partial);
+        let e = verdict(&tally(4, 1, 0, 5)).unwrap_err();
+        assert_eq!(e.exit, Exit::Partial);
+        assert!(e.message.starts_with("1 of 5 entries was not in the DLQ"));
+        let t = Tally {
+            halt: Some(Halt::TooManyFailures),
+            ..tally(2, 0, 3, 10)
+        };
+        assert_eq!(exit(&t), Exit::Partial);
+    }
+
+    #[test]
+    fn exit_4_when_no_id_was_in_the_dlq() {
+        let e = verdict(&tally(0, 2, 0, 2)).unwrap_err();
+        assert_eq!(e.exit, Exit::NotFound);
+        assert!(e.message.starts_with("2 of 2 entries were not in the DLQ"));
+    }
+
+    #[test]
+    fn exit_130_when_interrupted() {
+        let t = Tally {
+            halt: Some(Halt::Interrupted),
+            ..tally(1, 0, 0, 3)
+        };
+        let e = verdict(&t).unwrap_err();
+        assert_eq!(e.exit, Exit::Interrupted);
+        assert_eq!(e.message, "interrupted with 2 entries not attempted");
+    }
+}
