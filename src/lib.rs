@@ -12,6 +12,7 @@ pub mod ctx;
 pub mod error;
 pub mod generate;
 pub mod model;
+pub mod pager;
 pub mod parse;
 pub mod prompt;
 pub mod render;

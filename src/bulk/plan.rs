@@ -3,7 +3,6 @@
 use crate::client::{Client, DlqKind};
 use crate::error::CliError;
 use crate::model::DlqEntry;
-use crate::select::Selection;
 
 /// Ids read from stdin, with the DLQ of those read from NDJSON lines (bare ids are looked up).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -55,33 +54,6 @@ pub fn parse_stdin(text: &str) -> Result<StdinIds, CliError> {
 pub fn dedup(ids: &mut Vec<String>) {
     let mut seen = std::collections::HashSet::new();
     ids.retain(|i| seen.insert(i.clone()));
-}
-
-/// Every entry matching `sel`, following the cursor (⌈N/100⌉ calls).
-pub async fn matching(
-    client: &Client,
-    sel: &Selection,
-    max: Option<usize>,
-) -> Result<Vec<DlqEntry>, crate::client::ApiError> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = client
-            .dlq_page(sel.kind, &sel.server, cursor.as_deref(), 100)
-            .await?;
-        out.extend(page.messages.into_iter().filter(|e| sel.refine.matches(e)));
-        if let Some(m) = max
-            && out.len() >= m
-        {
-            out.truncate(m);
-            break;
-        }
-        match page.cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
-    Ok(out)
 }
 
 /// Ids sorted by the DLQ their entry is in.

@@ -10,6 +10,7 @@ use crate::client::{DlqKind, Headers};
 use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::model::DlqEntry;
+use crate::pager::Pager;
 use crate::render::sanitize;
 use crate::select::Selection;
 
@@ -220,7 +221,9 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 "--interactive needs a terminal; select with ids, `-` or filters with --all-matching",
             ));
         }
-        let entries = plan::matching(&ctx.client, &sel, Some(1000)).await?;
+        let entries = Pager::new(&ctx.client, &sel, Some(1000))
+            .collect(Some(1000))
+            .await?;
         if entries.is_empty() {
             return Ok(Plan {
                 groups: Vec::new(),
@@ -273,7 +276,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 verb = spec.verb.name()
             )));
         }
-        let entries = plan::matching(&ctx.client, &sel, None).await?;
+        let entries = Pager::new(&ctx.client, &sel, None).collect(None).await?;
         return Ok(Plan {
             groups: Plan::one(
                 sel.kind,

@@ -4,6 +4,7 @@ use crate::cli::{ListArgs, ListFormat};
 use crate::client::DlqKind;
 use crate::ctx::Ctx;
 use crate::model::DlqEntry;
+use crate::pager::Pager;
 use crate::render::list::{Format, ListWriter};
 use crate::render::{redact, sanitize};
 use crate::select::Selection;
@@ -178,39 +179,22 @@ pub async fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let page_size = match limit {
-        Some(n) if sel.refine.is_empty() => n.min(100) as usize,
-        _ => 100,
-    };
-    let mut cursor: Option<String> = None;
+    let mut pager = Pager::new(&ctx.client, &sel, limit.map(|l| l as usize));
     let mut more = false;
-    'pages: loop {
-        let page = ctx
-            .client
-            .dlq_page(sel.kind, &sel.server, cursor.as_deref(), page_size)
-            .await?;
-        let mut batch = Vec::with_capacity(page.messages.len());
-        for mut e in page.messages {
-            if !sel.refine.matches(&e) {
-                continue;
-            }
-            if limit.is_some_and(|l| (out.written() + batch.len()) as u64 >= l) {
+    while let Some(mut batch) = pager.next().await? {
+        if let Some(l) = limit {
+            let room = (l as usize).saturating_sub(out.written());
+            if batch.len() > room {
+                batch.truncate(room);
                 more = true;
-                out.write(&batch)?;
-                break 'pages;
             }
-            if !args.reveal {
-                redact::entry(&mut e);
-            }
-            batch.push(e);
+        }
+        if !args.reveal {
+            batch.iter_mut().for_each(redact::entry);
         }
         out.write(&batch)?;
-        match page.cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
         if limit.is_some_and(|l| out.written() as u64 >= l) {
-            more = true;
+            more |= pager.has_more();
             break;
         }
     }
