@@ -292,7 +292,7 @@ pub struct DevArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Port to listen on (0 picks a free one)
-    #[arg(long, default_value_t = crate::server::DEFAULT_PORT)]
+    #[arg(long, default_value_t = crate::wire::dev::DEFAULT_PORT)]
     pub port: u16,
     /// Keep state in this SQLite file so it survives restarts (default: in memory)
     #[arg(long, value_name = "FILE")]
@@ -313,7 +313,7 @@ pub struct DevArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub rate_limit: u32,
     /// Largest accepted request body in bytes; larger ones get 413
-    #[arg(long, value_name = "BYTES", default_value_t = crate::server::DEFAULT_MAX_BODY)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::wire::dev::DEFAULT_MAX_BODY)]
     pub max_body: usize,
 }
 
@@ -440,13 +440,13 @@ fn parse_qstash_delay(s: &str) -> Result<String, String> {
 }
 
 fn parse_retry_expr(s: &str) -> Result<String, String> {
-    crate::server::retry_expr::RetryDelay::parse(s)
+    crate::wire::retry_delay::RetryDelay::parse(s)
         .map(|r| r.source().to_string())
         .map_err(|e| format!("invalid expression: {e} (use numbers, retried, + - * / and pow/exp/sqrt/abs/floor/ceil/round/min/max)"))
 }
 
 fn parse_flow_value(s: &str) -> Result<String, String> {
-    crate::server::headers::parse_flow_control_value("k", s).map(|_| s.trim().to_string())
+    crate::wire::flow_control::parse_flow_control_value("k", s).map(|_| s.trim().to_string())
 }
 
 #[derive(Debug, Args)]

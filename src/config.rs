@@ -146,7 +146,7 @@ pub fn resolve(g: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<T
     let token = if let Some(t) = nonempty(g.token.clone()) {
         t
     } else if g.dev {
-        crate::server::DEFAULT_TOKEN.to_string()
+        crate::wire::dev::DEFAULT_TOKEN.to_string()
     } else if let Some(t) = env_var("QSTASH_TOKEN") {
         t
     } else if let Some(t) = profile.as_ref().and_then(|p| nonempty(p.token.clone())) {
@@ -256,6 +256,6 @@ mod tests {
         };
         let t = resolve(&g, &env_of(&[("QSTASH_URL", "https://elsewhere")])).unwrap();
         assert_eq!(t.url, DEV_URL);
-        assert_eq!(t.token.expose(), crate::server::DEFAULT_TOKEN);
+        assert_eq!(t.token.expose(), crate::wire::dev::DEFAULT_TOKEN);
     }
 }

@@ -62,7 +62,7 @@ impl Ctx {
             Some(Arc::new(|line: &str| {
                 #[allow(clippy::print_stderr)]
                 {
-                    eprintln!("{}", crate::render::sanitize::inline(line));
+                    eprintln!("{}", crate::text::sanitize::inline(line));
                 }
             }))
         } else {

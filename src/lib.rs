@@ -19,4 +19,6 @@ pub mod render;
 pub mod secret;
 pub mod select;
 pub mod server;
+pub mod text;
+pub mod wire;
 pub mod workflow_run;

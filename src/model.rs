@@ -337,6 +337,13 @@ pub struct BulkWorkflowResponse {
     pub cursor: Option<String>,
 }
 
+/// The `Content-Type` of a header map (names compared without case).
+pub fn content_type(h: Option<&Headers>) -> Option<String> {
+    h?.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .and_then(|(_, v)| v.first().cloned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

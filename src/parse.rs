@@ -273,7 +273,7 @@ pub fn parse_dlq_id(s: &str) -> Result<String, String> {
     {
         return Err(format!(
             "expected a DLQ id such as 1725323658779-0; got '{}'",
-            crate::render::sanitize::inline(s)
+            crate::text::sanitize::inline(s)
         ));
     }
     Ok(t.to_string())

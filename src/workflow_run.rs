@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::model::{DlqEntry, Headers};
-use crate::render::redact;
+use crate::text::secrets as redact;
 
 /// A run's entry, decoded (`dlq show -o json` adds it as `decodedRun`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -124,7 +124,8 @@ pub fn mask(v: &mut Value) {
 /// The error message of a failed step's response: the SDK's `message`, an HTML page's title,
 /// else the body's first line.
 pub fn error_message(e: &DlqEntry) -> Option<String> {
-    use crate::render::body::{Kind, html_text, kind};
+    use crate::text::html::html_text;
+    use crate::text::kind::{Kind, kind};
     let body = e.response_bytes();
     if let Ok(Value::Object(o)) = serde_json::from_slice::<Value>(&body) {
         for k in ["message", "error"] {
@@ -133,7 +134,7 @@ pub fn error_message(e: &DlqEntry) -> Option<String> {
             }
         }
     }
-    let ct = crate::render::content_type(e.response_header.as_ref());
+    let ct = crate::model::content_type(e.response_header.as_ref());
     let text = match kind(&body, ct.as_deref()) {
         Kind::Empty => return None,
         Kind::Binary => return Some(format!("<{} bytes binary>", body.len())),

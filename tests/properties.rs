@@ -4,7 +4,7 @@ use dlq::parse::{
     StatusFilter, format_qstash_duration, parse_dlq_id, parse_qstash_duration, parse_since,
     parse_status, parse_time,
 };
-use dlq::render::sanitize;
+use dlq::text::sanitize;
 use proptest::prelude::*;
 
 fn inert(s: &str) -> bool {
@@ -44,7 +44,7 @@ proptest! {
         let _ = parse_dlq_id(&s);
         let _ = dlq::parse::parse_header_match(&s);
         let _ = dlq::server::cron::Cron::parse(&s);
-        let _ = dlq::server::retry_expr::RetryDelay::parse(&s).map(|r| r.delay_ms(3));
+        let _ = dlq::wire::retry_delay::RetryDelay::parse(&s).map(|r| r.delay_ms(3));
     }
 
     #[test]

@@ -21,9 +21,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = dlq::parse::parse_dlq_id(s);
     let _ = dlq::parse::parse_header_match(s);
     let _ = dlq::server::cron::Cron::parse(s).map(|c| c.next_after(1_700_000_000_000));
-    if let Ok(r) = dlq::server::retry_expr::RetryDelay::parse(s) {
+    if let Ok(r) = dlq::wire::retry_delay::RetryDelay::parse(s) {
         let _ = r.delay_ms(0);
         let _ = r.delay_ms(u32::MAX);
     }
-    let _ = dlq::server::headers::parse_flow_control_value("k", s);
+    let _ = dlq::wire::flow_control::parse_flow_control_value("k", s);
 });

@@ -11,8 +11,8 @@ use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::model::DlqEntry;
 use crate::pager::Pager;
-use crate::render::sanitize;
 use crate::select::Selection;
+use crate::text::sanitize;
 
 /// How a command maps entries to actions.
 pub struct Spec {

@@ -638,7 +638,7 @@ fn error_message(status: StatusCode, body: &[u8]) -> String {
         status.canonical_reason().unwrap_or("error").to_string()
     } else {
         let short: String = text.chars().take(200).collect();
-        crate::render::sanitize::inline(&short)
+        crate::text::sanitize::inline(&short)
     }
 }
 
@@ -668,16 +668,16 @@ fn not_qstash(body: &[u8]) -> Option<String> {
     let lower = text.trim_start().to_ascii_lowercase();
     Some(
         if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
-            let (title, _) = crate::render::body::html_text(&text);
+            let (title, _) = crate::text::html::html_text(&text);
             match title {
-                Some(t) => format!("an HTML page ({:?})", crate::render::sanitize::inline(&t)),
+                Some(t) => format!("an HTML page ({:?})", crate::text::sanitize::inline(&t)),
                 None => "an HTML page".into(),
             }
         } else if body.is_empty() {
             "an empty answer".into()
         } else {
             let start: String = text.trim().chars().take(60).collect();
-            format!("text ({:?})", crate::render::sanitize::inline(&start))
+            format!("text ({:?})", crate::text::sanitize::inline(&start))
         },
     )
 }
@@ -700,7 +700,7 @@ fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let preview: String = String::from_utf8_lossy(body).chars().take(80).collect();
         ApiError::Decode(format!(
             "{e} (body starts with {:?})",
-            crate::render::sanitize::inline(&preview)
+            crate::text::sanitize::inline(&preview)
         ))
     })
 }

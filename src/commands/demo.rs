@@ -198,15 +198,20 @@ fn step(title: &str, command: &str) {
 }
 
 /// Runs a real `dlq` command line in this process.
-async fn dlq(url: &str, token: &str, args: &[&str]) -> anyhow::Result<()> {
+async fn dlq(runner: Runner, url: &str, token: &str, args: &[&str]) -> anyhow::Result<()> {
     let mut argv = vec!["dlq", "--qstash-url", url, "--token", token];
     argv.extend_from_slice(args);
     let cli = Cli::try_parse_from(argv).context("demo command line")?;
-    Box::pin(crate::app::run(cli)).await
+    runner(cli).await
 }
 
+/// Runs a parsed command line: the app's dispatch, handed in so that this module does not
+/// depend on the module that depends on it.
+pub type Runner =
+    fn(Cli) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>;
+
 #[allow(clippy::print_stdout)]
-pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+pub async fn run(args: DemoArgs, runner: Runner) -> anyhow::Result<()> {
     let started = Instant::now();
     let server = Server::start(ServerConfig {
         port: 0,
@@ -322,12 +327,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
 
     step("List the failed messages", "dlq list");
-    dlq(&url, &token, &["list"]).await?;
+    dlq(runner, &url, &token, &["list"]).await?;
     step(
         "Find a workflow run's failure by its run id",
         "dlq list --run-id wfr_demo_checkout_2",
     );
-    dlq(&url, &token, &["list", "--run-id", "wfr_demo_checkout_2"]).await?;
+    dlq(
+        runner,
+        &url,
+        &token,
+        &["list", "--run-id", "wfr_demo_checkout_2"],
+    )
+    .await?;
     let client = crate::client::Client::new(crate::client::ClientConfig {
         base_url: url.clone(),
         token: crate::secret::SecretString::new(token.clone()),
@@ -362,14 +373,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             "See the failed run: the request is the run's log, the response names the failing step",
             &format!("dlq show {}", e.dlq_id),
         );
-        dlq(&url, &token, &["show", &e.dlq_id]).await?;
+        dlq(runner, &url, &token, &["show", &e.dlq_id]).await?;
     }
     if let Some(e) = page.messages.first() {
         step(
             "See everything about the ngrok failure (the secret header stays masked)",
             &format!("dlq show {} --attempts", e.dlq_id),
         );
-        dlq(&url, &token, &["show", &e.dlq_id, "--attempts"]).await?;
+        dlq(runner, &url, &token, &["show", &e.dlq_id, "--attempts"]).await?;
     }
 
     println!("\n(The endpoint is fixed now.)");
@@ -381,8 +392,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "Preview, then retry every failed message",
         "dlq retry --all-matching --dry-run && dlq retry --all-matching --yes",
     );
-    dlq(&url, &token, &["retry", "--all-matching", "--dry-run"]).await?;
     dlq(
+        runner,
+        &url,
+        &token,
+        &["retry", "--all-matching", "--dry-run"],
+    )
+    .await?;
+    dlq(
+        runner,
         &url,
         &token,
         &[
@@ -399,6 +417,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "dlq retry --workflow --all-matching --yes",
     );
     dlq(
+        runner,
         &url,
         &token,
         &[
@@ -424,8 +443,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     let left = store.call(db::count_dlq).await?;
     step("Check", "dlq list --all && dlq list --workflow --all");
-    dlq(&url, &token, &["list", "--all"]).await?;
-    dlq(&url, &token, &["list", "--workflow", "--all"]).await?;
+    dlq(runner, &url, &token, &["list", "--all"]).await?;
+    dlq(runner, &url, &token, &["list", "--workflow", "--all"]).await?;
     anyhow::ensure!(left == 0, "{left} entries are still in the DLQ");
     println!(
         "\nDone in {:.1} s: the 4 messages were delivered and the 2 workflow runs finished after their retry; the DLQ is empty.",

@@ -4,49 +4,12 @@
 use std::fmt::Write as _;
 
 use super::{Style, paint, sanitize};
+pub use crate::text::html::html_text;
 
 /// Longest body shown on a terminal before it is cut (the raw flags give all of it).
 pub const TTY_LIMIT: usize = 64 * 1024;
 
-/// What a body is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Empty,
-    Json,
-    Html,
-    Text,
-    Binary,
-}
-
-pub fn kind(bytes: &[u8], content_type: Option<&str>) -> Kind {
-    if bytes.is_empty() {
-        return Kind::Empty;
-    }
-    let ct = content_type.unwrap_or("").to_ascii_lowercase();
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Kind::Binary;
-    };
-    // NUL bytes, or mostly control characters: data, not text (escape-laden text stays text
-    // and is shown with visible escapes).
-    let controls = text
-        .chars()
-        .filter(|c| c.is_control() && !c.is_whitespace())
-        .count();
-    if text.contains('\0') || controls * 3 > text.chars().count() {
-        return Kind::Binary;
-    }
-    let t = text.trim_start();
-    if (t.starts_with('{') || t.starts_with('[') || ct.contains("json"))
-        && serde_json::from_str::<serde_json::Value>(text).is_ok()
-    {
-        return Kind::Json;
-    }
-    let lower: String = t.chars().take(64).collect::<String>().to_ascii_lowercase();
-    if ct.contains("html") || lower.starts_with("<!doctype html") || lower.starts_with("<html") {
-        return Kind::Html;
-    }
-    Kind::Text
-}
+pub use crate::text::kind::{Kind, kind};
 
 /// Renders a body as indented lines.
 pub fn render(bytes: &[u8], content_type: Option<&str>, style: &Style, raw_flag: &str) -> String {
@@ -198,74 +161,6 @@ fn pretty(v: &serde_json::Value, indent: usize, style: &Style, out: &mut String)
         Value::Number(_) => out.push_str(&paint(style, "\u{1b}[33m", &v.to_string())),
         Value::Bool(_) | Value::Null => out.push_str(&paint(style, "\u{1b}[35m", &v.to_string())),
     }
-}
-
-/// The `<title>` and the visible text of an HTML page (scripts and styles dropped, tags
-/// removed, entities for the common characters decoded, blank runs collapsed).
-pub fn html_text(html: &str) -> (Option<String>, String) {
-    let lower = html.to_ascii_lowercase();
-    let title = lower.find("<title").and_then(|s| {
-        let open_end = lower[s..].find('>')? + s + 1;
-        let close = lower[open_end..].find("</title")? + open_end;
-        Some(decode_entities(html[open_end..close].trim()))
-    });
-    let mut text = String::new();
-    let mut i = 0;
-    let bytes = html.as_bytes();
-    while i < bytes.len() {
-        if bytes[i] == b'<' {
-            let rest = &lower[i..];
-            let skip_to = ["script", "style", "head", "title"].iter().find_map(|t| {
-                if rest.starts_with(&format!("<{t}")) {
-                    rest.find(&format!("</{t}")).map(|e| i + e)
-                } else {
-                    None
-                }
-            });
-            let from = skip_to.unwrap_or(i);
-            match lower[from..].find('>') {
-                Some(e) => {
-                    let tag = &lower[i..(from + e).min(lower.len())];
-                    if [
-                        "<br", "<p", "<div", "</p", "</div", "<h", "</h", "<li", "<tr", "<pre",
-                        "</pre",
-                    ]
-                    .iter()
-                    .any(|t| tag.starts_with(t))
-                    {
-                        text.push('\n');
-                    }
-                    i = from + e + 1;
-                }
-                None => break,
-            }
-        } else {
-            let next = lower[i..].find('<').map(|n| i + n).unwrap_or(bytes.len());
-            // Source line breaks are white space in HTML; block tags make the lines.
-            text.extend(
-                html[i..next]
-                    .chars()
-                    .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
-            );
-            i = next;
-        }
-    }
-    let text = decode_entities(&text);
-    let lines: Vec<String> = text
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty())
-        .collect();
-    (title, lines.join("\n"))
-}
-
-fn decode_entities(s: &str) -> String {
-    s.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ pub mod detail;
 pub mod list;
 pub mod progress;
 pub mod redact;
-pub mod sanitize;
+pub use crate::text::sanitize;
 
 /// How output should look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,12 +32,7 @@ impl Style {
     }
 }
 
-/// The `Content-Type` of a header map (names compared without case).
-pub fn content_type(h: Option<&crate::model::Headers>) -> Option<String> {
-    h?.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        .and_then(|(_, v)| v.first().cloned())
-}
+pub use crate::model::content_type;
 
 /// RFC 3339 in UTC, to the second (`2024-09-03T00:34:18Z`).
 pub fn rfc3339(ms: i64) -> String {

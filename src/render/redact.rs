@@ -2,28 +2,7 @@
 
 use crate::model::{DlqEntry, Headers};
 
-pub const MASK: &str = "<redacted>";
-
-/// Authorization, cookies, signatures, and names mentioning tokens, secrets, keys or passwords.
-pub fn is_sensitive(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    matches!(
-        n.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "set-cookie" | "upstash-signature"
-    ) || [
-        "token",
-        "secret",
-        "key",
-        "password",
-        "passwd",
-        "auth",
-        "credential",
-        "session",
-        "signature",
-    ]
-    .iter()
-    .any(|w| n.contains(w))
-}
+pub use crate::text::secrets::{MASK, is_sensitive};
 
 pub fn headers(h: &mut Headers) {
     for (k, v) in h.iter_mut() {

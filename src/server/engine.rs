@@ -16,11 +16,11 @@ use super::db;
 use super::message::{
     AttemptResponse, CallType, CallbackConfig, HeaderMap, Kind, Message, callback_body, new_id,
 };
-use super::retry_expr::RetryDelay;
 use super::signing;
 use super::store::Store;
 use super::workflow::protocol;
 use crate::parse::canonical_header_name;
+use crate::wire::retry_delay::RetryDelay;
 
 /// Longest response body kept from a destination.
 pub const MAX_RESPONSE_BODY: usize = 1024 * 1024;

@@ -10,7 +10,15 @@ use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use super::routes::{ApiError, AppState};
+use super::engine::Engine;
+use super::error::ApiError;
+
+/// What the fault middleware needs: the settings and the clock.
+#[derive(Clone)]
+pub struct FaultLayer {
+    pub faults: std::sync::Arc<Faults>,
+    pub engine: Engine,
+}
 
 /// Closes the client's connection without an answer when notified (set by the server on
 /// every request).
@@ -84,7 +92,7 @@ fn is_publish(path: &str) -> bool {
 }
 
 /// The middleware.
-pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn layer(State(st): State<FaultLayer>, req: Request, next: Next) -> Response {
     let f = st.faults.clone();
     let now = st.engine.now_ms();
     let mut burst: Option<(u32, u32, i64)> = None;

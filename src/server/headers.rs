@@ -4,8 +4,8 @@
 use axum::http::HeaderMap as HttpHeaders;
 
 use super::message::{CallbackConfig, FlowControl, HeaderMap};
-use super::retry_expr::RetryDelay;
 use crate::parse::{canonical_header_name, parse_qstash_duration};
+use crate::wire::retry_delay::RetryDelay;
 
 /// Most retries the dev server accepts (the service caps retries by plan).
 pub const MAX_RETRIES: u32 = 100;
@@ -112,51 +112,7 @@ fn parse_method(name: &str, v: &str) -> Result<String, String> {
     }
 }
 
-/// Parses `parallelism=3, rate=10, period=1m` (period: a duration or plain seconds).
-pub fn parse_flow_control_value(key: &str, v: &str) -> Result<FlowControl, String> {
-    let mut fc = FlowControl {
-        key: key.to_string(),
-        ..FlowControl::default()
-    };
-    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, val) = part.split_once('=').ok_or_else(|| {
-            format!("Upstash-Flow-Control-Value: expected key=value pairs such as 'parallelism=3, rate=10, period=1m', got '{part}'")
-        })?;
-        let (k, val) = (k.trim(), val.trim());
-        match k {
-            "parallelism" => {
-                fc.parallelism = Some(parse_u32(
-                    "Upstash-Flow-Control-Value parallelism",
-                    val,
-                    100_000,
-                )?)
-            }
-            "rate" => {
-                fc.rate = Some(parse_u32(
-                    "Upstash-Flow-Control-Value rate",
-                    val,
-                    1_000_000,
-                )?)
-            }
-            "period" => {
-                let secs = match val.parse::<u64>() {
-                    Ok(n) => n,
-                    Err(_) => parse_duration("Upstash-Flow-Control-Value period", val)? / 1000,
-                };
-                if secs == 0 {
-                    return Err("Upstash-Flow-Control-Value period must be at least 1s".into());
-                }
-                fc.period = Some(secs);
-            }
-            other => {
-                return Err(format!(
-                    "Upstash-Flow-Control-Value: unknown key '{other}' (use parallelism, rate, period)"
-                ));
-            }
-        }
-    }
-    Ok(fc)
-}
+pub use crate::wire::flow_control::parse_flow_control_value;
 
 /// Parses the configuration headers of a publish-like request.
 pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> {

@@ -14,19 +14,7 @@ pub type HeaderMap = BTreeMap<String, Vec<String>>;
 /// Default retries when `Upstash-Retries` is absent.
 pub const DEFAULT_RETRIES: u32 = 3;
 
-/// Flow-control settings of a message (`Upstash-Flow-Control-Key`/`-Value`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct FlowControl {
-    pub key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parallelism: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate: Option<u32>,
-    /// Seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<u64>,
-}
+pub use crate::wire::flow_control::FlowControl;
 
 /// Workflow run a message belongs to (from the `Upstash-Workflow-*` headers).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

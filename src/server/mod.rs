@@ -18,11 +18,11 @@ pub mod clock;
 pub mod cron;
 pub mod db;
 pub mod engine;
+pub mod error;
 pub mod fault;
 pub mod headers;
 pub mod message;
 pub mod queues_db;
-pub mod retry_expr;
 pub mod routes;
 pub mod signing;
 pub mod store;
@@ -34,14 +34,10 @@ use engine::{Engine, EngineConfig, SigningKeys};
 use fault::{ConnKill, Faults};
 use routes::{AppState, CallerIp};
 
-/// The official dev server's test user 1 (also the SDKs' `DEV_CREDENTIALS`).
-pub const DEFAULT_TOKEN: &str =
-    "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBhc3N3b3JkIn0=";
-pub const DEFAULT_CURRENT_SIGNING_KEY: &str = "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r";
-pub const DEFAULT_NEXT_SIGNING_KEY: &str = "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs";
-pub const DEFAULT_PORT: u16 = 8080;
-/// Largest request body accepted by default (1 MiB).
-pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+pub use crate::wire::dev::{
+    DEFAULT_CURRENT_SIGNING_KEY, DEFAULT_MAX_BODY, DEFAULT_NEXT_SIGNING_KEY, DEFAULT_PORT,
+    DEFAULT_TOKEN,
+};
 
 /// Longest wait for deliveries in flight when the server stops.
 pub const DRAIN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);

@@ -8,11 +8,9 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use super::engine::Engine;
 use super::fault::Faults;
-use super::store::StoreError;
 
 mod dlq;
 mod logs;
@@ -34,38 +32,7 @@ pub struct AppState {
     pub schedule_clock: Arc<ScheduleClock>,
 }
 
-/// An error answered as `{"error": "..."}` with a status.
-#[derive(Debug)]
-pub struct ApiError(pub StatusCode, pub String);
-
-impl ApiError {
-    pub fn bad_request(msg: impl Into<String>) -> Self {
-        ApiError(StatusCode::BAD_REQUEST, msg.into())
-    }
-    pub fn not_found(msg: impl Into<String>) -> Self {
-        ApiError(StatusCode::NOT_FOUND, msg.into())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, axum::Json(json!({ "error": self.1 }))).into_response()
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Rejected(status, msg) => ApiError(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                msg,
-            ),
-            other => ApiError(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
-        }
-    }
-}
-
-pub type ApiResult<T> = Result<T, ApiError>;
+pub use super::error::{ApiError, ApiResult};
 
 /// Query string helper: repeated or comma-separated multi-values, and rejection of unknown
 /// parameters (the service rejects a typo such as `labeel`).
@@ -311,7 +278,10 @@ pub fn router(state: AppState, max_body: usize, verbose: bool) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), auth));
     let app = api
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            super::fault::FaultLayer {
+                faults: state.faults.clone(),
+                engine: state.engine.clone(),
+            },
             super::fault::layer,
         ))
         .layer(middleware::from_fn(error_shape))
