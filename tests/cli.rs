@@ -1,16 +1,33 @@
-//! The one integration-test binary (ripgrep-style), with themed modules.
+//! The one integration-test binary (ripgrep-style), with themed modules. Every file in
+//! `tests/` is one of them (a test in `generated.rs` checks it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+/// The in-process `dlq dev`, a controllable receiver, the real workflow app, `dlq` runs.
 mod support;
 
+/// Every flag with a malformed value, hostile server answers, errors that say what to do.
 mod bad_input;
+/// `dlq dev` across its routes: error shapes and fault injection.
 mod dev_api;
+/// `dlq dev`'s DLQ API: retry, bulk retry and delete, filters, cursors.
+mod dev_dlq;
+/// `dlq dev`: URL groups, schedules and queues.
 mod dev_features;
+/// `dlq dev` publishing and delivery: retries, callbacks, dedup, delays, batches, the store.
+mod dev_publish;
+/// Completions, man pages, `--help`, the demo.
 mod generated;
+/// The picker, prompts, tables and bars in a real terminal (tmux).
 mod interactive;
+/// `dlq list` and `dlq show`.
 mod list_show;
+/// Property tests of the parsers and the renderer.
 mod properties;
+/// Kills, interrupts, faults and restarts: nothing lost, nothing duplicated.
 mod reliability;
+/// Snapshots of the pure renderers.
 mod render;
+/// `dlq retry` and `dlq delete`.
 mod retry_delete;
+/// Upstash Workflow with the real SDK: the protocol, the CLI's workflow view.
 mod workflow;

@@ -180,3 +180,25 @@ fn every_man_page_has_examples() {
         assert!(text.contains(".SH EXAMPLES"), "{name} has no EXAMPLES");
     }
 }
+
+#[test]
+fn every_test_file_is_part_of_the_harness() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let harness = std::fs::read_to_string(dir.join("cli.rs")).unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let (Some(stem), Some("rs")) = (
+            path.file_stem().and_then(|s| s.to_str()),
+            path.extension().and_then(|s| s.to_str()),
+        ) else {
+            continue;
+        };
+        if stem == "cli" {
+            continue;
+        }
+        assert!(
+            harness.contains(&format!("\nmod {stem};")),
+            "tests/{stem}.rs is not part of tests/cli.rs, so its tests never run"
+        );
+    }
+}

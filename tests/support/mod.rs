@@ -416,3 +416,8 @@ impl Dev {
         }
     }
 }
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
