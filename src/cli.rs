@@ -125,13 +125,6 @@ pub enum Generate {
     Man { dir: PathBuf },
 }
 
-impl Command {
-    /// Runs the dev server in this process.
-    pub fn needs_server(&self) -> bool {
-        matches!(self, Command::Dev(_) | Command::Demo(_))
-    }
-}
-
 /// Failure-callback states of workflow entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 #[value(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -2,22 +2,25 @@
 //! Workflow, with a local QStash-compatible server (`dlq dev`) to try it and test it on.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+// Public: what the binary, the tests, the benchmarks and the fuzz targets use. The rest is
+// crate-private, so unused code shows up as such.
+
 pub mod app;
 pub mod bulk;
 pub mod cli;
-pub mod client;
-pub mod commands;
-pub mod config;
-pub mod ctx;
+pub(crate) mod client;
+pub(crate) mod commands;
+pub(crate) mod config;
+pub(crate) mod ctx;
 pub mod error;
 pub mod generate;
 pub mod model;
-pub mod pager;
+pub(crate) mod pager;
 pub mod parse;
-pub mod prompt;
+pub(crate) mod prompt;
 pub mod render;
-pub mod secret;
-pub mod select;
+pub(crate) mod secret;
+pub(crate) mod select;
 pub mod server;
 pub mod text;
 pub mod wire;

@@ -91,14 +91,6 @@ impl DlqFilter {
         q
     }
 
-    /// True when any workflow-only filter is set.
-    pub fn wants_workflow(&self) -> bool {
-        self.run_id.is_some()
-            || !self.workflow_url.is_empty()
-            || self.workflow_created_at.is_some()
-            || !self.failure_state.is_empty()
-    }
-
     pub fn is_empty(&self) -> bool {
         *self == DlqFilter::default()
     }

@@ -66,12 +66,6 @@ impl Query {
         Ok(())
     }
 
-    pub fn is_empty_except(&self, ignore: &[&str]) -> bool {
-        self.pairs
-            .iter()
-            .all(|(k, _)| k == "qstash_token" || ignore.contains(&k.as_str()))
-    }
-
     /// A single-valued parameter (the last one wins); empty values count as absent.
     pub fn one(&self, k: &str) -> Option<String> {
         self.pairs
