@@ -7,7 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use dlq::server::{Server, ServerConfig, db};
+use dlq::server::store::db;
+use dlq::server::{Server, ServerConfig};
 use futures::StreamExt;
 
 #[tokio::main]

@@ -13,7 +13,8 @@ use axum::http::StatusCode;
 use clap::Parser;
 
 use crate::cli::{Cli, DemoArgs};
-use crate::server::{Server, ServerConfig, db};
+use crate::server::store::db;
+use crate::server::{Server, ServerConfig};
 
 const NGROK_404: &str = "<!DOCTYPE html><html><head><title>ngrok - Tunnel abc.ngrok.app not found</title></head>\
 <body><div class=\"error\"><h1>The endpoint abc.ngrok.app is offline.</h1>\

@@ -8,16 +8,14 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use parking_lot::Mutex;
-use serde_json::{Map, json};
 use tokio::sync::{Notify, Semaphore, watch};
 
 use super::clock::Clock;
-use super::db;
-use super::message::{
-    AttemptResponse, CallType, CallbackConfig, HeaderMap, Kind, Message, callback_body, new_id,
-};
+use super::message::{AttemptResponse, CallType, HeaderMap, Message, new_id};
 use super::signing;
 use super::store::Store;
+use super::store::db;
+use super::store::transitions::{self, insert_new};
 use super::workflow::protocol;
 use crate::parse::canonical_header_name;
 use crate::wire::retry_delay::RetryDelay;
@@ -28,6 +26,14 @@ pub const MAX_RESPONSE_BODY: usize = 1024 * 1024;
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 /// Most deliveries in flight at once.
 pub const MAX_IN_FLIGHT: usize = 512;
+
+/// What an attempt's answer means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Delivered,
+    Retry,
+    Failed,
+}
 
 /// Current and next signing keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -516,6 +522,8 @@ impl Engine {
         self.inner.notify.notify_one();
     }
 
+    /// One delivery: attempt → classify → transition (one store operation) → schedule what
+    /// it created.
     async fn deliver(&self, mut due: Due) {
         if self.inner.sched.lock().cancelled.remove(&due.id) {
             self.release(&due);
@@ -523,13 +531,76 @@ impl Engine {
         }
         let msg = (*due.msg).clone();
         let started = self.now_ms();
-        let mut resp = self.attempt(&msg).await;
+        let resp = self.attempt(&msg).await;
         let now = self.now_ms();
         if self.inner.cfg.verbose {
             log_delivery(&msg, &resp, now - started);
         }
-        let mut ok = (200..300).contains(&resp.status);
-        let mut non_retryable = resp.status == 489
+        let (verdict, resp) = self.classify(&msg, resp).await;
+        let at = transitions::Attempt {
+            started,
+            now,
+            callback: transitions::per_attempt_callback(&msg, &resp, now),
+        };
+        let store = &self.inner.store;
+        match verdict {
+            Verdict::Delivered => {
+                let res = store
+                    .call(move |c| transitions::delivered(c, &msg, &resp, at))
+                    .await;
+                self.release(&due);
+                if let Ok(created) = res {
+                    self.schedule(&created);
+                }
+            }
+            Verdict::Retry => {
+                let delay = self.retry_delay_ms(&msg, &resp, now);
+                let mut m = msg;
+                m.retried += 1;
+                m.next_delivery = now + delay as i64;
+                let next = m.next_delivery;
+                // The scheduled copy advances only once the store has recorded the retry.
+                let advanced = Box::new(m.clone());
+                let res = store
+                    .call(move |c| transitions::retry_scheduled(c, &m, &resp, at))
+                    .await;
+                match res {
+                    // Cancelled during the attempt.
+                    Ok(None) => self.release(&due),
+                    Ok(Some(created)) => {
+                        due.msg = advanced;
+                        self.requeue(due, next);
+                        self.schedule(&created);
+                    }
+                    // Could not record the retry: try the same attempt again shortly.
+                    Err(_) => self.requeue(due, now + 100),
+                }
+            }
+            Verdict::Failed => {
+                let ids = store.ids();
+                let res = store
+                    .call(move |c| transitions::failed(c, &mut ids.lock(), &msg, &resp, at))
+                    .await;
+                self.release(&due);
+                if let Ok(changes) = res {
+                    for id in &changes.cancelled {
+                        self.cancel(id);
+                    }
+                    self.schedule(&changes.created);
+                }
+            }
+        }
+    }
+
+    /// What an attempt's answer means: delivered, to be retried, or failed for good (retries
+    /// used up, non-retryable 489, or a workflow trigger that reached something else).
+    async fn classify(
+        &self,
+        msg: &Message,
+        mut resp: AttemptResponse,
+    ) -> (Verdict, AttemptResponse) {
+        let ok = (200..300).contains(&resp.status);
+        let non_retryable = resp.status == 489
             && resp
                 .header
                 .get("Upstash-Nonretryable-Error")
@@ -550,196 +621,18 @@ impl Engine {
                 .await
                 .unwrap_or(false);
             if detect {
-                ok = false;
-                non_retryable = true;
                 resp.error = Some(protocol::NON_WORKFLOW_ERROR.into());
+                return (Verdict::Failed, resp);
             }
         }
-        // A `context.call` answers its run once, after its last attempt.
-        let is_call = msg
-            .workflow
-            .as_ref()
-            .is_some_and(|w| w.call == CallType::ToCallback);
-        let callback = msg.callback.as_ref().filter(|_| !is_call).map(|cb| {
-            callback_message(
-                &msg,
-                cb,
-                callback_body(&msg, &resp, None),
-                Kind::Callback,
-                now,
-            )
-        });
-
-        if ok {
-            let m = msg.clone();
-            let r = resp.clone();
-            let cb = callback.clone();
-            let res = self
-                .inner
-                .store
-                .call(move |c| {
-                    let mut created = Vec::new();
-                    if !db::message_exists(c, &m.message_id)? {
-                        return Ok(created);
-                    }
-                    db::insert_log(c, &m, "ACTIVE", started, Map::new())?;
-                    let mut extra = Map::new();
-                    extra.insert("responseStatus".into(), json!(r.status));
-                    db::insert_log(c, &m, "DELIVERED", now, extra)?;
-                    db::delete_message(c, &m.message_id)?;
-                    if let Kind::FailureCallback { dlq_id } = &m.kind {
-                        db::set_failure_callback_info(c, dlq_id, "CALLBACK_SUCCESS", Some(&r))?;
-                        if let Some(w) = &m.workflow {
-                            protocol::failure_function_done(
-                                c,
-                                &w.run_id,
-                                "CALLBACK_SUCCESS",
-                                Some(&r),
-                            )?;
-                        }
-                    }
-                    if is_call {
-                        created.extend(protocol::call_answered(c, &m, &r, now)?);
-                    }
-                    if let Some(cb) = cb {
-                        insert_new(c, &cb, now)?;
-                        created.push(cb);
-                    }
-                    Ok(created)
-                })
-                .await;
-            self.release(&due);
-            if let Ok(created) = res {
-                self.schedule(&created);
-            }
-            return;
-        }
-
-        if !non_retryable && msg.retried < msg.max_retries {
-            let delay = self.retry_delay_ms(&msg, &resp, now);
-            let mut m = msg;
-            m.retried += 1;
-            m.next_delivery = now + delay as i64;
-            let next = m.next_delivery;
-            // The scheduled copy advances only once the store has recorded the retry.
-            let advanced = Box::new(m.clone());
-            let r = resp.clone();
-            let cb = callback.clone();
-            let res = self
-                .inner
-                .store
-                .call(move |c| {
-                    if !db::message_exists(c, &m.message_id)? {
-                        return Ok(false);
-                    }
-                    db::insert_log(c, &m, "ACTIVE", started, Map::new())?;
-                    db::insert_log(c, &m, "ERROR", now, db::error_fields(&r))?;
-                    let mut extra = Map::new();
-                    extra.insert("nextDeliveryTime".into(), json!(m.next_delivery));
-                    db::insert_log(c, &m, "RETRY", now, extra)?;
-                    db::update_message(c, &m)?;
-                    if let Some(cb) = &cb {
-                        insert_new(c, cb, now)?;
-                    }
-                    Ok(true)
-                })
-                .await;
-            match res {
-                // Cancelled during the attempt.
-                Ok(false) => self.release(&due),
-                Ok(true) => {
-                    due.msg = advanced;
-                    self.requeue(due, next);
-                    if let Some(cb) = callback {
-                        self.schedule(&[cb]);
-                    }
-                }
-                // Could not record the retry: try the same attempt again shortly.
-                Err(_) => self.requeue(due, now + 100),
-            }
-            return;
-        }
-
-        // Retries exhausted (or non-retryable): dead-letter, and queue the failure callback.
-        let ids = self.inner.store.ids();
-        let m = msg;
-        let r = resp;
-        let cb = callback.clone();
-        let res = self
-            .inner
-            .store
-            .call(move |c| {
-                let mut ended = protocol::Ended::default();
-                if !db::message_exists(c, &m.message_id)? {
-                    return Ok(ended);
-                }
-                db::insert_log(c, &m, "ACTIVE", started, Map::new())?;
-                db::insert_log(c, &m, "ERROR", now, db::error_fields(&r))?;
-                match &m.kind {
-                    // A `context.call` that kept failing is answered with its last response.
-                    Kind::Normal if is_call => {
-                        db::insert_log(c, &m, "FAILED", now, Map::new())?;
-                        db::delete_message(c, &m.message_id)?;
-                        ended
-                            .created
-                            .extend(protocol::call_answered(c, &m, &r, now)?);
-                    }
-                    Kind::Normal => {
-                        let dlq_id = db::dead_letter(c, &mut ids.lock(), &m, &r, now)?;
-                        let mut extra = Map::new();
-                        extra.insert("dlqId".into(), json!(dlq_id));
-                        db::insert_log(c, &m, "FAILED", now, extra)?;
-                        if m.workflow.is_some() {
-                            let e = protocol::fail_run(c, &m, &r, &dlq_id, now)?;
-                            ended.created.extend(e.created);
-                            ended.cancelled.extend(e.cancelled);
-                        } else if let Some(fcb) = &m.failure_callback {
-                            let body = callback_body(&m, &r, Some(&dlq_id));
-                            let f = callback_message(
-                                &m,
-                                fcb,
-                                body,
-                                Kind::FailureCallback { dlq_id },
-                                now,
-                            );
-                            insert_new(c, &f, now)?;
-                            ended.created.push(f);
-                        }
-                    }
-                    // Callbacks are not dead-lettered; a failed failure callback is recorded
-                    // on its DLQ entry (so `callback/{dlqId}` may re-run it).
-                    Kind::Callback => {
-                        db::insert_log(c, &m, "FAILED", now, Map::new())?;
-                        db::delete_message(c, &m.message_id)?;
-                    }
-                    Kind::FailureCallback { dlq_id } => {
-                        db::insert_log(c, &m, "FAILED", now, Map::new())?;
-                        db::delete_message(c, &m.message_id)?;
-                        db::set_failure_callback_info(c, dlq_id, "CALLBACK_FAIL", Some(&r))?;
-                        if let Some(w) = &m.workflow {
-                            protocol::failure_function_done(
-                                c,
-                                &w.run_id,
-                                "CALLBACK_FAIL",
-                                Some(&r),
-                            )?;
-                        }
-                    }
-                }
-                if let Some(cb) = &cb {
-                    insert_new(c, cb, now)?;
-                    ended.created.push(cb.clone());
-                }
-                Ok(ended)
-            })
-            .await;
-        self.release(&due);
-        if let Ok(ended) = res {
-            for id in &ended.cancelled {
-                self.cancel(id);
-            }
-            self.schedule(&ended.created);
-        }
+        let verdict = if ok {
+            Verdict::Delivered
+        } else if !non_retryable && msg.retried < msg.max_retries {
+            Verdict::Retry
+        } else {
+            Verdict::Failed
+        };
+        (verdict, resp)
     }
 
     /// Delay before the next attempt, in ms: the destination's `Retry-After` (or rate-limit
@@ -880,25 +773,6 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
-/// Stores a new message with its CREATED event.
-pub fn insert_new(
-    c: &rusqlite::Connection,
-    m: &Message,
-    now: i64,
-) -> Result<(), super::store::StoreError> {
-    db::insert_message(c, m)?;
-    let mut extra = Map::new();
-    extra.insert("header".into(), json!(m.header));
-    extra.insert(
-        "body".into(),
-        json!(base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            &m.body
-        )),
-    );
-    db::insert_log(c, m, "CREATED", now, extra)
-}
-
 /// The exponential backoff of retry number `n` (1-based), in ms: `min(86400, e^(2.5·n))` s.
 pub fn backoff_ms(n: u32) -> u64 {
     let secs = (2.5 * f64::from(n)).exp().min(86_400.0);
@@ -939,40 +813,6 @@ fn retry_after_ms(h: &HeaderMap, now_ms: i64) -> Option<u64> {
         return Some(ms.min(86_400_000));
     }
     None
-}
-
-fn callback_message(
-    src: &Message,
-    cfg: &CallbackConfig,
-    body: serde_json::Value,
-    kind: Kind,
-    now: i64,
-) -> Message {
-    let mut header = cfg.header.clone();
-    header
-        .entry("Content-Type".into())
-        .or_insert_with(|| vec!["application/json".into()]);
-    let delay = cfg.delay_ms.unwrap_or(0) as i64;
-    Message {
-        message_id: new_id("msg_"),
-        url: cfg.url.clone(),
-        method: cfg.method.clone().unwrap_or_else(|| "POST".into()),
-        header,
-        body: body.to_string().into_bytes(),
-        max_retries: cfg.retries.unwrap_or(src.max_retries),
-        retried: 0,
-        not_before: now + delay,
-        created_at: now,
-        next_delivery: now + delay,
-        timeout_ms: cfg.timeout_ms,
-        caller_ip: src.caller_ip.clone(),
-        retry_delay_expression: cfg
-            .retry_delay
-            .clone()
-            .or_else(|| src.retry_delay_expression.clone()),
-        kind,
-        ..Message::default()
-    }
 }
 
 #[cfg(test)]

@@ -376,6 +376,41 @@ pub fn build_message(
     }
 }
 
+/// A callback or failure-callback message of `src`, with the documented body.
+pub fn callback_message(
+    src: &Message,
+    cfg: &CallbackConfig,
+    body: serde_json::Value,
+    kind: Kind,
+    now: i64,
+) -> Message {
+    let mut header = cfg.header.clone();
+    header
+        .entry("Content-Type".into())
+        .or_insert_with(|| vec!["application/json".into()]);
+    let delay = cfg.delay_ms.unwrap_or(0) as i64;
+    Message {
+        message_id: new_id("msg_"),
+        url: cfg.url.clone(),
+        method: cfg.method.clone().unwrap_or_else(|| "POST".into()),
+        header,
+        body: body.to_string().into_bytes(),
+        max_retries: cfg.retries.unwrap_or(src.max_retries),
+        retried: 0,
+        not_before: now + delay,
+        created_at: now,
+        next_delivery: now + delay,
+        timeout_ms: cfg.timeout_ms,
+        caller_ip: src.caller_ip.clone(),
+        retry_delay_expression: cfg
+            .retry_delay
+            .clone()
+            .or_else(|| src.retry_delay_expression.clone()),
+        kind,
+        ..Message::default()
+    }
+}
+
 /// Generates ids such as `msg_2XbA…` and `wfr_…`.
 pub fn new_id(prefix: &str) -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -16,17 +16,14 @@ use tower::ServiceExt as _;
 
 pub mod clock;
 pub mod cron;
-pub mod db;
 pub mod engine;
 pub mod error;
 pub mod fault;
 pub mod headers;
 pub mod message;
-pub mod queues_db;
 pub mod routes;
 pub mod signing;
 pub mod store;
-pub mod topics_db;
 pub mod workflow;
 
 use clock::{Clock, SystemClock};

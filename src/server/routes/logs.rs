@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::{ApiError, ApiResult, AppState, Query};
-use crate::server::db::{self, LogFilter};
+use crate::server::store::db::{self, LogFilter};
 
 const STATES: &[&str] = &[
     "CREATED",

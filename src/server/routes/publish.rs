@@ -11,12 +11,12 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{ApiError, ApiResult, AppState, CallerIp};
-use crate::server::engine::insert_new;
 use crate::server::headers::{PublishOptions, parse_publish_headers};
 use crate::server::message::HeaderMap as Headers;
 use crate::server::message::{Message, Origin, build_message};
+use crate::server::store::transitions::insert_new;
+use crate::server::store::{db, topics};
 use crate::server::workflow::protocol;
-use crate::server::{db, topics_db};
 
 /// Deduplication window (the docs and OpenAPI say 10 minutes).
 pub const DEDUP_WINDOW_MS: i64 = 10 * 60 * 1000;
@@ -152,7 +152,7 @@ pub async fn prepare(
             let group = st
                 .engine
                 .store()
-                .call(move |c| topics_db::get(c, &name))
+                .call(move |c| topics::get(c, &name))
                 .await?
                 .ok_or_else(|| ApiError::not_found(format!("URL group '{g}' not found")))?;
             if group.endpoints.is_empty() {
@@ -201,7 +201,7 @@ pub async fn store_all(st: &AppState, preps: Vec<Prepared>) -> ApiResult<Vec<Pub
             let mut results = Vec::with_capacity(preps.len());
             for p in preps {
                 if let Some(q) = &p.queue {
-                    crate::server::queues_db::ensure(c, q, now)?;
+                    crate::server::store::queues::ensure(c, q, now)?;
                 }
                 let mut one = Vec::with_capacity(p.msgs.len());
                 for (mut m, key) in p.msgs {

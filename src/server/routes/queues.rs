@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::publish::valid_name;
 use super::{ApiError, ApiResult, AppState};
-use crate::server::queues_db;
+use crate::server::store::queues;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -56,25 +56,20 @@ async fn upsert(State(st): State<AppState>, body: Bytes) -> ApiResult<Response> 
     let (p, paused) = st
         .engine
         .store()
-        .call(move |c| queues_db::upsert(c, &name, p as u32, now))
+        .call(move |c| queues::upsert(c, &name, p as u32, now))
         .await?;
     st.engine.set_queue(&u.queue_name, p, paused);
     Ok(StatusCode::OK.into_response())
 }
 
 async fn list(State(st): State<AppState>) -> ApiResult<Response> {
-    Ok(axum::Json(st.engine.store().call(queues_db::list).await?).into_response())
+    Ok(axum::Json(st.engine.store().call(queues::list).await?).into_response())
 }
 
 async fn get_one(State(st): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
     check_name(&name)?;
     let n = name.clone();
-    match st
-        .engine
-        .store()
-        .call(move |c| queues_db::get(c, &n))
-        .await?
-    {
+    match st.engine.store().call(move |c| queues::get(c, &n)).await? {
         Some(q) => Ok(axum::Json(q).into_response()),
         None => Err(ApiError::not_found(format!("queue '{name}' not found"))),
     }
@@ -86,7 +81,7 @@ async fn delete_one(State(st): State<AppState>, Path(name): Path<String>) -> Api
     if st
         .engine
         .store()
-        .call(move |c| queues_db::delete(c, &n))
+        .call(move |c| queues::delete(c, &n))
         .await?
     {
         st.engine.remove_queue(&name);
@@ -103,7 +98,7 @@ async fn set_paused(st: AppState, name: String, paused: bool) -> ApiResult<Respo
     match st
         .engine
         .store()
-        .call(move |c| queues_db::set_paused(c, &n, paused, now))
+        .call(move |c| queues::set_paused(c, &n, paused, now))
         .await?
     {
         Some(p) => {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::publish::valid_name;
 use super::{ApiError, ApiResult, AppState};
-use crate::server::topics_db::{self, Endpoint};
+use crate::server::store::topics::{self, Endpoint};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -65,7 +65,7 @@ async fn add(
     let now = st.engine.now_ms();
     st.engine
         .store()
-        .call(move |c| topics_db::add(c, &name, eps, now))
+        .call(move |c| topics::add(c, &name, eps, now))
         .await?;
     Ok(StatusCode::OK.into_response())
 }
@@ -86,7 +86,7 @@ async fn remove(
     let found = st
         .engine
         .store()
-        .call(move |c| topics_db::remove(c, &n, &eps, now))
+        .call(move |c| topics::remove(c, &n, &eps, now))
         .await?;
     if found {
         Ok(StatusCode::OK.into_response())
@@ -96,18 +96,13 @@ async fn remove(
 }
 
 async fn list(State(st): State<AppState>) -> ApiResult<Response> {
-    let groups = st.engine.store().call(topics_db::list).await?;
+    let groups = st.engine.store().call(topics::list).await?;
     Ok(axum::Json(groups).into_response())
 }
 
 async fn get_one(State(st): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
     let n = name.clone();
-    match st
-        .engine
-        .store()
-        .call(move |c| topics_db::get(c, &n))
-        .await?
-    {
+    match st.engine.store().call(move |c| topics::get(c, &n)).await? {
         Some(g) => Ok(axum::Json(g).into_response()),
         None => Err(ApiError::not_found(format!("URL group '{name}' not found"))),
     }
@@ -118,7 +113,7 @@ async fn delete_one(State(st): State<AppState>, Path(name): Path<String>) -> Api
     if st
         .engine
         .store()
-        .call(move |c| topics_db::delete(c, &n))
+        .call(move |c| topics::delete(c, &n))
         .await?
     {
         Ok(StatusCode::OK.into_response())

@@ -15,11 +15,11 @@ use super::dlq::{
     select_for_bulk,
 };
 use super::{ApiError, ApiResult, AppState, Query};
-use crate::server::db::{self, DlqRow};
-use crate::server::engine::insert_new;
 use crate::server::headers::{PublishOptions, parse_publish_headers};
 use crate::server::message::{AttemptResponse, Kind, Message, callback_body, new_id};
 use crate::server::store::StoreError;
+use crate::server::store::db::{self, DlqRow};
+use crate::server::store::transitions::insert_new;
 use crate::server::workflow;
 use crate::server::workflow::protocol::{self, Rerun};
 

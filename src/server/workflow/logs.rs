@@ -7,9 +7,9 @@ use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
 use super::{Run, RunState, log, runs_page};
-use crate::server::db;
 use crate::server::message::Kind;
 use crate::server::store::StoreError;
+use crate::server::store::db;
 
 type Result<T> = std::result::Result<T, StoreError>;
 

@@ -13,6 +13,11 @@ use parking_lot::Mutex;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+pub mod db;
+pub mod queues;
+pub mod topics;
+pub mod transitions;
+
 /// Error from the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

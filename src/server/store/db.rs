@@ -4,8 +4,8 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde_json::{Map, Value, json};
 
-use super::message::{AttemptResponse, Message, put_body};
-use super::store::{DlqIdGen, StoreError, format_dlq_id, parse_dlq_id};
+use super::{DlqIdGen, StoreError, format_dlq_id, parse_dlq_id};
+use crate::server::message::{AttemptResponse, Message, put_body};
 
 type Result<T> = std::result::Result<T, StoreError>;
 

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
-use super::store::StoreError;
+use super::StoreError;
 
 /// Creates the queue with parallelism 1 unless it exists (enqueueing creates queues).
 pub fn ensure(c: &Connection, name: &str, now: i64) -> Result<(), StoreError> {
