@@ -232,8 +232,8 @@ async fn bulk_output_on_a_terminal_is_sized_for_a_person() {
 async fn the_progress_bar_shows_a_whole_number_rate() {
     let dev = Dev::start().await;
     let rx = Receiver::always(500).await;
-    dev.fail_many(&format!("{}/r", rx.url), 40, &[]).await;
-    dev.wait_dlq("/v2/dlq", 40).await;
+    dev.fail_many(&format!("{}/r", rx.url), 20, &[]).await;
+    dev.wait_dlq("/v2/dlq", 20).await;
     let home = tempfile::tempdir().unwrap();
     // 10 a second: the bar is on screen for a few seconds.
     let tmux = Tmux::run(
