@@ -6,6 +6,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::parse::{HeaderMatch, Since, StatusFilter};
 
+// Each subcommand's arguments live next to its `run` (in `commands/`); the shared groups
+// (global options, filters, bulk options) are here.
+pub use crate::commands::delete::DeleteArgs;
+pub use crate::commands::demo::DemoArgs;
+pub use crate::commands::dev::DevArgs;
+pub use crate::commands::generate::{Generate, GenerateArgs};
+pub use crate::commands::list::{ListArgs, ListFormat};
+pub use crate::commands::retry::RetryArgs;
+pub use crate::commands::show::{ShowArgs, ShowFormat};
+
 pub const EXIT_CODES: &str = "Exit codes:
   0    success
   1    error, or a confirmation answered no (\"Nothing changed.\")
@@ -108,23 +118,6 @@ pub enum Command {
     Generate(GenerateArgs),
 }
 
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    #[command(subcommand)]
-    pub what: Generate,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Generate {
-    /// Print the completion script of a shell
-    Completions {
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-    /// Write dlq.1 and dlq-<command>.1 into a directory
-    Man { dir: PathBuf },
-}
-
 /// Failure-callback states of workflow entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 #[value(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -216,100 +209,6 @@ pub struct FilterArgs {
     pub header: Vec<HeaderMatch>,
 }
 
-/// Output formats of `list`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
-    Table,
-    Json,
-    Ndjson,
-    Csv,
-    Ids,
-}
-
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    #[command(flatten)]
-    pub filter: FilterArgs,
-    /// Output format
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub output: ListFormat,
-    /// Show at most N entries [default: 50 on a terminal, all otherwise]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000), conflicts_with = "all")]
-    pub limit: Option<u64>,
-    /// Show every matching entry
-    #[arg(long)]
-    pub all: bool,
-    /// Show sensitive header values instead of masking them
-    #[arg(long)]
-    pub reveal: bool,
-    /// CSV: the whole response body in its column [default: the first 200 characters]
-    #[arg(long)]
-    pub full: bool,
-}
-
-/// Output formats of `show`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ShowFormat {
-    Text,
-    Json,
-}
-
-#[derive(Debug, Args)]
-pub struct ShowArgs {
-    /// DLQ ids (1725323658779-0 …), or - to read them from stdin (`dlq list -o ids` or ndjson)
-    #[arg(required = true, value_name = "DLQ_ID", value_parser = crate::parse::parse_dlq_id)]
-    pub ids: Vec<String>,
-    /// Output format
-    #[arg(short, long, value_enum, default_value = "text")]
-    pub output: ShowFormat,
-    /// Add the delivery attempts from the logs
-    #[arg(long)]
-    pub attempts: bool,
-    /// Write the exact request body bytes to stdout (one id)
-    #[arg(long, conflicts_with_all = ["raw_response", "attempts"])]
-    pub raw_body: bool,
-    /// Write the exact response body bytes to stdout (one id)
-    #[arg(long, conflicts_with = "attempts")]
-    pub raw_response: bool,
-    /// Look in the Workflow DLQ only
-    #[arg(long)]
-    pub workflow: bool,
-    /// Show sensitive header values instead of masking them
-    #[arg(long)]
-    pub reveal: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct DevArgs {
-    /// Address to listen on (loopback unless told otherwise)
-    #[arg(long, default_value = "127.0.0.1")]
-    pub host: String,
-    /// Port to listen on (0 picks a free one)
-    #[arg(long, default_value_t = crate::wire::dev::DEFAULT_PORT)]
-    pub port: u16,
-    /// Keep state in this SQLite file so it survives restarts (default: in memory)
-    #[arg(long, value_name = "FILE")]
-    pub db: Option<PathBuf>,
-    /// Token clients must send (default: the official dev server's test token)
-    #[arg(long, value_name = "T", env = "DLQ_DEV_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
-    /// Multiply retry delays by F (0.001 turns the 12 s first backoff into 12 ms)
-    #[arg(long, value_name = "F", default_value_t = 1.0)]
-    pub backoff_scale: f64,
-    /// Multiply schedule intervals by F (0.001 fires a once-a-minute schedule every 60 ms)
-    #[arg(long, value_name = "F", default_value_t = 1.0)]
-    pub schedule_scale: f64,
-    /// Fail this fraction of API requests with a 500 or a dropped connection (0 to 1)
-    #[arg(long, value_name = "P", default_value_t = 0.0)]
-    pub fault_rate: f64,
-    /// Allow N requests per second on non-publish endpoints; excess gets 429 (0 = unlimited)
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub rate_limit: u32,
-    /// Largest accepted request body in bytes; larger ones get 413
-    #[arg(long, value_name = "BYTES", default_value_t = crate::wire::dev::DEFAULT_MAX_BODY)]
-    pub max_body: usize,
-}
-
 /// Output of bulk commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BulkFormat {
@@ -385,73 +284,4 @@ pub struct BulkArgs {
     /// No progress bar or summary
     #[arg(short, long)]
     pub quiet: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct RetryArgs {
-    #[command(flatten)]
-    pub bulk: BulkArgs,
-    /// Workflow entries: restart runs from the first step instead of resuming them
-    #[arg(long, conflicts_with = "failure_function", help_heading = "Workflow")]
-    pub restart: bool,
-    /// Workflow entries: run the failure callback/failureFunction again
-    #[arg(long, help_heading = "Workflow")]
-    pub failure_function: bool,
-    /// Workflow: the id of the new run when resuming or restarting one run (Upstash-Workflow-RunId)
-    #[arg(long, value_name = "ID", value_parser = crate::parse::parse_nonempty, conflicts_with = "failure_function", help_heading = "Workflow")]
-    pub new_run_id: Option<String>,
-    /// Stop after N entries failed (a circuit breaker for an unfixed bug)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_failures: Option<u64>,
-    /// Override: retries of the republished message (Upstash-Retries)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100), help_heading = "Overrides")]
-    pub retries: Option<u32>,
-    /// Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)
-    #[arg(long, value_name = "DURATION", value_parser = parse_qstash_delay, help_heading = "Overrides")]
-    pub delay: Option<String>,
-    /// Override: retry delay expression in ms, e.g. "1000 * (1 + retried)" (Upstash-Retry-Delay)
-    #[arg(long, value_name = "EXPR", value_parser = parse_retry_expr, help_heading = "Overrides")]
-    pub retry_delay: Option<String>,
-    /// Override: labels of the republished message (Upstash-Label); --label filters
-    #[arg(long, value_name = "LABEL", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Overrides")]
-    pub new_label: Vec<String>,
-    /// Override: flow-control key (Upstash-Flow-Control-Key); --flow-control-key filters
-    #[arg(long, value_name = "KEY", value_parser = crate::parse::parse_nonempty, requires = "new_flow_control_value", help_heading = "Overrides")]
-    pub new_flow_control_key: Option<String>,
-    /// Override: flow-control limits, e.g. "parallelism=3, rate=10, period=1m"
-    #[arg(long, value_name = "VALUE", requires = "new_flow_control_key", value_parser = parse_flow_value, help_heading = "Overrides")]
-    pub new_flow_control_value: Option<String>,
-    /// Override: failure callback URL (Upstash-Failure-Callback)
-    #[arg(long, value_name = "URL", value_parser = crate::parse::parse_url, help_heading = "Overrides")]
-    pub failure_callback: Option<String>,
-}
-
-fn parse_qstash_delay(s: &str) -> Result<String, String> {
-    crate::parse::parse_qstash_duration(s)
-        .map(crate::parse::format_qstash_duration)
-        .map_err(|e| format!("{e}"))
-}
-
-fn parse_retry_expr(s: &str) -> Result<String, String> {
-    crate::wire::retry_delay::RetryDelay::parse(s)
-        .map(|r| r.source().to_string())
-        .map_err(|e| format!("invalid expression: {e} (use numbers, retried, + - * / and pow/exp/sqrt/abs/floor/ceil/round/min/max)"))
-}
-
-fn parse_flow_value(s: &str) -> Result<String, String> {
-    crate::wire::flow_control::parse_flow_control_value("k", s).map(|_| s.trim().to_string())
-}
-
-#[derive(Debug, Args)]
-pub struct DeleteArgs {
-    #[command(flatten)]
-    pub bulk: BulkArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Afterwards, leave the server running with a few fresh failures to explore, and print how
-    /// to point dlq at it
-    #[arg(long)]
-    pub keep_running: bool,
 }

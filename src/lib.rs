@@ -9,7 +9,7 @@ pub mod app;
 pub mod bulk;
 pub mod cli;
 pub(crate) mod client;
-pub(crate) mod commands;
+pub mod commands;
 pub(crate) mod config;
 pub(crate) mod ctx;
 pub mod error;

@@ -1,7 +1,9 @@
 //! `dlq delete`.
 
 use crate::bulk::Action;
-use crate::cli::DeleteArgs;
+use clap::Args;
+
+use crate::cli::BulkArgs;
 use crate::ctx::Ctx;
 
 pub async fn run(ctx: &Ctx, a: DeleteArgs) -> anyhow::Result<()> {
@@ -14,4 +16,10 @@ pub async fn run(ctx: &Ctx, a: DeleteArgs) -> anyhow::Result<()> {
         new_run_id: None,
     };
     super::bulk::run(ctx, a.bulk, spec).await
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use axum::http::StatusCode;
-use clap::Parser;
+use clap::{Args, Parser};
 
-use crate::cli::{Cli, DemoArgs};
+use crate::cli::Cli;
 use crate::server::store::db;
 use crate::server::{Server, ServerConfig};
 
@@ -552,4 +552,12 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     ));
     std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
     Ok(d)
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Afterwards, leave the server running with a few fresh failures to explore, and print how
+    /// to point dlq at it
+    #[arg(long)]
+    pub keep_running: bool,
 }

@@ -4,7 +4,10 @@ use std::io::Write;
 
 use anyhow::Context as _;
 
-use crate::cli::DevArgs;
+use std::path::PathBuf;
+
+use clap::Args;
+
 use crate::error::CliError;
 use crate::server::{DEFAULT_TOKEN, Server, ServerConfig};
 
@@ -115,4 +118,35 @@ async fn stop_signal() -> anyhow::Result<()> {
             .await
             .context("cannot listen for Ctrl-C")
     }
+}
+
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// Address to listen on (loopback unless told otherwise)
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = crate::wire::dev::DEFAULT_PORT)]
+    pub port: u16,
+    /// Keep state in this SQLite file so it survives restarts (default: in memory)
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Token clients must send (default: the official dev server's test token)
+    #[arg(long, value_name = "T", env = "DLQ_DEV_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Multiply retry delays by F (0.001 turns the 12 s first backoff into 12 ms)
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    pub backoff_scale: f64,
+    /// Multiply schedule intervals by F (0.001 fires a once-a-minute schedule every 60 ms)
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    pub schedule_scale: f64,
+    /// Fail this fraction of API requests with a 500 or a dropped connection (0 to 1)
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Allow N requests per second on non-publish endpoints; excess gets 429 (0 = unlimited)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub rate_limit: u32,
+    /// Largest accepted request body in bytes; larger ones get 413
+    #[arg(long, value_name = "BYTES", default_value_t = crate::wire::dev::DEFAULT_MAX_BODY)]
+    pub max_body: usize,
 }

@@ -2,7 +2,9 @@
 
 use anyhow::Context as _;
 
-use crate::cli::{Generate, GenerateArgs};
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     match args.what {
@@ -22,4 +24,21 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    pub what: Generate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Generate {
+    /// Print the completion script of a shell
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write dlq.1 and dlq-<command>.1 into a directory
+    Man { dir: PathBuf },
 }

@@ -1,6 +1,8 @@
 //! `dlq list`.
 
-use crate::cli::{ListArgs, ListFormat};
+use clap::{Args, ValueEnum};
+
+use crate::cli::FilterArgs;
 use crate::client::DlqKind;
 use crate::ctx::Ctx;
 use crate::model::DlqEntry;
@@ -203,4 +205,35 @@ pub async fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
         workflow_runs_also(ctx, &sel).await?;
     }
     Ok(())
+}
+
+/// Output formats of `list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+    Ids,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: ListFormat,
+    /// Show at most N entries [default: 50 on a terminal, all otherwise]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000), conflicts_with = "all")]
+    pub limit: Option<u64>,
+    /// Show every matching entry
+    #[arg(long)]
+    pub all: bool,
+    /// Show sensitive header values instead of masking them
+    #[arg(long)]
+    pub reveal: bool,
+    /// CSV: the whole response body in its column [default: the first 200 characters]
+    #[arg(long)]
+    pub full: bool,
 }

@@ -1,7 +1,9 @@
 //! `dlq retry`.
 
 use crate::bulk::Action;
-use crate::cli::RetryArgs;
+use clap::Args;
+
+use crate::cli::BulkArgs;
 use crate::client::DlqKind;
 use crate::ctx::Ctx;
 
@@ -48,4 +50,59 @@ pub async fn run(ctx: &Ctx, a: RetryArgs) -> anyhow::Result<()> {
         new_run_id: a.new_run_id.clone(),
     };
     super::bulk::run(ctx, a.bulk, spec).await
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    #[command(flatten)]
+    pub bulk: BulkArgs,
+    /// Workflow entries: restart runs from the first step instead of resuming them
+    #[arg(long, conflicts_with = "failure_function", help_heading = "Workflow")]
+    pub restart: bool,
+    /// Workflow entries: run the failure callback/failureFunction again
+    #[arg(long, help_heading = "Workflow")]
+    pub failure_function: bool,
+    /// Workflow: the id of the new run when resuming or restarting one run (Upstash-Workflow-RunId)
+    #[arg(long, value_name = "ID", value_parser = crate::parse::parse_nonempty, conflicts_with = "failure_function", help_heading = "Workflow")]
+    pub new_run_id: Option<String>,
+    /// Stop after N entries failed (a circuit breaker for an unfixed bug)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_failures: Option<u64>,
+    /// Override: retries of the republished message (Upstash-Retries)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100), help_heading = "Overrides")]
+    pub retries: Option<u32>,
+    /// Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)
+    #[arg(long, value_name = "DURATION", value_parser = parse_qstash_delay, help_heading = "Overrides")]
+    pub delay: Option<String>,
+    /// Override: retry delay expression in ms, e.g. "1000 * (1 + retried)" (Upstash-Retry-Delay)
+    #[arg(long, value_name = "EXPR", value_parser = parse_retry_expr, help_heading = "Overrides")]
+    pub retry_delay: Option<String>,
+    /// Override: labels of the republished message (Upstash-Label); --label filters
+    #[arg(long, value_name = "LABEL", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Overrides")]
+    pub new_label: Vec<String>,
+    /// Override: flow-control key (Upstash-Flow-Control-Key); --flow-control-key filters
+    #[arg(long, value_name = "KEY", value_parser = crate::parse::parse_nonempty, requires = "new_flow_control_value", help_heading = "Overrides")]
+    pub new_flow_control_key: Option<String>,
+    /// Override: flow-control limits, e.g. "parallelism=3, rate=10, period=1m"
+    #[arg(long, value_name = "VALUE", requires = "new_flow_control_key", value_parser = parse_flow_value, help_heading = "Overrides")]
+    pub new_flow_control_value: Option<String>,
+    /// Override: failure callback URL (Upstash-Failure-Callback)
+    #[arg(long, value_name = "URL", value_parser = crate::parse::parse_url, help_heading = "Overrides")]
+    pub failure_callback: Option<String>,
+}
+
+fn parse_qstash_delay(s: &str) -> Result<String, String> {
+    crate::parse::parse_qstash_duration(s)
+        .map(crate::parse::format_qstash_duration)
+        .map_err(|e| format!("{e}"))
+}
+
+fn parse_retry_expr(s: &str) -> Result<String, String> {
+    crate::wire::retry_delay::RetryDelay::parse(s)
+        .map(|r| r.source().to_string())
+        .map_err(|e| format!("invalid expression: {e} (use numbers, retried, + - * / and pow/exp/sqrt/abs/floor/ceil/round/min/max)"))
+}
+
+fn parse_flow_value(s: &str) -> Result<String, String> {
+    crate::wire::flow_control::parse_flow_control_value("k", s).map(|_| s.trim().to_string())
 }

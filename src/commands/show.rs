@@ -2,7 +2,8 @@
 
 use std::io::Write;
 
-use crate::cli::{ShowArgs, ShowFormat};
+use clap::{Args, ValueEnum};
+
 use crate::client::{ApiError, DlqKind};
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit};
@@ -146,4 +147,36 @@ pub async fn run(ctx: &Ctx, mut args: ShowArgs) -> anyhow::Result<()> {
         }
         .into()),
     }
+}
+
+/// Output formats of `show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// DLQ ids (1725323658779-0 …), or - to read them from stdin (`dlq list -o ids` or ndjson)
+    #[arg(required = true, value_name = "DLQ_ID", value_parser = crate::parse::parse_dlq_id)]
+    pub ids: Vec<String>,
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub output: ShowFormat,
+    /// Add the delivery attempts from the logs
+    #[arg(long)]
+    pub attempts: bool,
+    /// Write the exact request body bytes to stdout (one id)
+    #[arg(long, conflicts_with_all = ["raw_response", "attempts"])]
+    pub raw_body: bool,
+    /// Write the exact response body bytes to stdout (one id)
+    #[arg(long, conflicts_with = "attempts")]
+    pub raw_response: bool,
+    /// Look in the Workflow DLQ only
+    #[arg(long)]
+    pub workflow: bool,
+    /// Show sensitive header values instead of masking them
+    #[arg(long)]
+    pub reveal: bool,
 }
