@@ -92,13 +92,11 @@ impl<W: Write> ListWriter<W> {
                 }
                 Format::Csv => {
                     if self.written == 0 {
-                        writeln!(self.out, "{}", CSV_FIELDS.join(","))?;
+                        self.out.write_all(&csv_line(CSV_FIELDS)?)?;
                     }
-                    let row: Vec<String> = csv_values(e, self.full)
-                        .iter()
-                        .map(|v| csv_escape(v))
-                        .collect();
-                    writeln!(self.out, "{}", row.join(","))?;
+                    let row: Vec<String> =
+                        csv_values(e, self.full).iter().map(|v| defuse(v)).collect();
+                    self.out.write_all(&csv_line(&row)?)?;
                 }
                 Format::Table if self.style.tty => self.rows.push(e.clone()),
                 Format::Table => {
@@ -122,7 +120,7 @@ impl<W: Write> ListWriter<W> {
                     .write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })?
             }
             // The header row also when nothing matched, so a spreadsheet sees the columns.
-            Format::Csv if self.written == 0 => writeln!(self.out, "{}", CSV_FIELDS.join(","))?,
+            Format::Csv if self.written == 0 => self.out.write_all(&csv_line(CSV_FIELDS)?)?,
             Format::Table if self.style.tty && !self.rows.is_empty() => {
                 let rows = std::mem::take(&mut self.rows);
                 let table = self.layout(&rows);
@@ -184,6 +182,11 @@ impl<W: Write> ListWriter<W> {
         c
     }
 
+    /// The terminal table. Laid out here rather than with comfy-table on purpose: two columns
+    /// give way by different rules (a URL loses its middle so the host and the end of the
+    /// path stay readable, the response is cut at its end), the URL column is dropped below
+    /// 56 columns, the status cell alone is coloured, and off a terminal the same cells are
+    /// streamed tab-separated; comfy-table truncates only at the end and lays out whole tables.
     fn layout(&self, rows: &[DlqEntry]) -> String {
         let mut headers = self.headers();
         let mut cells: Vec<Vec<String>> = rows.iter().map(|e| self.cells(e)).collect();
@@ -355,18 +358,23 @@ fn csv_values(e: &DlqEntry, full: bool) -> Vec<String> {
     ]
 }
 
-/// RFC 4180 quoting; control characters are escaped so a spreadsheet cannot be tricked, and
-/// cells starting with `=`, `+`, `-` or `@` get a leading `'` (CSV injection).
-fn csv_escape(v: &str) -> String {
+/// A cell a spreadsheet cannot be tricked by: control characters escaped, and a leading `'`
+/// before `=`, `+`, `-` or `@` (CSV injection). Quoting is the `csv` crate's.
+fn defuse(v: &str) -> String {
     let mut v = sanitize::inline(v);
     if v.starts_with(['=', '+', '-', '@']) {
         v.insert(0, '\'');
     }
-    if v.contains([',', '"', '\n']) || v.starts_with(' ') {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
+    v
+}
+
+/// One RFC 4180 record (the `csv` crate quotes what needs quoting), `\n`-terminated.
+fn csv_line<S: AsRef<[u8]>>(fields: &[S]) -> io::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(fields).map_err(io::Error::other)?;
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 
 #[cfg(test)]
@@ -375,10 +383,18 @@ mod tests {
 
     #[test]
     fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(csv_escape("a,b"), "\"a,b\"");
-        assert_eq!(csv_escape("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_escape("=cmd()"), "'=cmd()");
-        assert_eq!(csv_escape("plain"), "plain");
+        let line = |cells: &[&str]| {
+            let d: Vec<String> = cells.iter().map(|c| defuse(c)).collect();
+            String::from_utf8(csv_line(&d).unwrap()).unwrap()
+        };
+        assert_eq!(line(&["a,b"]), "\"a,b\"\n");
+        assert_eq!(line(&["say \"hi\""]), "\"say \"\"hi\"\"\"\n");
+        assert_eq!(line(&["=cmd()", "plain"]), "'=cmd(),plain\n");
+        assert_eq!(
+            line(&["line\nbreak"]),
+            "line\\nbreak\n",
+            "control characters escaped"
+        );
     }
 
     #[test]

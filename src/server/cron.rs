@@ -1,4 +1,9 @@
 //! Standard 5-field cron expressions (minute hour day-of-month month day-of-week), in UTC.
+//!
+//! Written here rather than taken from a crate such as croner on purpose: the dev server must
+//! accept what QStash accepts and refuse the rest, and the crates accept more (seconds, `L`,
+//! `W`, `#`, time zones), which would let a schedule pass here that the service rejects. The
+//! subset is small, unit-tested, and only the dev server runs it.
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
 

@@ -1,4 +1,10 @@
 //! `Upstash-Signature`: an HS256 JWT over the SHA-256 of the body, as QStash signs deliveries.
+//!
+//! Signed by hand (a header, fixed claims and an HMAC) rather than with jsonwebtoken on
+//! purpose: the dev server only ever signs, with one algorithm and a fixed claim set, using the
+//! hmac and sha2 crates it already has; a JWT library would add its crypto backend to every
+//! build for no behaviour of ours. The SDKs' `Receiver` verifies these signatures in the
+//! workflow tests, so a mistake here fails a test.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
