@@ -43,6 +43,21 @@ impl Plan {
         self.groups.iter().map(|g| g.ids.len()).sum()
     }
 
+    /// One action on entries a selection read (the picker, a filter).
+    fn of_entries(kind: DlqKind, action: Action, entries: Vec<DlqEntry>, needs_yes: bool) -> Plan {
+        Plan {
+            groups: Plan::one(
+                kind,
+                action,
+                entries.iter().map(|e| e.dlq_id.clone()).collect(),
+            ),
+            entries: Some(entries),
+            needs_yes,
+            resume: None,
+            new_run_id: None,
+        }
+    }
+
     pub fn one(kind: DlqKind, action: Action, ids: Vec<String>) -> Vec<Group> {
         vec![Group {
             action,
@@ -257,17 +272,12 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             .into_iter()
             .filter_map(|i| entries.get(i).cloned())
             .collect();
-        return Ok(Plan {
-            groups: Plan::one(
-                sel.kind,
-                (spec.action)(sel.kind),
-                picked.iter().map(|e| e.dlq_id.clone()).collect(),
-            ),
-            entries: Some(picked),
-            needs_yes: false,
-            resume: None,
-            new_run_id: None,
-        });
+        return Ok(Plan::of_entries(
+            sel.kind,
+            (spec.action)(sel.kind),
+            picked,
+            false,
+        ));
     }
     if has_filter || b.all_matching || fargs.workflow {
         if !b.all_matching {
@@ -277,17 +287,12 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             )));
         }
         let entries = Pager::new(&ctx.client, &sel, None).collect(None).await?;
-        return Ok(Plan {
-            groups: Plan::one(
-                sel.kind,
-                (spec.action)(sel.kind),
-                entries.iter().map(|e| e.dlq_id.clone()).collect(),
-            ),
-            entries: Some(entries),
-            needs_yes: true,
-            resume: None,
-            new_run_id: None,
-        });
+        return Ok(Plan::of_entries(
+            sel.kind,
+            (spec.action)(sel.kind),
+            entries,
+            true,
+        ));
     }
     Err(usage(format!(
         "nothing selected: give DLQ ids, `-` to read ids from stdin, filters with --all-matching, or --interactive (see `dlq {} --help`)",

@@ -16,7 +16,7 @@ use super::dlq::{
 };
 use super::{ApiError, ApiResult, AppState, Query};
 use crate::server::headers::{PublishOptions, parse_publish_headers};
-use crate::server::message::{AttemptResponse, Kind, Message, callback_body, new_id};
+use crate::server::message::{AttemptResponse, Kind, Message, callback_body, callback_message};
 use crate::server::store::StoreError;
 use crate::server::store::db::{self, DlqRow};
 use crate::server::store::transitions::insert_new;
@@ -260,28 +260,15 @@ async fn callback_rerun(State(st): State<AppState>, Path(id): Path<String>) -> A
                 .and_then(|run| protocol::failure_message(run, &r.message, &resp, &r.dlq_id, now))
             {
                 Some(m) => m,
-                None => {
-                    let body = callback_body(&r.message, &resp, Some(&r.dlq_id));
-                    let mut header = fcb.header.clone();
-                    header
-                        .entry("Content-Type".into())
-                        .or_insert_with(|| vec!["application/json".into()]);
-                    Message {
-                        message_id: new_id("msg_"),
-                        url: fcb.url.clone(),
-                        method: fcb.method.clone().unwrap_or_else(|| "POST".into()),
-                        header,
-                        body: body.to_string().into_bytes(),
-                        max_retries: fcb.retries.unwrap_or(r.message.max_retries),
-                        not_before: now,
-                        created_at: now,
-                        next_delivery: now,
-                        timeout_ms: fcb.timeout_ms,
-                        caller_ip: r.message.caller_ip.clone(),
-                        kind: Kind::FailureCallback { dlq_id: r.dlq_id.clone() },
-                        ..Message::default()
-                    }
-                }
+                None => callback_message(
+                    &r.message,
+                    &fcb,
+                    callback_body(&r.message, &resp, Some(&r.dlq_id)),
+                    Kind::FailureCallback {
+                        dlq_id: r.dlq_id.clone(),
+                    },
+                    now,
+                ),
             };
             if let Some(run) = &run {
                 protocol::failure_function_done(c, &run.run_id, "CALLBACK_INPROGRESS", None)?;
