@@ -1,9 +1,53 @@
-//! Dispatch: one match from subcommand to its `run`.
+//! The command line and its dispatch: the parser, the subcommands, one match from subcommand to
+//! its `run`.
 
-use crate::cli::{Cli, Command};
-use crate::commands;
+use clap::{Parser, Subcommand};
+
+use crate::cli::{EXIT_CODES, GlobalArgs};
+use crate::commands::{self, delete::DeleteArgs, demo::DemoArgs, dev::DevArgs};
+use crate::commands::{generate::GenerateArgs, list::ListArgs, retry::RetryArgs, show::ShowArgs};
 use crate::ctx::Ctx;
 use crate::error::CliError;
+
+/// Inspect, filter and recover the dead-letter queues of Upstash QStash and Upstash Workflow.
+#[derive(Debug, Parser)]
+#[command(name = "dlq", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once; boxing would only add noise
+pub enum Command {
+    /// List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids
+    ///
+    /// Order: the table on a terminal shows the newest entries first (the 50 most recent, or
+    /// --limit N). --all and every other output (a table off a terminal, JSON, NDJSON, CSV, ids)
+    /// list entries oldest first, as the API pages them, streaming.
+    #[command(after_help = EXIT_CODES)]
+    List(ListArgs),
+    /// Show DLQ entries completely: request, response, headers, bodies, attempts
+    #[command(after_help = EXIT_CODES)]
+    Show(ShowArgs),
+    /// Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)
+    #[command(after_help = EXIT_CODES)]
+    Retry(RetryArgs),
+    /// Delete DLQ entries
+    #[command(after_help = EXIT_CODES)]
+    Delete(DeleteArgs),
+    /// Run a local QStash-compatible server that delivers, retries and dead-letters
+    #[command(after_help = EXIT_CODES)]
+    Dev(DevArgs),
+    /// The whole story on a local server in a few seconds: failures, list, show, retry, recovery
+    #[command(after_help = EXIT_CODES)]
+    Demo(DemoArgs),
+    /// Generate shell completions or man pages (for packagers)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
 
 /// `dev` and `demo` run their own server: the options for reaching a QStash mean nothing there.
 fn own_options_only(cli: &Cli, cmd: &str) -> anyhow::Result<()> {
@@ -27,11 +71,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Dev(args) => commands::dev::run(args, cli.global.verbose).await,
-        Command::Generate(args) => commands::generate::run(args),
-        Command::Demo(args) => commands::demo::run(args, |cli| Box::pin(run(cli))).await,
+        Command::Generate(args) => {
+            use clap::CommandFactory;
+            commands::generate::run(args, &Cli::command())
+        }
+        Command::Demo(args) => commands::demo::run(args, |argv| Box::pin(run_argv(argv))).await,
         Command::List(args) => commands::list::run(&Ctx::new(&cli.global)?, args).await,
         Command::Show(args) => commands::show::run(&Ctx::new(&cli.global)?, args).await,
         Command::Retry(args) => commands::retry::run(&Ctx::new(&cli.global)?, args).await,
         Command::Delete(args) => commands::delete::run(&Ctx::new(&cli.global)?, args).await,
     }
+}
+
+/// Parses and runs a command line given as words (`dlq demo` runs the real commands so).
+async fn run_argv(argv: Vec<String>) -> anyhow::Result<()> {
+    let cli = Cli::try_parse_from(argv).map_err(|e| CliError::usage(e.to_string()))?;
+    run(cli).await
 }

@@ -1,20 +1,12 @@
-//! Command-line definitions (clap derive only).
+//! The command-line groups the commands share (clap derive only): global options, filters,
+//! bulk options, the documented exit codes. Each command's own arguments sit next to its
+//! `run` in `commands/`; the parser and the subcommand list are in `app.rs`.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, ValueEnum};
 
 use crate::parse::{HeaderMatch, Since, StatusFilter};
-
-// Each subcommand's arguments live next to its `run` (in `commands/`); the shared groups
-// (global options, filters, bulk options) are here.
-pub use crate::commands::delete::DeleteArgs;
-pub use crate::commands::demo::DemoArgs;
-pub use crate::commands::dev::DevArgs;
-pub use crate::commands::generate::{Generate, GenerateArgs};
-pub use crate::commands::list::{ListArgs, ListFormat};
-pub use crate::commands::retry::RetryArgs;
-pub use crate::commands::show::{ShowArgs, ShowFormat};
 
 pub const EXIT_CODES: &str = "Exit codes:
   0    success
@@ -24,16 +16,6 @@ pub const EXIT_CODES: &str = "Exit codes:
   4    not found (none of the requested entries)
   5    authentication or authorisation failed
   130  interrupted";
-
-/// Inspect, filter and recover the dead-letter queues of Upstash QStash and Upstash Workflow.
-#[derive(Debug, Parser)]
-#[command(name = "dlq", version, about, after_help = EXIT_CODES, propagate_version = true)]
-pub struct Cli {
-    #[command(flatten)]
-    pub global: GlobalArgs,
-    #[command(subcommand)]
-    pub command: Command,
-}
 
 /// Where to connect and how to talk.
 #[derive(Debug, Args, Clone, Default)]
@@ -86,36 +68,6 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
             "expected a duration between 1ms and 1h such as 30s; got '{s}'"
         )),
     }
-}
-
-#[derive(Debug, Subcommand)]
-#[allow(clippy::large_enum_variant)] // parsed once; boxing would only add noise
-pub enum Command {
-    /// List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids
-    ///
-    /// Order: the table on a terminal shows the newest entries first (the 50 most recent, or
-    /// --limit N). --all and every other output (a table off a terminal, JSON, NDJSON, CSV, ids)
-    /// list entries oldest first, as the API pages them, streaming.
-    #[command(after_help = EXIT_CODES)]
-    List(ListArgs),
-    /// Show DLQ entries completely: request, response, headers, bodies, attempts
-    #[command(after_help = EXIT_CODES)]
-    Show(ShowArgs),
-    /// Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)
-    #[command(after_help = EXIT_CODES)]
-    Retry(RetryArgs),
-    /// Delete DLQ entries
-    #[command(after_help = EXIT_CODES)]
-    Delete(DeleteArgs),
-    /// Run a local QStash-compatible server that delivers, retries and dead-letters
-    #[command(after_help = EXIT_CODES)]
-    Dev(DevArgs),
-    /// The whole story on a local server in a few seconds: failures, list, show, retry, recovery
-    #[command(after_help = EXIT_CODES)]
-    Demo(DemoArgs),
-    /// Generate shell completions or man pages (for packagers)
-    #[command(hide = true)]
-    Generate(GenerateArgs),
 }
 
 /// Failure-callback states of workflow entries.

@@ -3,10 +3,7 @@
 
 use std::io::Write;
 
-use clap::CommandFactory;
 use clap_complete::Shell;
-
-use crate::cli::Cli;
 
 /// The shells completions are made for, and their file names.
 pub const SHELLS: &[(Shell, &str)] = &[
@@ -17,9 +14,9 @@ pub const SHELLS: &[(Shell, &str)] = &[
     (Shell::Elvish, "dlq.elv"),
 ];
 
-/// Writes the completion script of `shell`.
-pub fn completions(shell: Shell, out: &mut dyn Write) {
-    let mut cmd = Cli::command();
+/// Writes the completion script of `shell` for the command line `cli`.
+pub fn completions(cli: &clap::Command, shell: Shell, out: &mut dyn Write) {
+    let mut cmd = cli.clone();
     clap_complete::generate(shell, &mut cmd, "dlq", out);
 }
 
@@ -158,8 +155,8 @@ fn render(cmd: clap::Command, page: &str) -> std::io::Result<Vec<u8>> {
 }
 
 /// Every man page: `dlq.1` and `dlq-<subcommand>.1` (hidden commands left out).
-pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    let cmd = Cli::command();
+pub fn man_pages(cli: &clap::Command) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let cmd = cli.clone();
     let mut pages = vec![("dlq.1".to_string(), render(cmd.clone(), "dlq")?)];
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("dlq-{}", sub.get_name());

@@ -1,7 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use dlq::{app, cli::Cli, error};
+use dlq::app::{self, Cli};
+use dlq::error;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

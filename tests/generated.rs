@@ -18,7 +18,11 @@ fn completions_are_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     for (shell, file) in dlq::generate::SHELLS {
         let mut buf = Vec::new();
-        dlq::generate::completions(*shell, &mut buf);
+        dlq::generate::completions(
+            &<dlq::app::Cli as clap::CommandFactory>::command(),
+            *shell,
+            &mut buf,
+        );
         assert!(!buf.is_empty());
         check(&root.join(file), &buf);
     }
@@ -27,7 +31,8 @@ fn completions_are_current() {
 #[test]
 fn man_pages_are_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
-    let pages = dlq::generate::man_pages().unwrap();
+    let pages =
+        dlq::generate::man_pages(&<dlq::app::Cli as clap::CommandFactory>::command()).unwrap();
     let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
@@ -52,8 +57,7 @@ fn man_pages_are_current() {
 
 #[test]
 fn cli_definition_is_consistent() {
-    use clap::CommandFactory;
-    dlq::cli::Cli::command().debug_assert();
+    <dlq::app::Cli as clap::CommandFactory>::command().debug_assert();
 }
 
 #[test]
@@ -175,7 +179,9 @@ async fn the_demo_can_keep_running_with_failures_to_explore() {
 
 #[test]
 fn every_man_page_has_examples() {
-    for (name, page) in dlq::generate::man_pages().unwrap() {
+    for (name, page) in
+        dlq::generate::man_pages(&<dlq::app::Cli as clap::CommandFactory>::command()).unwrap()
+    {
         let text = String::from_utf8(page).unwrap();
         assert!(text.contains(".SH EXAMPLES"), "{name} has no EXAMPLES");
     }

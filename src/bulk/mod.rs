@@ -16,6 +16,7 @@ use crate::client::{ApiError, Client, DlqFilter, DlqKind, Headers};
 pub mod journal;
 pub mod plan;
 pub mod preview;
+pub mod report;
 pub mod resolve;
 pub mod verdict;
 
@@ -209,6 +210,16 @@ pub struct RunOptions {
 /// Told about progress (a bar on a terminal, nothing elsewhere).
 pub trait Progress: Send + Sync {
     fn advance(&self, outcomes: &[Outcome]);
+}
+
+impl Progress for crate::render::progress::Bar {
+    fn advance(&self, outcomes: &[Outcome]) {
+        let failed = outcomes
+            .iter()
+            .filter(|o| o.status == Status::Failed)
+            .count();
+        self.advance_by(outcomes.len() as u64, failed);
+    }
 }
 
 /// Set by Ctrl-C: stop issuing calls.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use crate::bulk::report::{Records, capitalized, describe};
 pub use crate::bulk::resolve::Spec;
 use crate::bulk::resolve::{JOURNAL_KEEP, Plan, resolve, usage};
 use crate::bulk::verdict::entries;
@@ -15,8 +16,7 @@ use crate::bulk::{
 use crate::cli::{BulkArgs, BulkFormat};
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit};
-use crate::render::bulk::{Records, capitalized, describe};
-use crate::render::{self, progress::Bar, sanitize};
+use crate::render::{progress::Bar, sanitize};
 
 /// Failures listed after a run (all of them are in the records and the journal).
 const FAILURES_SHOWN: usize = 20;
@@ -51,7 +51,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     if b.dry_run {
         let v = preview::gather(ctx, &p).await?;
         let mut out = std::io::stdout().lock();
-        render::bulk::preview(
+        crate::bulk::report::preview(
             &mut out,
             &v.present,
             &v.rows,
@@ -195,7 +195,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     };
     if let Some(f) = format {
         let mut out = std::io::stdout().lock();
-        render::bulk::records(&mut out, f, &outcomes)?;
+        crate::bulk::report::records(&mut out, f, &outcomes)?;
     }
 
     let s = bulk::summarize(&outcomes);

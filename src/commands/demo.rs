@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use axum::http::StatusCode;
-use clap::{Args, Parser};
+use clap::Args;
 
-use crate::cli::Cli;
 use crate::server::store::db;
 use crate::server::{Server, ServerConfig};
 
@@ -200,16 +199,18 @@ fn step(title: &str, command: &str) {
 
 /// Runs a real `dlq` command line in this process.
 async fn dlq(runner: Runner, url: &str, token: &str, args: &[&str]) -> anyhow::Result<()> {
-    let mut argv = vec!["dlq", "--qstash-url", url, "--token", token];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(argv).context("demo command line")?;
-    runner(cli).await
+    let mut argv: Vec<String> = ["dlq", "--qstash-url", url, "--token", token]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    argv.extend(args.iter().map(|s| s.to_string()));
+    runner(argv).await
 }
 
 /// Runs a parsed command line: the app's dispatch, handed in so that this module does not
 /// depend on the module that depends on it.
 pub type Runner =
-    fn(Cli) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>;
+    fn(Vec<String>) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>;
 
 #[allow(clippy::print_stdout)]
 pub async fn run(args: DemoArgs, runner: Runner) -> anyhow::Result<()> {

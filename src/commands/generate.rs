@@ -6,17 +6,18 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
+/// `cli` is the whole command line, handed in by the app that defines it.
+pub fn run(args: GenerateArgs, cli: &clap::Command) -> anyhow::Result<()> {
     match args.what {
         Generate::Completions { shell } => {
             let mut out = std::io::stdout().lock();
-            crate::generate::completions(shell, &mut out);
+            crate::generate::completions(cli, shell, &mut out);
             Ok(())
         }
         Generate::Man { dir } => {
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
-            for (name, bytes) in crate::generate::man_pages()? {
+            for (name, bytes) in crate::generate::man_pages(cli)? {
                 let p = dir.join(&name);
                 std::fs::write(&p, bytes)
                     .with_context(|| format!("cannot write {}", p.display()))?;

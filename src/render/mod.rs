@@ -2,7 +2,6 @@
 //! redaction. Nothing here talks to the network or decides anything.
 
 pub mod body;
-pub mod bulk;
 pub mod detail;
 pub mod list;
 pub mod progress;

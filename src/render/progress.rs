@@ -2,8 +2,6 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::bulk::{Outcome, Progress};
-
 pub struct Bar(ProgressBar);
 
 impl Bar {
@@ -34,15 +32,10 @@ impl Bar {
     pub fn finish(&self) {
         self.0.finish_and_clear();
     }
-}
 
-impl Progress for Bar {
-    fn advance(&self, outcomes: &[Outcome]) {
-        self.0.inc(outcomes.len() as u64);
-        let failed = outcomes
-            .iter()
-            .filter(|o| o.status == crate::bulk::Status::Failed)
-            .count();
+    /// `n` more entries done, `failed` of them failed in the last call.
+    pub fn advance_by(&self, n: u64, failed: usize) {
+        self.0.inc(n);
         if failed > 0 {
             self.0.set_message(format!(
                 "{failed} {} in the last call",

@@ -3,7 +3,7 @@
 
 use axum::http::HeaderMap as HttpHeaders;
 
-use super::message::{CallbackConfig, FlowControl, HeaderMap};
+use super::message::{CallbackConfig, DEFAULT_RETRIES, FlowControl, HeaderMap, Message, new_id};
 use crate::parse::{canonical_header_name, parse_qstash_duration};
 use crate::wire::retry_delay::RetryDelay;
 
@@ -262,6 +262,56 @@ pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> 
         (None, None) => {}
     }
     Ok(o)
+}
+
+/// Where a message came from besides its destination.
+#[derive(Default, Clone)]
+pub struct Origin {
+    pub queue_name: Option<String>,
+    pub topic_name: Option<String>,
+    pub endpoint_name: Option<String>,
+    pub schedule_id: Option<String>,
+}
+
+/// Builds a message from parsed publish options.
+pub fn build_message(
+    o: &PublishOptions,
+    url: &str,
+    body: &[u8],
+    caller_ip: &str,
+    now: i64,
+    origin: Origin,
+) -> Message {
+    let not_before = match (o.not_before_s, o.delay_ms) {
+        (Some(s), _) => s.saturating_mul(1000),
+        (None, Some(d)) => now + d as i64,
+        (None, None) => now,
+    };
+    Message {
+        message_id: new_id("msg_"),
+        url: url.to_string(),
+        method: o.method.clone().unwrap_or_else(|| "POST".into()),
+        header: o.forward.clone(),
+        body: body.to_vec(),
+        max_retries: o.retries.unwrap_or(DEFAULT_RETRIES),
+        retried: 0,
+        not_before,
+        created_at: now,
+        next_delivery: not_before,
+        timeout_ms: o.timeout_ms,
+        callback: o.callback.clone(),
+        failure_callback: o.failure_callback.clone(),
+        queue_name: origin.queue_name,
+        schedule_id: origin.schedule_id,
+        topic_name: origin.topic_name,
+        endpoint_name: origin.endpoint_name,
+        caller_ip: caller_ip.to_string(),
+        labels: o.labels.clone().unwrap_or_default(),
+        flow_control: o.flow_control.clone(),
+        retry_delay_expression: o.retry_delay.as_ref().map(|r| r.source().to_string()),
+        redact: o.redact.clone(),
+        ..Message::default()
+    }
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod message;
 pub mod routes;
 pub mod signing;
 pub mod store;
+pub mod transitions;
 pub mod workflow;
 
 use clock::{Clock, SystemClock};

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use super::{ApiError, ApiResult, AppState, Query};
 use crate::server::headers::{PublishOptions, parse_publish_headers};
 use crate::server::message::{Kind, Message, new_id};
+use crate::server::store::db::insert_new;
 use crate::server::store::db::{self, DlqFilter, DlqRow};
-use crate::server::store::transitions::insert_new;
 
 /// Filters of the QStash DLQ (list, bulk delete, bulk retry).
 pub const QSTASH_FILTERS: &[&str] = &[

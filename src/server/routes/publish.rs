@@ -11,10 +11,11 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{ApiError, ApiResult, AppState, CallerIp};
+use crate::server::headers::{Origin, build_message};
 use crate::server::headers::{PublishOptions, parse_publish_headers};
 use crate::server::message::HeaderMap as Headers;
-use crate::server::message::{Message, Origin, build_message};
-use crate::server::store::transitions::insert_new;
+use crate::server::message::Message;
+use crate::server::store::db::insert_new;
 use crate::server::store::{db, topics};
 use crate::server::workflow::protocol;
 

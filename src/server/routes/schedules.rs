@@ -14,8 +14,8 @@ use serde_json::{Map, Value, json};
 use super::publish::{parse_destination, publish_to, valid_name};
 use super::{ApiError, ApiResult, AppState, CallerIp};
 use crate::server::cron::Cron;
+use crate::server::headers::Origin;
 use crate::server::headers::{PublishOptions, parse_publish_headers};
-use crate::server::message::Origin;
 use crate::server::message::{b64, new_id, put_body};
 use crate::server::store::StoreError;
 

@@ -18,8 +18,8 @@ use super::{ApiError, ApiResult, AppState, Query};
 use crate::server::headers::{PublishOptions, parse_publish_headers};
 use crate::server::message::{AttemptResponse, Kind, Message, callback_body, callback_message};
 use crate::server::store::StoreError;
+use crate::server::store::db::insert_new;
 use crate::server::store::db::{self, DlqRow};
-use crate::server::store::transitions::insert_new;
 use crate::server::workflow;
 use crate::server::workflow::protocol::{self, Rerun};
 

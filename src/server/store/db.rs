@@ -84,6 +84,23 @@ pub fn pending_messages(c: &Connection) -> Result<Vec<Message>> {
     Ok(out)
 }
 
+// ---------------------------------------------------------------- new messages
+
+/// Stores a new message with its CREATED event.
+pub fn insert_new(c: &Connection, m: &Message, now: i64) -> Result<()> {
+    insert_message(c, m)?;
+    let mut extra = Map::new();
+    extra.insert("header".into(), json!(m.header));
+    extra.insert(
+        "body".into(),
+        json!(base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            &m.body
+        )),
+    );
+    insert_log(c, m, "CREATED", now, extra)
+}
+
 // ---------------------------------------------------------------- logs
 
 /// Appends a log event for `m` in `state` with extra fields.

@@ -16,7 +16,6 @@ use tokio::sync::oneshot;
 pub mod db;
 pub mod queues;
 pub mod topics;
-pub mod transitions;
 
 /// Error from the store.
 #[derive(Debug, thiserror::Error)]

@@ -7,14 +7,14 @@ use serde_json::{Value, json};
 
 use super::{Invoker, Run, RunState, append_log, clear_log, copy_log, get_run, log, put_run};
 use super::{set_log_message_id, steps_json};
-use crate::server::headers::{PublishOptions, parse_publish_headers};
+use crate::server::headers::{Origin, PublishOptions, build_message, parse_publish_headers};
 use crate::server::message::{
-    AttemptResponse, CallType, DEFAULT_RETRIES, HeaderMap, Kind, Message, Origin, WorkflowInfo,
-    build_message, callback_body, new_id,
+    AttemptResponse, CallType, DEFAULT_RETRIES, HeaderMap, Kind, Message, WorkflowInfo,
+    callback_body, new_id,
 };
 use crate::server::store::StoreError;
 use crate::server::store::db;
-use crate::server::store::transitions::insert_new;
+use crate::server::store::db::insert_new;
 
 type Result<T> = std::result::Result<T, StoreError>;
 

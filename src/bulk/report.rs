@@ -1,11 +1,12 @@
 //! Bulk runs as text: what a run will do (the dry run), its per-entry records. Pure and
-//! writer-generic.
+//! writer-generic (kept beside the bulk types so that `render` does not depend on `bulk`).
 
 use std::io::Write;
 
-use super::{Style, sanitize};
 use crate::bulk::{Action, Group, Outcome, Status};
 use crate::model::DlqEntry;
+use crate::render::{Style, relative, rfc3339};
+use crate::text::sanitize;
 
 /// Per-entry output of a bulk run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,8 +175,8 @@ pub fn preview<W: Write>(
         .iter()
         .map(|(e, a)| {
             let when = match e.created_at {
-                Some(t) if tty => super::relative(t, style.now_ms),
-                Some(t) => super::rfc3339(t),
+                Some(t) if tty => relative(t, style.now_ms),
+                Some(t) => rfc3339(t),
                 None => "-".into(),
             };
             let status = e

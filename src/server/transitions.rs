@@ -5,11 +5,10 @@
 use rusqlite::Connection;
 use serde_json::{Map, json};
 
-use super::{DlqIdGen, StoreError, db};
-use crate::server::message::{
-    AttemptResponse, CallType, Kind, Message, callback_body, callback_message,
-};
-use crate::server::workflow::protocol::{self, Ended};
+use super::message::{AttemptResponse, CallType, Kind, Message, callback_body, callback_message};
+use super::store::db::{self, insert_new};
+use super::store::{DlqIdGen, StoreError};
+use super::workflow::protocol::{self, Ended};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -38,21 +37,6 @@ pub fn per_attempt_callback(m: &Message, r: &AttemptResponse, now: i64) -> Optio
         Kind::Callback,
         now,
     ))
-}
-
-/// Stores a new message with its CREATED event.
-pub fn insert_new(c: &Connection, m: &Message, now: i64) -> Result<()> {
-    db::insert_message(c, m)?;
-    let mut extra = Map::new();
-    extra.insert("header".into(), json!(m.header));
-    extra.insert(
-        "body".into(),
-        json!(base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            &m.body
-        )),
-    );
-    db::insert_log(c, m, "CREATED", now, extra)
 }
 
 /// A 2xx: the message is delivered (a failure callback records its success; a `context.call`
