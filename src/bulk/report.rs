@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::bulk::{Action, Group, Outcome, Status};
 use crate::model::DlqEntry;
-use crate::render::{Style, relative, rfc3339};
+use crate::render::{Style, status_cell, when_cell};
 use crate::text::sanitize;
 
 /// Per-entry output of a bulk run.
@@ -174,16 +174,12 @@ pub fn preview<W: Write>(
     let table: Vec<[String; 4]> = rows[..shown]
         .iter()
         .map(|(e, a)| {
-            let when = match e.created_at {
-                Some(t) if tty => relative(t, style.now_ms),
-                Some(t) => rfc3339(t),
-                None => "-".into(),
-            };
-            let status = e
-                .response_status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "-".into());
-            [sanitize::inline(&e.dlq_id), when, status, intent(*a, e)]
+            [
+                sanitize::inline(&e.dlq_id),
+                when_cell(e.created_at, style),
+                status_cell(e.response_status),
+                intent(*a, e),
+            ]
         })
         .collect();
     if tty {

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{Style, paint, relative, rfc3339, sanitize, status_color};
+use super::{Style, paint, rfc3339, sanitize, status_color};
 use crate::model::DlqEntry;
 
 /// The output formats of `list`.
@@ -147,16 +147,11 @@ impl<W: Write> ListWriter<W> {
     }
 
     fn cells(&self, e: &DlqEntry) -> Vec<String> {
-        let created = match e.created_at {
-            Some(t) if self.style.tty => relative(t, self.style.now_ms),
-            Some(t) => rfc3339(t),
-            None => "-".into(),
-        };
-        let status = e
-            .response_status
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "-".into());
-        let mut c = vec![sanitize::inline(&e.dlq_id), created, status];
+        let mut c = vec![
+            sanitize::inline(&e.dlq_id),
+            super::when_cell(e.created_at, &self.style),
+            super::status_cell(e.response_status),
+        ];
         let url = e
             .url
             .as_deref()

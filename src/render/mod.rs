@@ -34,6 +34,20 @@ impl Style {
 pub use crate::model::content_type;
 
 /// RFC 3339 in UTC, to the second (`2024-09-03T00:34:18Z`).
+/// An entry's creation as a table cell: its age on a terminal, RFC 3339 off it.
+pub fn when_cell(t: Option<i64>, style: &Style) -> String {
+    match t {
+        Some(t) if style.tty => relative(t, style.now_ms),
+        Some(t) => rfc3339(t),
+        None => "-".into(),
+    }
+}
+
+/// A response status as a table cell.
+pub fn status_cell(s: Option<i64>) -> String {
+    s.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
+}
+
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))

@@ -264,17 +264,27 @@ pub fn list_logs(
         count + 1
     );
     let mut st = c.prepare_cached(&sql)?;
-    let mut rows = st
+    let rows = st
         .query_map(params_from_iter(w.params.iter()), |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?
         .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(split_page(rows, count, |id| id.to_string()))
+}
+
+/// A page read with one row more than asked for: the rows, and the next page's cursor (made
+/// from the extra row's key) when there is one.
+fn split_page<T>(
+    mut rows: Vec<(i64, T)>,
+    count: usize,
+    cursor: impl Fn(i64) -> String,
+) -> (Vec<T>, Option<String>) {
     let next = if rows.len() > count {
-        rows.pop().map(|(id, _)| id.to_string())
+        rows.pop().map(|(k, _)| cursor(k))
     } else {
         None
     };
-    Ok((rows.into_iter().map(|(_, e)| e).collect(), next))
+    (rows.into_iter().map(|(_, t)| t).collect(), next)
 }
 
 // ---------------------------------------------------------------- dedup
@@ -515,15 +525,10 @@ fn dlq_page<T>(
         count + 1
     );
     let mut st = c.prepare_cached(&sql)?;
-    let mut rows = st
+    let rows = st
         .query_map(params_from_iter(w.params.iter()), map)?
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let next = if rows.len() > count {
-        rows.pop().map(|(k, _)| format_dlq_id(k))
-    } else {
-        None
-    };
-    Ok((rows.into_iter().map(|(_, t)| t).collect(), next))
+    Ok(split_page(rows, count, format_dlq_id))
 }
 
 /// One page of matching entries (API JSON, oldest first) and the cursor of the next page.
