@@ -2,6 +2,8 @@
 # Benchmark of `dlq list --all -o ndjson` against a bare curl loop following the cursor, over
 # 1k, 10k and 100k DLQ entries served by `dlq dev` on loopback. Prints wall time and peak RSS.
 # Usage: benches/list.sh [SIZES...]   (needs: cargo, curl, python3, GNU time; hyperfine optional)
+# LATENCY=50ms models a client that far from QStash: the DLQ is filled at full speed, then the
+# dev server restarts on the same database with `--latency $LATENCY` for the measurements.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-1000 10000 100000}")
@@ -26,13 +28,22 @@ curl_loop() { # url token -> writes every page to stdout
 export -f curl_loop
 export tmp
 
-for n in "${sizes[@]}"; do
-  "$bin" dev --port 0 > "$tmp/env" 2>/dev/null &
+start_dev() { # extra dev flags...
+  rm -f "$tmp/env"
+  # On loopback the store stays in memory, as in the figures the README reports.
+  local db=()
+  [ -n "${LATENCY:-}" ] && db=(--db "$tmp/db")
+  "$bin" dev --port 0 "${db[@]}" "$@" > "$tmp/env" 2>/dev/null &
   dev_pid=$!
   for _ in $(seq 50); do [ -s "$tmp/env" ] && break; sleep 0.1; done
   # shellcheck disable=SC1091
   . "$tmp/env"
   export QSTASH_URL QSTASH_TOKEN
+}
+
+for n in "${sizes[@]}"; do
+  rm -f "$tmp"/db*
+  start_dev
   # Fill: batches of 100 failing messages (retries 0, a closed loopback port).
   python3 - "$QSTASH_URL" "$QSTASH_TOKEN" "$n" <<'PY'
 import json, sys, urllib.request
@@ -49,7 +60,11 @@ PY
     [ "$got" -ge "$n" ] && break
     sleep 0.5
   done
-  echo "== $n entries"
+  if [ -n "${LATENCY:-}" ]; then
+    kill "$dev_pid"; wait "$dev_pid" 2>/dev/null || true
+    start_dev --latency "$LATENCY"
+  fi
+  echo "== $n entries${LATENCY:+, $LATENCY round trip}"
   for what in dlq curl; do
     if [ $what = dlq ]; then cmd=("$bin" list --all -o ndjson);
     else cmd=(bash -c 'curl_loop "$QSTASH_URL" "$QSTASH_TOKEN"'); fi

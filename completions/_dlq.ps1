@@ -222,6 +222,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('--fault-rate', '--fault-rate', [CompletionResultType]::ParameterName, 'Fail this fraction of API requests with a 500 or a dropped connection (0 to 1)')
             [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Allow N requests per second on non-publish endpoints; excess gets 429 (0 = unlimited)')
             [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest accepted request body in bytes; larger ones get 413')
+            [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Answer every API request DURATION later (a round trip, e.g. 50ms), to try dlq or an app as if QStash were far away; deliveries to endpoints are not delayed')
             [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')

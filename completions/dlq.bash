@@ -293,7 +293,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__dev)
-            opts="-v -h -V --host --port --db --token --backoff-scale --schedule-scale --fault-rate --rate-limit --max-body --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            opts="-v -h -V --host --port --db --token --backoff-scale --schedule-scale --fault-rate --rate-limit --max-body --latency --qstash-url --profile --dev --config --verbose --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +332,10 @@ _dlq() {
                     return 0
                     ;;
                 --max-body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --latency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -214,6 +214,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand --fault-rate 'Fail this fraction of API requests with a 500 or a dropped connection (0 to 1)'
             cand --rate-limit 'Allow N requests per second on non-publish endpoints; excess gets 429 (0 = unlimited)'
             cand --max-body 'Largest accepted request body in bytes; larger ones get 413'
+            cand --latency 'Answer every API request DURATION later (a round trip, e.g. 50ms), to try dlq or an app as if QStash were far away; deliveries to endpoints are not delayed'
             cand --qstash-url 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]'
             cand --profile 'Use this profile of the config file [env: DLQ_PROFILE]'
             cand --config 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]'

@@ -203,6 +203,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand dev" -l schedule-scale -d 'Multi
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l fault-rate -d 'Fail this fraction of API requests with a 500 or a dropped connection (0 to 1)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l rate-limit -d 'Allow N requests per second on non-publish endpoints; excess gets 429 (0 = unlimited)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l max-body -d 'Largest accepted request body in bytes; larger ones get 413' -r
+complete -c dlq -n "__fish_dlq_using_subcommand dev" -l latency -d 'Answer every API request DURATION later (a round trip, e.g. 50ms), to try dlq or an app as if QStash were far away; deliveries to endpoints are not delayed' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F

@@ -78,6 +78,8 @@ async fn malformed_flag_values_exit_2_and_name_the_flag() {
         (&["dev", "--fault-rate", "2"], "--fault-rate"),
         (&["dev", "--backoff-scale=-1"], "--backoff-scale"),
         (&["dev", "--rate-limit=-3"], "--rate-limit"),
+        (&["dev", "--latency", "1y"], "--latency"),
+        (&["dev", "--latency", "soon"], "--latency"),
     ];
     for (args, flag) in cases {
         let r = dev.dlq(args).await;

@@ -119,6 +119,37 @@ async fn errors_have_the_documented_status_and_shape() {
     assert_eq!(res.status().as_u16(), 400);
 }
 
+/// `--latency` models a round trip: every answer comes that much later, and requests in flight
+/// together wait side by side rather than one after another.
+#[tokio::test(flavor = "multi_thread")]
+async fn latency_delays_every_answer_without_serialising_requests() {
+    let dev = Dev::start().await;
+    let rtt = Duration::from_millis(300);
+    dev.server().faults().set_latency(rtt);
+    let started = std::time::Instant::now();
+    let calls = (0..8).map(|_| async {
+        let t = std::time::Instant::now();
+        let res = dev.req(Method::GET, "/v2/dlq").send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        t.elapsed()
+    });
+    let took = futures::future::join_all(calls).await;
+    assert!(took.iter().all(|t| *t >= rtt), "{took:?}");
+    // Eight round trips one after another would take 2.4 s.
+    assert!(started.elapsed() < rtt * 6, "{:?}", started.elapsed());
+    // A refused request is late too: the delay is the network's, not the handler's.
+    let t = std::time::Instant::now();
+    let res = reqwest::Client::new()
+        .get(format!("{}/v2/dlq", dev.url))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    assert!(t.elapsed() >= rtt);
+    dev.server().faults().set_latency(Duration::ZERO);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_injection_gives_the_advertised_429_and_500_mix() {
     let dev = Dev::start().await;

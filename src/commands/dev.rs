@@ -48,6 +48,7 @@ pub async fn run(args: DevArgs, verbose: bool) -> anyhow::Result<()> {
         fault_rate: args.fault_rate,
         rate_limit: args.rate_limit,
         max_body: args.max_body,
+        latency: args.latency,
         verbose,
         ..ServerConfig::default()
     };
@@ -149,4 +150,23 @@ pub struct DevArgs {
     /// Largest accepted request body in bytes; larger ones get 413
     #[arg(long, value_name = "BYTES", default_value_t = crate::wire::dev::DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    /// Answer every API request DURATION later (a round trip, e.g. 50ms), to try dlq or an app
+    /// as if QStash were far away; deliveries to endpoints are not delayed
+    #[arg(long, value_name = "DURATION", default_value = "0ms", value_parser = parse_latency)]
+    pub latency: std::time::Duration,
+}
+
+fn parse_latency(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let d = if t == "0" {
+        Ok(std::time::Duration::ZERO)
+    } else {
+        humantime::parse_duration(t)
+    };
+    match d {
+        Ok(d) if d <= std::time::Duration::from_secs(10) => Ok(d),
+        _ => Err(format!(
+            "expected a round-trip time between 0 and 10s such as 50ms; got '{s}'"
+        )),
+    }
 }

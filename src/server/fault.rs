@@ -1,4 +1,5 @@
-//! Fault injection and rate limiting, in one layer in front of the routes; off by default.
+//! Fault injection, rate limiting and modelled network latency, in one layer in front of the
+//! routes; off by default.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -32,6 +33,8 @@ pub struct Faults {
     rate_bits: AtomicU64,
     /// Requests per second on non-publish endpoints; 0 = unlimited.
     rate_limit: AtomicU32,
+    /// Modelled round trip added to every API answer, in microseconds.
+    latency_us: AtomicU64,
     window: Mutex<(i64, u32)>,
     injected: AtomicU64,
     limited: AtomicU64,
@@ -56,6 +59,21 @@ impl Faults {
 
     pub fn set_rate_limit(&self, n: u32) {
         self.rate_limit.store(n, Ordering::Relaxed);
+    }
+
+    /// Sets the modelled round trip: half of it passes before the request is handled (the
+    /// request travelling), half after (the answer travelling), so that the order in which
+    /// concurrent requests take effect is what it would be over a network.
+    pub fn set_latency(&self, d: std::time::Duration) {
+        let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        self.latency_us.store(us, Ordering::Relaxed);
+    }
+
+    fn half_latency(&self) -> Option<std::time::Duration> {
+        match self.latency_us.load(Ordering::Relaxed) {
+            0 => None,
+            us => Some(std::time::Duration::from_micros(us / 2)),
+        }
     }
 
     /// Faults injected so far.
@@ -94,6 +112,18 @@ fn is_publish(path: &str) -> bool {
 /// The middleware.
 pub async fn layer(State(st): State<FaultLayer>, req: Request, next: Next) -> Response {
     let f = st.faults.clone();
+    let half = f.half_latency();
+    if let Some(d) = half {
+        tokio::time::sleep(d).await;
+    }
+    let res = answer(&st, f, req, next).await;
+    if let Some(d) = half {
+        tokio::time::sleep(d).await;
+    }
+    res
+}
+
+async fn answer(st: &FaultLayer, f: Arc<Faults>, req: Request, next: Next) -> Response {
     let now = st.engine.now_ms();
     let mut burst: Option<(u32, u32, i64)> = None;
     if !is_publish(req.uri().path()) {

@@ -54,6 +54,8 @@ pub struct ServerConfig {
     pub fault_rate: f64,
     pub rate_limit: u32,
     pub max_body: usize,
+    /// Added to every API answer (a modelled network round trip); zero by default.
+    pub latency: std::time::Duration,
     /// Log each API request and each delivery attempt to stderr (never the token).
     pub verbose: bool,
 }
@@ -72,6 +74,7 @@ impl Default for ServerConfig {
             fault_rate: 0.0,
             rate_limit: 0,
             max_body: DEFAULT_MAX_BODY,
+            latency: std::time::Duration::ZERO,
             verbose: false,
         }
     }
@@ -138,6 +141,7 @@ impl Server {
             .await
             .context("cannot load the pending messages from the store")?;
         let faults = Arc::new(Faults::new(cfg.fault_rate, cfg.rate_limit));
+        faults.set_latency(cfg.latency);
         let state = AppState {
             engine: engine.clone(),
             token: Arc::new(cfg.token.clone()),
