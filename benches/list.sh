@@ -27,6 +27,13 @@ curl_loop() { # url token -> writes every page to stdout
 }
 export -f curl_loop
 export tmp
+# The official TypeScript SDK's cursor loop too, when node and tests/workflow-app's modules are here.
+tools=(dlq curl)
+sdk=""
+if command -v node > /dev/null && [ -d tests/workflow-app/node_modules/@upstash/qstash ]; then
+  tools+=(sdk)
+  sdk=1
+fi
 
 start_dev() { # extra dev flags...
   rm -f "$tmp/env"
@@ -65,9 +72,12 @@ PY
     start_dev --latency "$LATENCY"
   fi
   echo "== $n entries${LATENCY:+, $LATENCY round trip}"
-  for what in dlq curl; do
-    if [ $what = dlq ]; then cmd=("$bin" list --all -o ndjson);
-    else cmd=(bash -c 'curl_loop "$QSTASH_URL" "$QSTASH_TOKEN"'); fi
+  for what in "${tools[@]}"; do
+    case $what in
+      dlq) cmd=("$bin" list --all -o ndjson) ;;
+      sdk) cmd=(node benches/sdk-list.mjs) ;;
+      *) cmd=(bash -c 'curl_loop "$QSTASH_URL" "$QSTASH_TOKEN"') ;;
+    esac
     /usr/bin/time -f "%e %M" -o "$tmp/time" "${cmd[@]}" > "$tmp/out"
     read -r wall rss < "$tmp/time"
     printf '  %-5s wall %6.2f s   peak RSS %6.1f MiB   output %s lines\n' "$what" "$wall" "$(echo "$rss/1024" | bc -l)" "$(wc -l < "$tmp/out")"
@@ -75,7 +85,8 @@ PY
   if command -v hyperfine > /dev/null; then
     hyperfine -N --warmup 1 --runs 5 --style basic \
       -n dlq "$bin list --all -o ndjson" \
-      -n curl-loop "bash -c 'curl_loop \"\$QSTASH_URL\" \"\$QSTASH_TOKEN\"'" 2>/dev/null | grep -E "Time|±|faster" || true
+      -n curl-loop "bash -c 'curl_loop \"\$QSTASH_URL\" \"\$QSTASH_TOKEN\"'" \
+      ${sdk:+-n sdk-loop "node benches/sdk-list.mjs"} 2>/dev/null | grep -E "Time|±|faster" || true
   fi
   kill "$dev_pid"; wait "$dev_pid" 2>/dev/null || true
 done
