@@ -209,25 +209,41 @@ async fn interrupt_after_first_outcome(
     assert!(status.success());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn sigint_stops_gracefully_with_exit_130_and_a_complete_journal() {
-    let dev = Dev::start().await;
-    let rx = Receiver::always(500).await;
-    let bodies = fill(&dev, &rx, "/int", 600).await;
+/// A `retry --all-matching` of `n` entries stopped by SIGINT once its first outcome is
+/// journaled (and `interrupt_after_ms` more); checks what every interrupted run must leave: exit 130, a journal holding exactly
+/// the printed records, and each entry either retried once or still in the DLQ.
+struct Interrupted {
+    dir: tempfile::TempDir,
+    journal: std::path::PathBuf,
+    bodies: Vec<Vec<u8>>,
+    stderr: String,
+    records: usize,
+}
+
+async fn interrupt_a_retry(
+    dev: &Dev,
+    rx: &Receiver,
+    path: &str,
+    n: usize,
+    rate: &str,
+    concurrency: &str,
+    interrupt_after_ms: u64,
+) -> Interrupted {
+    let bodies = fill(dev, rx, path, n).await;
     rx.set(|_, _| (200, vec![], b"ok".to_vec()));
     let dir = tempfile::tempdir().unwrap();
-    let journal = dir.path().join("int.ndjson");
+    let journal = dir.path().join("interrupted.ndjson");
     let child = dlq_cmd(
-        &dev,
+        dev,
         dir.path(),
         &[
             "retry",
             "--all-matching",
             "--yes",
             "--rate",
-            "200",
+            rate,
             "--concurrency",
-            "1",
+            concurrency,
             "-o",
             "ndjson",
             "--journal",
@@ -236,45 +252,61 @@ async fn sigint_stops_gracefully_with_exit_130_and_a_complete_journal() {
     )
     .spawn()
     .unwrap();
-    // Interrupt once the first call's outcomes are journaled (the next call is a second away).
-    interrupt_after_first_outcome(&child, &journal, 200).await;
+    interrupt_after_first_outcome(&child, &journal, interrupt_after_ms).await;
     let out = child.wait_with_output().await.unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("Interrupted") && stderr.contains("--resume"),
-        "{stderr}"
-    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
     let records: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let loaded = dlq::bulk::journal::load(&journal).unwrap();
-    // The journal holds exactly what was done, as the printed records say.
-    assert_eq!(loaded.outcomes.len(), records.len());
     assert!(
-        !records.is_empty() && records.len() < 600,
-        "{} records",
+        records.len() < n,
+        "calls left after the interrupt: {} retried",
         records.len()
     );
-    let left = assert_exactly_once(&dev, &rx, "/int", &bodies, "after SIGINT").await;
-    assert_eq!(left, 600 - records.len());
+    // The journal holds exactly what was done, as the printed records say.
+    let loaded = dlq::bulk::journal::load(&journal).unwrap();
+    assert_eq!(
+        loaded.outcomes.len(),
+        records.len(),
+        "the journal matches the records"
+    );
+    // Nothing was retried that the journal does not know of.
+    let left = assert_exactly_once(dev, rx, path, &bodies, "after SIGINT").await;
+    assert_eq!(left, n - records.len());
+    Interrupted {
+        dir,
+        journal,
+        bodies,
+        stderr,
+        records: records.len(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_stops_gracefully_with_exit_130_and_a_complete_journal() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    // One call of 100 at a time, 200 entries a second: the interrupt comes between calls.
+    let run = interrupt_a_retry(&dev, &rx, "/int", 600, "200", "1", 200).await;
+    assert!(
+        run.stderr.contains("Interrupted") && run.stderr.contains("--resume"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.records > 0);
     let out = dlq_cmd(
         &dev,
-        dir.path(),
-        &["retry", "--resume", journal.to_str().unwrap()],
+        run.dir.path(),
+        &["retry", "--resume", run.journal.to_str().unwrap()],
     )
     .output()
     .await
     .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
-        assert_exactly_once(&dev, &rx, "/int", &bodies, "resumed").await,
+        assert_exactly_once(&dev, &rx, "/int", &run.bodies, "resumed").await,
         0
     );
 }
@@ -588,47 +620,7 @@ async fn dev_stops_gracefully_on_sigterm_and_a_restart_repeats_nothing() {
 async fn ctrl_c_stops_calls_waiting_on_the_rate_limiter() {
     let dev = Dev::start().await;
     let rx = Receiver::always(500).await;
-    // Three calls of 100 at 100 a second: two wait on the limiter when Ctrl-C comes.
-    let bodies = fill(&dev, &rx, "/rate", 300).await;
-    rx.set(|_, _| (200, vec![], b"ok".to_vec()));
-    let dir = tempfile::tempdir().unwrap();
-    let journal = dir.path().join("rate.ndjson");
-    // Four calls wait on the limiter at once (100 entries a second, 100 a call).
-    let child = dlq_cmd(
-        &dev,
-        dir.path(),
-        &[
-            "retry",
-            "--all-matching",
-            "--yes",
-            "--rate",
-            "100",
-            "--concurrency",
-            "4",
-            "-o",
-            "ndjson",
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-    )
-    .spawn()
-    .unwrap();
-    interrupt_after_first_outcome(&child, &journal, 300).await;
-    let out = child.wait_with_output().await.unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    let records = String::from_utf8_lossy(&out.stdout).lines().count();
-    assert!(
-        records < 300,
-        "calls left after the interrupt: {records} retried"
-    );
-    let loaded = dlq::bulk::journal::load(&journal).unwrap();
-    assert_eq!(
-        loaded.outcomes.len(),
-        records,
-        "the journal matches the records"
-    );
-    // Nothing was retried that the journal does not know of.
-    let left = assert_exactly_once(&dev, &rx, "/rate", &bodies, "after SIGINT").await;
-    assert_eq!(left, 300 - records);
+    // Three calls of 100 at 100 a second, four workers: two wait on the limiter when Ctrl-C
+    // comes, and neither may be sent after it.
+    interrupt_a_retry(&dev, &rx, "/rate", 300, "100", "4", 300).await;
 }

@@ -1,9 +1,11 @@
-//! Bulk runs as text: what a run will do (the dry run), its per-entry records. Pure and
-//! writer-generic (kept beside the bulk types so that `render` does not depend on `bulk`).
+//! Bulk runs as text: what a run will do (the dry run and the confirmation), its per-entry
+//! records and how it ended. Pure and writer-generic (kept beside the bulk types so that
+//! `render` does not depend on `bulk`).
 
 use std::io::Write;
+use std::path::Path;
 
-use crate::bulk::{Action, Group, Outcome, Status};
+use crate::bulk::{Action, Group, Outcome, Status, Summary, Verb};
 use crate::model::DlqEntry;
 use crate::render::{Style, status_cell, when_cell};
 use crate::text::sanitize;
@@ -18,6 +20,82 @@ pub enum Records {
 
 /// Entries a dry run lists on a terminal (every one off it, and with -o).
 const DRY_RUN_SHOWN: usize = 20;
+
+/// Failures listed after a run (all of them are in the records and the journal).
+const FAILURES_SHOWN: usize = 20;
+
+/// The confirmation: "Retry 3 DLQ entries to 2 URLs?" (the URLs when the entries were read).
+pub fn question(groups: &[Group], entries: Option<&[DlqEntry]>) -> String {
+    let mut q = capitalized(&describe(groups));
+    if let Some(es) = entries {
+        let dests: std::collections::BTreeSet<&str> = es
+            .iter()
+            .filter_map(|e| e.url.as_deref().or(e.workflow_url.as_deref()))
+            .collect();
+        let n = dests.len();
+        q.push_str(&format!(" to {n} {}", if n == 1 { "URL" } else { "URLs" }));
+    }
+    q.push('?');
+    q
+}
+
+/// How a run ended, for a person: the counts, the first failures, and how to finish what was
+/// not done (`--resume` with the journal, or the same command when there is none).
+pub fn ending<W: Write>(
+    w: &mut W,
+    verb: Verb,
+    s: &Summary,
+    outcomes: &[Outcome],
+    untouched: usize,
+    journal: Option<&Path>,
+) -> std::io::Result<()> {
+    let not_attempted = if untouched > 0 {
+        format!(", not attempted {untouched}")
+    } else {
+        String::new()
+    };
+    writeln!(
+        w,
+        "{} {}, already gone {}, failed {}{not_attempted}.",
+        verb.done_word(),
+        s.done,
+        s.not_found,
+        s.failed,
+    )?;
+    let failed: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| o.status == Status::Failed)
+        .collect();
+    for o in failed.iter().take(FAILURES_SHOWN) {
+        writeln!(
+            w,
+            "  {}: {}",
+            o.dlq_id,
+            sanitize::inline(o.error.as_deref().unwrap_or(""))
+        )?;
+    }
+    if failed.len() > FAILURES_SHOWN {
+        writeln!(
+            w,
+            "  …and {} more failures (-o ndjson for every record)",
+            failed.len() - FAILURES_SHOWN
+        )?;
+    }
+    // A --resume helps with what was not attempted or failed for a reason that may pass.
+    let resumable = failed.iter().any(|o| !o.permanent);
+    if untouched > 0 || resumable {
+        match journal {
+            Some(j) => writeln!(
+                w,
+                "Finish with: dlq {} --resume {}",
+                verb.name(),
+                j.display()
+            )?,
+            None => writeln!(w, "Try again with the same command.")?,
+        }
+    }
+    Ok(())
+}
 
 /// "retry 3 DLQ entries and resume 2 workflow runs".
 pub fn describe(groups: &[Group]) -> String {
@@ -250,4 +328,89 @@ pub fn records<W: Write>(
         }
     }
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(action: Action, n: usize) -> Group {
+        Group {
+            action,
+            workflow: action != Action::Retry,
+            ids: (0..n).map(|i| format!("id{i}")).collect(),
+        }
+    }
+
+    #[test]
+    fn the_question_counts_what_happens_and_where() {
+        let groups = [group(Action::Retry, 3), group(Action::Resume, 1)];
+        let entries: Vec<DlqEntry> = [
+            "https://a.example/x",
+            "https://b.example/y",
+            "https://a.example/x",
+        ]
+        .iter()
+        .map(|u| DlqEntry {
+            url: Some(u.to_string()),
+            ..DlqEntry::default()
+        })
+        .chain([DlqEntry {
+            workflow_url: Some("https://c.example/wf".into()),
+            ..DlqEntry::default()
+        }])
+        .collect();
+        assert_eq!(
+            question(&groups, Some(&entries)),
+            "Retry 3 DLQ entries and resume 1 workflow run to 3 URLs?"
+        );
+        assert_eq!(question(&groups[..1], None), "Retry 3 DLQ entries?");
+    }
+
+    fn ending_text(outcomes: &[Outcome], untouched: usize, journal: Option<&Path>) -> String {
+        let mut out = Vec::new();
+        let s = crate::bulk::summarize(outcomes);
+        ending(&mut out, Verb::Retry, &s, outcomes, untouched, journal).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_ending_lists_the_first_failures_and_says_how_to_finish() {
+        let mut outcomes = vec![
+            Outcome::retried("ok", None, None),
+            Outcome::not_found("gone"),
+        ];
+        outcomes
+            .extend((0..22).map(|i| Outcome::failed(&format!("f{i}"), "HTTP 500\x1b[31m".into())));
+        let text = ending_text(&outcomes, 5, Some(Path::new("/j/run.ndjson")));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "Retried 1, already gone 1, failed 22, not attempted 5."
+        );
+        assert_eq!(lines[1], "  f0: HTTP 500\\e[31m");
+        assert_eq!(lines.len(), 1 + 20 + 2);
+        assert_eq!(
+            lines[21],
+            "  …and 2 more failures (-o ndjson for every record)"
+        );
+        assert_eq!(lines[22], "Finish with: dlq retry --resume /j/run.ndjson");
+        assert_eq!(
+            ending_text(&outcomes[..1], 1, None).lines().last(),
+            Some("Try again with the same command.")
+        );
+    }
+
+    #[test]
+    fn nothing_to_finish_when_every_failure_is_permanent_and_all_was_attempted() {
+        let outcomes = [
+            Outcome::retried("ok", None, None),
+            Outcome::refused("r", "the failure function already ran".into()),
+        ];
+        let text = ending_text(&outcomes, 0, Some(Path::new("/j")));
+        assert_eq!(
+            text,
+            "Retried 1, already gone 0, failed 1.\n  r: the failure function already ran\n"
+        );
+    }
 }

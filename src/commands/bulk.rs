@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::bulk::report::{Records, capitalized, describe};
+use crate::bulk::report::{Records, question};
 pub use crate::bulk::resolve::Spec;
 use crate::bulk::resolve::{JOURNAL_KEEP, Plan, resolve, usage};
 use crate::bulk::verdict::entries;
@@ -16,10 +16,7 @@ use crate::bulk::{
 use crate::cli::{BulkArgs, BulkFormat};
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit};
-use crate::render::{progress::Bar, sanitize};
-
-/// Failures listed after a run (all of them are in the records and the journal).
-const FAILURES_SHOWN: usize = 20;
+use crate::render::progress::Bar;
 
 #[allow(clippy::print_stderr)]
 pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
@@ -65,19 +62,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     if !b.yes && p.resume.is_none() {
         if ctx.stdin_tty && ctx.stderr_tty {
             if !single_retry {
-                let mut q = capitalized(&describe(&p.groups));
-                if let Some(es) = &p.entries {
-                    let dests: std::collections::BTreeSet<String> = es
-                        .iter()
-                        .filter_map(|e| e.url.clone().or_else(|| e.workflow_url.clone()))
-                        .collect();
-                    q.push_str(&format!(
-                        " to {} {}",
-                        dests.len(),
-                        if dests.len() == 1 { "URL" } else { "URLs" }
-                    ));
-                }
-                q.push('?');
+                let q = question(&p.groups, p.entries.as_deref());
                 if !crate::prompt::confirm(&q)? {
                     eprintln!("Nothing changed.");
                     return Err(CliError::declined().into());
@@ -201,49 +186,15 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     let s = bulk::summarize(&outcomes);
     let untouched = total - outcomes.len();
     if !b.quiet {
-        let done_word = spec.verb.done_word();
-        eprintln!(
-            "{done_word} {}, already gone {}, failed {}{}.",
-            s.done,
-            s.not_found,
-            s.failed,
-            if untouched > 0 {
-                format!(", not attempted {untouched}")
-            } else {
-                String::new()
-            }
+        // A closed stderr must not change the exit code the run earned.
+        let _ = crate::bulk::report::ending(
+            &mut std::io::stderr().lock(),
+            spec.verb,
+            &s,
+            &outcomes,
+            untouched,
+            journal_path.as_deref(),
         );
-        let failed: Vec<&Outcome> = outcomes
-            .iter()
-            .filter(|o| o.status == Status::Failed)
-            .collect();
-        for o in failed.iter().take(FAILURES_SHOWN) {
-            eprintln!(
-                "  {}: {}",
-                o.dlq_id,
-                sanitize::inline(o.error.as_deref().unwrap_or(""))
-            );
-        }
-        if failed.len() > FAILURES_SHOWN {
-            eprintln!(
-                "  …and {} more failures (-o ndjson for every record)",
-                failed.len() - FAILURES_SHOWN
-            );
-        }
-        // A --resume helps with what was not attempted or failed for a reason that may pass.
-        let resumable = outcomes
-            .iter()
-            .any(|o| o.status == Status::Failed && !o.permanent);
-        if untouched > 0 || resumable {
-            match &journal_path {
-                Some(j) => eprintln!(
-                    "Finish with: dlq {} --resume {}",
-                    spec.verb.name(),
-                    j.display()
-                ),
-                None => eprintln!("Try again with the same command."),
-            }
-        }
     }
     if let Some(e) = jerr {
         return Err(CliError {
