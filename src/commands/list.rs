@@ -5,7 +5,6 @@ use clap::{Args, ValueEnum};
 use crate::cli::FilterArgs;
 use crate::client::DlqKind;
 use crate::ctx::Ctx;
-use crate::model::DlqEntry;
 use crate::pager::Pager;
 use crate::render::list::{Format, ListWriter};
 use crate::render::{redact, sanitize};
@@ -66,69 +65,6 @@ async fn workflow_runs_also(ctx: &Ctx, sel: &Selection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The first window the newest-first walk reads; it narrows where entries are dense and widens
-/// through quiet times.
-const FIRST_WINDOW_MS: i64 = 3_600_000;
-
-/// Up to `limit` matching entries, newest first, without an assumption about the API's order:
-/// date windows are read backwards from now (`fromDate`/`toDate`, inclusive). A window holding
-/// more than a page is narrowed to its newest part before it is read; an empty one makes the
-/// next wider. Memory stays at about `limit` + one page. Returns the entries and whether older
-/// ones may exist.
-async fn newest_first(
-    ctx: &Ctx,
-    sel: &Selection,
-    limit: usize,
-    reveal: bool,
-) -> anyhow::Result<(Vec<DlqEntry>, bool)> {
-    let lower = sel.server.from_ms.unwrap_or(0).max(0);
-    // A little beyond now: the server's clock may be ahead of this one.
-    let mut to = sel.server.to_ms.unwrap_or(ctx.now_ms + 60_000);
-    let mut width = FIRST_WINDOW_MS;
-    let mut out: Vec<DlqEntry> = Vec::new();
-    while to >= lower && out.len() < limit {
-        let from = to.saturating_sub(width - 1).max(lower);
-        let mut f = sel.server.clone();
-        f.from_ms = Some(from);
-        f.to_ms = Some(to);
-        let page = ctx.client.dlq_page(sel.kind, &f, None, 100).await?;
-        if page.cursor.is_some() && from < to {
-            // More than a page in this window: read only its newest part first.
-            width = ((to - from + 1) / 4).max(1);
-            continue;
-        }
-        let mut batch = page.messages;
-        let mut cursor = page.cursor;
-        // One millisecond holding more than a page: follow the cursor.
-        while let Some(c) = cursor {
-            let next = ctx.client.dlq_page(sel.kind, &f, Some(&c), 100).await?;
-            batch.extend(next.messages);
-            cursor = next.cursor;
-        }
-        batch.retain(|e| sel.refine.matches(e));
-        batch.sort_by(|a, b| {
-            b.created_at
-                .cmp(&a.created_at)
-                .then_with(|| b.dlq_id.cmp(&a.dlq_id))
-        });
-        if batch.is_empty() {
-            width = width.saturating_mul(4);
-        }
-        out.extend(batch);
-        if from == lower {
-            to = lower - 1;
-            break;
-        }
-        to = from - 1;
-    }
-    let more = out.len() > limit || (out.len() >= limit && to >= lower);
-    out.truncate(limit);
-    if !reveal {
-        out.iter_mut().for_each(redact::entry);
-    }
-    Ok((out, more))
-}
-
 /// Ends the output and says when nothing matched or the limit cut it (`what` names the
 /// shown part, `{}` standing for the count).
 fn finish<W: std::io::Write>(
@@ -173,7 +109,11 @@ pub async fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
         ListWriter::new(std::io::stdout().lock(), format, ctx.style, workflow).full(args.full);
     // A person at a terminal wants today's failures: newest first.
     if let (true, Format::Table, Some(n)) = (ctx.style.tty, format, limit) {
-        let (entries, more) = newest_first(ctx, &sel, n as usize, args.reveal).await?;
+        let (mut entries, more) =
+            crate::pager::newest_first(&ctx.client, &sel, ctx.now_ms, n as usize).await?;
+        if !args.reveal {
+            entries.iter_mut().for_each(redact::entry);
+        }
         out.write(&entries)?;
         finish(ctx, out, more, "the newest {}; older ones may exist")?;
         if !workflow {
