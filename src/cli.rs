@@ -178,7 +178,7 @@ fn parse_id_or_stdin(s: &str) -> Result<String, String> {
     }
 }
 
-fn parse_concurrency(s: &str) -> Result<usize, String> {
+pub fn parse_concurrency(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if (1..=32).contains(&n) => Ok(n),
         _ => Err(format!("expected a whole number from 1 to 32; got '{s}'")),

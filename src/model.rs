@@ -259,6 +259,26 @@ pub struct DlqPage {
     pub cursor: Option<String>,
 }
 
+/// A DLQ page whose entries are kept as the API sent them (the pager holds read-ahead entries
+/// this way: a third of the memory of parsed ones).
+#[derive(Debug, Default, Deserialize)]
+pub struct RawDlqPage {
+    #[serde(default)]
+    pub messages: Vec<Box<serde_json::value::RawValue>>,
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+/// What the pager orders entries by.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryKey {
+    #[serde(default)]
+    pub dlq_id: String,
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub created_at: Option<i64>,
+}
+
 /// A log event (`GET /v2/logs`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -25,7 +25,17 @@ pub enum Record {
         /// workflow runs); the fields above are its first group.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         also: Vec<Group>,
+        /// The ids are selected as the run goes (listing and acting side by side): they follow
+        /// in `selected` records, each written before any of its ids is acted on, and a
+        /// `selectionDone` record ends them.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        selecting: bool,
     },
+    /// More ids of the (first) group, selected while the run went on.
+    Selected { ids: Vec<String> },
+    /// The selection was read to its end: `count` ids in all.
+    #[serde(rename_all = "camelCase")]
+    SelectionDone { count: usize },
     Outcome(Outcome),
 }
 
@@ -46,6 +56,9 @@ pub struct Loaded {
     /// Ids with a final outcome (retried, deleted or gone).
     pub done: HashSet<String>,
     pub outcomes: Vec<Outcome>,
+    /// False when ids were selected as the run went and the listing stopped before its end:
+    /// the plan holds what was selected until then.
+    pub selection_complete: bool,
 }
 
 impl Loaded {
@@ -62,8 +75,9 @@ impl Loaded {
 }
 
 impl Journal {
-    /// Creates a journal and writes the plan (at least one group).
-    pub fn create(path: &Path, groups: &[Group]) -> std::io::Result<Journal> {
+    /// Creates a journal and writes the plan (at least one group); with `selecting`, the
+    /// first group's ids follow in [`Journal::selected`] records.
+    pub fn create(path: &Path, groups: &[Group], selecting: bool) -> std::io::Result<Journal> {
         let Some((first, also)) = groups.split_first() else {
             return Err(std::io::Error::other("a journal needs a plan"));
         };
@@ -91,6 +105,7 @@ impl Journal {
                 ids: first.ids.clone(),
                 created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 also: also.to_vec(),
+                selecting,
             };
             let mut buf = serde_json::to_vec(&plan)?;
             buf.push(b'\n');
@@ -132,6 +147,16 @@ impl Journal {
         self.file.flush()
     }
 
+    /// Records ids selected as the run goes; called before any of them is acted on.
+    pub fn selected(&mut self, ids: &[String]) -> std::io::Result<()> {
+        self.append(&[Record::Selected { ids: ids.to_vec() }])
+    }
+
+    /// Records that the selection was read to its end.
+    pub fn selection_done(&mut self, count: usize) -> std::io::Result<()> {
+        self.append(&[Record::SelectionDone { count }])
+    }
+
     pub fn outcomes(&mut self, o: &[Outcome]) -> std::io::Result<()> {
         let recs: Vec<Record> = o.iter().cloned().map(Record::Outcome).collect();
         self.append(&recs)
@@ -143,6 +168,9 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     let f = File::open(path).map_err(|e| format!("cannot open journal {}: {e}", path.display()))?;
     let mut plan = None;
     let mut outcomes = Vec::new();
+    let mut selected: Vec<String> = Vec::new();
+    let mut selecting = false;
+    let mut selection_done = false;
     for line in BufReader::new(f).lines() {
         let line = line.map_err(|e| format!("cannot read journal {}: {e}", path.display()))?;
         if line.trim().is_empty() {
@@ -154,15 +182,22 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 workflow,
                 ids,
                 also,
+                selecting: s,
                 ..
-            }) if plan.is_none() => plan = Some((action, workflow, ids, also)),
+            }) if plan.is_none() => {
+                selecting = s;
+                plan = Some((action, workflow, ids, also));
+            }
             Ok(Record::Plan { .. }) => {}
+            Ok(Record::Selected { ids }) => selected.extend(ids),
+            Ok(Record::SelectionDone { .. }) => selection_done = true,
             Ok(Record::Outcome(o)) => outcomes.push(o),
             Err(_) => {}
         }
     }
-    let (action, workflow, ids, also) =
+    let (action, workflow, mut ids, also) =
         plan.ok_or_else(|| format!("{} is not a dlq journal (no plan record)", path.display()))?;
+    ids.extend(selected);
     let done = outcomes
         .iter()
         .filter(|o| o.status != Status::Failed)
@@ -175,6 +210,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         also,
         done,
         outcomes,
+        selection_complete: !selecting || selection_done,
     })
 }
 
@@ -267,10 +303,10 @@ mod tests {
             ids: ids.iter().map(|s| s.to_string()).collect(),
         };
         let done = dir.path().join("20200101T000000.000Z-delete.ndjson");
-        let mut j = Journal::create(&done, &[group(&["1-0"])]).unwrap();
+        let mut j = Journal::create(&done, &[group(&["1-0"])], false).unwrap();
         j.outcomes(&[Outcome::deleted("1-0")]).unwrap();
         let open = dir.path().join("20200102T000000.000Z-delete.ndjson");
-        Journal::create(&open, &[group(&["2-0"])]).unwrap();
+        Journal::create(&open, &[group(&["2-0"])], false).unwrap();
         assert_eq!(
             prune(dir.path(), std::time::Duration::from_secs(3600)),
             0,
@@ -301,6 +337,7 @@ mod tests {
                     ids: vec!["3-0".into()],
                 },
             ],
+            false,
         )
         .unwrap();
         j.outcomes(&[
@@ -333,8 +370,29 @@ mod tests {
             "a record after a torn line still counts"
         );
         assert!(
-            Journal::create(&p, &groups).is_err(),
+            Journal::create(&p, &groups, false).is_err(),
             "never overwrites a journal"
         );
+    }
+
+    #[test]
+    fn a_selecting_journal_holds_what_was_selected_before_it_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.ndjson");
+        let group = Group {
+            action: Action::Retry,
+            workflow: false,
+            ids: vec![],
+        };
+        let mut j = Journal::create(&p, std::slice::from_ref(&group), true).unwrap();
+        j.selected(&["1-0".into(), "2-0".into()]).unwrap();
+        j.outcomes(&[Outcome::retried("1-0", None, None)]).unwrap();
+        j.selected(&["3-0".into()]).unwrap();
+        let l = load(&p).unwrap();
+        assert_eq!(l.ids, ["1-0", "2-0", "3-0"]);
+        assert!(!l.selection_complete, "the listing had not ended");
+        assert_eq!(l.left(), 2);
+        j.selection_done(3).unwrap();
+        assert!(load(&p).unwrap().selection_complete);
     }
 }

@@ -270,13 +270,34 @@ pub async fn run(
     progress: &dyn Progress,
     stop: &StopFlag,
 ) -> (Vec<Outcome>, Option<Halt>, Option<std::io::Error>) {
+    run_stream(
+        client,
+        futures::stream::iter([ids]),
+        opts,
+        journal,
+        progress,
+        stop,
+    )
+    .await
+}
+
+/// [`run`] over ids that arrive as the run goes (a listing read side by side with the calls):
+/// calls start as soon as a chunk's worth is known.
+pub async fn run_stream(
+    client: &Client,
+    ids: impl futures::Stream<Item = Vec<String>>,
+    opts: &RunOptions,
+    journal: Option<&Mutex<journal::Journal>>,
+    progress: &dyn Progress,
+    stop: &StopFlag,
+) -> (Vec<Outcome>, Option<Halt>, Option<std::io::Error>) {
     // With a rate cap, a call carries at most a second's worth of entries, so the receiving
     // service sees a steady trickle rather than bursts of 100.
     let chunk = match opts.rate {
         Some(r) => opts.action.chunk(opts.kind).min((r.ceil() as usize).max(1)),
         None => opts.action.chunk(opts.kind),
     };
-    let chunks: Vec<Vec<String>> = ids.chunks(chunk).map(<[String]>::to_vec).collect();
+    let chunks = ids.flat_map(futures::stream::iter).chunks(chunk);
     let failures = AtomicU64::new(0);
     let halted: Mutex<Option<Halt>> = Mutex::new(None);
     let journal_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
@@ -284,7 +305,7 @@ pub async fn run(
         per_sec: r,
         next: Mutex::new(tokio::time::Instant::now()),
     });
-    let results: Vec<Vec<Outcome>> = futures::stream::iter(chunks)
+    let results: Vec<Vec<Outcome>> = chunks
         .map(|c| {
             let (failures, halted, journal_error, limiter) =
                 (&failures, &halted, &journal_error, &limiter);

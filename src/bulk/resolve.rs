@@ -10,7 +10,7 @@ use crate::client::{DlqKind, Headers};
 use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::model::DlqEntry;
-use crate::pager::Pager;
+use crate::pager::{Pager, Reading};
 use crate::select::Selection;
 use crate::text::sanitize;
 
@@ -36,6 +36,8 @@ pub struct Plan {
     pub resume: Option<std::path::PathBuf>,
     /// `--new-run-id`: the id of the one run a resume or restart starts.
     pub new_run_id: Option<String>,
+    /// The ids are this selection's, read as the run goes (the one group starts empty).
+    pub selecting: Option<Selection>,
 }
 
 impl Plan {
@@ -55,6 +57,7 @@ impl Plan {
             needs_yes,
             resume: None,
             new_run_id: None,
+            selecting: None,
         }
     }
 
@@ -69,6 +72,11 @@ impl Plan {
 
 /// Completed journals are removed after two weeks.
 pub const JOURNAL_KEEP: std::time::Duration = std::time::Duration::from_secs(14 * 24 * 3600);
+
+#[allow(clippy::print_stderr)]
+fn warn(msg: &str) {
+    eprintln!("warning: {msg}");
+}
 
 pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     CliError::usage(msg).into()
@@ -121,6 +129,13 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             ));
         }
         let loaded = journal::load(path).map_err(usage)?;
+        if !loaded.selection_complete {
+            warn(&format!(
+                "{} was stopped while its entries were being listed: this finishes the {} selected until then; run the command again for entries its filters match beyond them",
+                path.display(),
+                crate::bulk::verdict::entries(loaded.ids.len())
+            ));
+        }
         if !spec.verb.owns(loaded.action) {
             return Err(usage(format!(
                 "{} is the journal of a {} run; continue it with `dlq {} --resume`",
@@ -148,6 +163,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             needs_yes: false,
             resume: Some(path.clone()),
             new_run_id: None,
+            selecting: None,
         });
     }
     let mut fargs = b.filter.clone();
@@ -186,6 +202,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 needs_yes,
                 resume: None,
                 new_run_id: None,
+                selecting: None,
             });
         }
         // A bare id acts by what its entry is: a QStash message is retried, a workflow run
@@ -228,6 +245,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             needs_yes,
             resume: None,
             new_run_id: None,
+            selecting: None,
         });
     }
     if b.interactive {
@@ -236,7 +254,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 "--interactive needs a terminal; select with ids, `-` or filters with --all-matching",
             ));
         }
-        let entries = Pager::new(&ctx.client, &sel, Some(1000))
+        let entries = Pager::new(&ctx.client, &sel, reading(b))
             .collect(Some(1000))
             .await?;
         if entries.is_empty() {
@@ -246,6 +264,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 needs_yes: false,
                 resume: None,
                 new_run_id: None,
+                selecting: None,
             });
         }
         // The picker's own marks take a few columns; a line never wraps.
@@ -286,7 +305,20 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 verb = spec.verb.name()
             )));
         }
-        let entries = Pager::new(&ctx.client, &sel, None).collect(None).await?;
+        // Nothing to confirm and nothing to preview: act on entries as they are listed.
+        if b.yes && !b.dry_run && spec.new_run_id.is_none() {
+            return Ok(Plan {
+                groups: Plan::one(sel.kind, (spec.action)(sel.kind), Vec::new()),
+                entries: None,
+                needs_yes: true,
+                resume: None,
+                new_run_id: None,
+                selecting: Some(sel),
+            });
+        }
+        let entries = Pager::new(&ctx.client, &sel, reading(b))
+            .collect(None)
+            .await?;
         return Ok(Plan::of_entries(
             sel.kind,
             (spec.action)(sel.kind),
@@ -298,6 +330,17 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
         "nothing selected: give DLQ ids, `-` to read ids from stdin, filters with --all-matching, or --interactive (see `dlq {} --help`)",
         spec.verb
     )))
+}
+
+/// How a bulk selection reads: `--concurrency` calls at a time, and only entries that were
+/// in the DLQ when the command started (a retried message that fails again is a new entry,
+/// not part of this run).
+pub fn reading(b: &BulkArgs) -> Reading {
+    Reading {
+        concurrency: b.concurrency,
+        until_ms: Some(chrono::Utc::now().timestamp_millis()),
+        since_ms: None,
+    }
 }
 
 pub fn pick_line(e: &DlqEntry, now: i64) -> String {

@@ -16,7 +16,7 @@ pub use filter::{DlqFilter, DlqKind};
 
 use crate::model::{
     BulkDeleteResponse, BulkRetryResponse, BulkWorkflowResponse, DlqEntry, DlqPage, LogEvent,
-    LogPage, PublishResponse, WorkflowRun,
+    LogPage, PublishResponse, RawDlqPage, WorkflowRun,
 };
 use crate::secret::SecretString;
 
@@ -324,13 +324,35 @@ impl Client {
         cursor: Option<&str>,
         count: usize,
     ) -> Result<DlqPage, ApiError> {
-        let mut q = filter.to_query(kind);
-        q.push(("count".into(), count.clamp(1, 100).to_string()));
-        if let Some(c) = cursor {
-            q.push(("cursor".into(), c.to_string()));
-        }
         let mut page: DlqPage = self
-            .json(Method::GET, kind.list_path(), &q, &Vec::new())
+            .json(
+                Method::GET,
+                kind.list_path(),
+                &page_query(kind, filter, cursor, count),
+                &Vec::new(),
+            )
+            .await?;
+        if page.cursor.as_deref() == Some("") {
+            page.cursor = None;
+        }
+        Ok(page)
+    }
+
+    /// [`Client::dlq_page`] with the entries as the API sent them.
+    pub async fn dlq_page_raw(
+        &self,
+        kind: DlqKind,
+        filter: &DlqFilter,
+        cursor: Option<&str>,
+        count: usize,
+    ) -> Result<RawDlqPage, ApiError> {
+        let mut page: RawDlqPage = self
+            .json(
+                Method::GET,
+                kind.list_path(),
+                &page_query(kind, filter, cursor, count),
+                &Vec::new(),
+            )
             .await?;
         if page.cursor.as_deref() == Some("") {
             page.cursor = None;
@@ -561,6 +583,21 @@ async fn read_body(res: reqwest::Response) -> Result<Vec<u8>, BodyError> {
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// The query of one page of a DLQ list.
+fn page_query(
+    kind: DlqKind,
+    filter: &DlqFilter,
+    cursor: Option<&str>,
+    count: usize,
+) -> Vec<(String, String)> {
+    let mut q = filter.to_query(kind);
+    q.push(("count".into(), count.clamp(1, 100).to_string()));
+    if let Some(c) = cursor {
+        q.push(("cursor".into(), c.to_string()));
+    }
+    q
 }
 
 /// How long the server asks us to wait: `Retry-After` (seconds or HTTP date) or

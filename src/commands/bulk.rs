@@ -8,7 +8,7 @@ use parking_lot::Mutex;
 
 use crate::bulk::report::{Records, question};
 pub use crate::bulk::resolve::Spec;
-use crate::bulk::resolve::{JOURNAL_KEEP, Plan, resolve, usage};
+use crate::bulk::resolve::{JOURNAL_KEEP, Plan, reading, resolve, usage};
 use crate::bulk::verdict::entries;
 use crate::bulk::{
     self, Action, Group, Outcome, RunOptions, Status, StopFlag, Verb, journal, preview, verdict,
@@ -16,7 +16,16 @@ use crate::bulk::{
 use crate::cli::{BulkArgs, BulkFormat};
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit};
+use crate::pager::Pager;
 use crate::render::progress::Bar;
+
+/// What the listing side of a run that lists and acts at once reports.
+#[derive(Default)]
+struct Selecting {
+    count: Mutex<usize>,
+    list_error: Mutex<Option<crate::client::ApiError>>,
+    journal_error: Mutex<Option<std::io::Error>>,
+}
 
 #[allow(clippy::print_stderr)]
 pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
@@ -36,7 +45,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         }
         p.new_run_id = Some(id.clone());
     }
-    if p.total() == 0 {
+    if p.total() == 0 && p.selecting.is_none() {
         if b.output == Some(BulkFormat::Json) {
             println_json_empty()?;
         }
@@ -78,7 +87,8 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     }
 
     // A single id needs no journal (its outcome is printed), unless one is asked for.
-    let journaled = p.resume.is_some() || b.journal.is_some() || p.total() > 1;
+    let journaled =
+        p.resume.is_some() || b.journal.is_some() || p.total() > 1 || p.selecting.is_some();
     let journal = if journaled {
         let j = match &p.resume {
             Some(path) => journal::Journal::reopen(path),
@@ -91,7 +101,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
                     .journal
                     .clone()
                     .unwrap_or_else(|| journal::default_path(first));
-                journal::Journal::create(&path, &p.groups)
+                journal::Journal::create(&path, &p.groups, p.selecting.is_some())
             }
         }
         .map_err(|e| CliError {
@@ -129,48 +139,128 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             }
         })
     };
-    let total = p.total();
+    let mut total = p.total();
     let bar = Arc::new(Bar::new(
         total as u64,
         spec.verb.name(),
         ctx.stderr_tty && !b.quiet,
     ));
-    // The groups run one after the other (QStash entries first), sharing the journal, the
-    // progress bar, Ctrl-C and --max-failures.
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(total);
     let mut halt = None;
     let mut jerr = None;
-    for g in &p.groups {
-        let failed = outcomes
-            .iter()
-            .filter(|o| o.status == Status::Failed)
-            .count() as u64;
+    let mut list_error = None;
+    if let (Some(sel), Some(g)) = (&p.selecting, p.groups.first()) {
+        // Listing and acting side by side: each listed batch is journaled, then acted on.
+        let picked = Selecting::default();
+        let pager = Pager::new(&ctx.client, sel, reading(&b));
+        let ids = futures::stream::unfold(pager, |mut pager| {
+            let (picked, journal, bar, stop) = (&picked, journal.as_ref(), &bar, &stop);
+            async move {
+                if stop.stopped() {
+                    return None;
+                }
+                match pager.next().await {
+                    Ok(Some(batch)) => {
+                        let ids: Vec<String> = batch.into_iter().map(|e| e.dlq_id).collect();
+                        if let Some(j) = journal
+                            && let Err(e) = j.lock().selected(&ids)
+                        {
+                            picked.journal_error.lock().get_or_insert(e);
+                            return None;
+                        }
+                        *picked.count.lock() += ids.len();
+                        bar.grow(ids.len() as u64);
+                        Some((ids, pager))
+                    }
+                    Ok(None) => {
+                        let n = *picked.count.lock();
+                        if let Some(j) = journal
+                            && let Err(e) = j.lock().selection_done(n)
+                        {
+                            picked.journal_error.lock().get_or_insert(e);
+                        }
+                        None
+                    }
+                    Err(e) => {
+                        picked.list_error.lock().get_or_insert(e);
+                        None
+                    }
+                }
+            }
+        });
         let opts = RunOptions {
             action: g.action,
             kind: g.kind(),
             headers: p_headers(&p, &spec, g),
             concurrency: b.concurrency,
             rate: b.rate,
-            max_failures: spec.max_failures.map(|m| m.saturating_sub(failed)),
+            max_failures: spec.max_failures,
         };
-        let (mut out, h, e) = bulk::run(
+        let (out, h, e) = bulk::run_stream(
             &ctx.client,
-            g.ids.clone(),
+            ids,
             &opts,
             journal.as_ref(),
             bar.as_ref(),
             &stop,
         )
         .await;
-        outcomes.append(&mut out);
-        if h.is_some() || e.is_some() {
-            halt = h;
-            jerr = e;
-            break;
+        outcomes = out;
+        halt = h;
+        jerr = e.or_else(|| picked.journal_error.lock().take());
+        list_error = picked.list_error.lock().take();
+        total = *picked.count.lock();
+        if halt.is_none() && stop.stopped() {
+            halt = Some(bulk::Halt::Interrupted);
+        }
+    } else {
+        // The groups run one after the other (QStash entries first), sharing the journal, the
+        // progress bar, Ctrl-C and --max-failures.
+        for g in &p.groups {
+            let failed = outcomes
+                .iter()
+                .filter(|o| o.status == Status::Failed)
+                .count() as u64;
+            let opts = RunOptions {
+                action: g.action,
+                kind: g.kind(),
+                headers: p_headers(&p, &spec, g),
+                concurrency: b.concurrency,
+                rate: b.rate,
+                max_failures: spec.max_failures.map(|m| m.saturating_sub(failed)),
+            };
+            let (mut out, h, e) = bulk::run(
+                &ctx.client,
+                g.ids.clone(),
+                &opts,
+                journal.as_ref(),
+                bar.as_ref(),
+                &stop,
+            )
+            .await;
+            outcomes.append(&mut out);
+            if h.is_some() || e.is_some() {
+                halt = h;
+                jerr = e;
+                break;
+            }
         }
     }
     bar.finish();
     watcher.abort();
+    if p.selecting.is_some() && total == 0 && list_error.is_none() && jerr.is_none() {
+        // Nothing matched: no run to keep a journal of.
+        if let Some(path) = &journal_path {
+            let _ = std::fs::remove_file(path);
+        }
+        if b.output == Some(BulkFormat::Json) {
+            println_json_empty()?;
+        }
+        if !b.quiet {
+            eprintln!("Nothing to {}: no DLQ entries selected.", spec.verb.name());
+        }
+        return Ok(());
+    }
     // A person at a terminal gets the bar, the summary and the failures; per-entry lines go to
     // stdout off a terminal, or when asked for with -o.
     let format = match (b.output, ctx.style.tty) {
@@ -208,6 +298,20 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             ),
         }
         .into());
+    }
+    if let Some(e) = list_error {
+        let also = if total > 0 {
+            format!(
+                "; the {} selected before are in the journal: finish them with --resume, then run the command again for the rest",
+                entries(total)
+            )
+        } else {
+            String::new()
+        };
+        return Err(anyhow::Error::new(e).context(format!(
+            "listing the DLQ stopped after {} were selected{also}",
+            entries(total)
+        )));
     }
     verdict::verdict(&verdict::Tally {
         summary: s,

@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use crate::cli::FilterArgs;
 use crate::client::DlqKind;
 use crate::ctx::Ctx;
-use crate::pager::Pager;
+use crate::pager::{Pager, Reading};
 use crate::render::list::{Format, ListWriter};
 use crate::render::{redact, sanitize};
 use crate::select::Selection;
@@ -121,7 +121,14 @@ pub async fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let mut pager = Pager::new(&ctx.client, &sel, limit.map(|l| l as usize));
+    let mut pager = Pager::new(
+        &ctx.client,
+        &sel,
+        Reading {
+            concurrency: args.concurrency,
+            ..Reading::default()
+        },
+    );
     let mut more = false;
     while let Some(mut batch) = pager.next().await? {
         if let Some(l) = limit {
@@ -176,4 +183,7 @@ pub struct ListArgs {
     /// CSV: the whole response body in its column [default: the first 200 characters]
     #[arg(long)]
     pub full: bool,
+    /// API calls in flight at once while reading (a 429 slows them all)
+    #[arg(long, value_name = "N", default_value_t = crate::pager::DEFAULT_CONCURRENCY, value_parser = crate::cli::parse_concurrency)]
+    pub concurrency: usize,
 }

@@ -29,6 +29,11 @@ impl Bar {
         Bar(pb)
     }
 
+    /// `n` more entries to do (selected while the run goes).
+    pub fn grow(&self, n: u64) {
+        self.0.inc_length(n);
+    }
+
     pub fn finish(&self) {
         self.0.finish_and_clear();
     }

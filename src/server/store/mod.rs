@@ -129,6 +129,8 @@ CREATE TABLE IF NOT EXISTS dlq (
 );
 CREATE INDEX IF NOT EXISTS dlq_message_id ON dlq(message_id);
 CREATE INDEX IF NOT EXISTS dlq_run_id ON dlq(workflow_run_id);
+-- Date windows (fromDate/toDate), which `dlq list` reads side by side.
+CREATE INDEX IF NOT EXISTS dlq_created_at ON dlq(workflow, created_at);
 CREATE TABLE IF NOT EXISTS logs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     message_id TEXT NOT NULL,

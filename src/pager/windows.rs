@@ -1,0 +1,744 @@
+//! The plan of a parallel listing, without I/O: the `createdAt` range is cut into disjoint
+//! windows (`fromDate`/`toDate`, both inclusive, in ms) that are read side by side, and the
+//! entries come out oldest first.
+//!
+//! A window whose first page says more follow (a cursor) is split, and that page is dropped:
+//! its entries are read again from the smaller windows, so each entry is taken from exactly one
+//! window and nothing has to be remembered to drop duplicates. Where to cut is guessed from
+//! the dropped page: if the API pages in `createdAt` order (QStash's documented default was
+//! `earliestFirst`) the page shows how dense the window is where it starts, and the cuts give
+//! each piece about [`TARGET`] entries; in any other order the guess only halves the window.
+//! Either way the result is exact; only the number of calls depends on the guess. A window of
+//! one millisecond cannot be split: it is read by following the cursor.
+//!
+//! Order: windows are handed out in time order and entries are sorted by `createdAt`, then
+//! `dlqId`, within each window, so the whole output is in that order; only entries sharing a
+//! millisecond with more than a page of others come in the API's order among themselves.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::model::DlqEntry;
+
+/// What the windows need of an entry: when it was created and its id (the order).
+pub trait Dated {
+    fn created_at(&self) -> Option<i64>;
+    fn dlq_id(&self) -> &str;
+}
+
+impl Dated for DlqEntry {
+    fn created_at(&self) -> Option<i64> {
+        self.created_at
+    }
+    fn dlq_id(&self) -> &str {
+        &self.dlq_id
+    }
+}
+
+/// Entries a piece of a split window is cut to hold: one and a half pages. A piece that holds
+/// more than a page is read by following its cursor (nothing read is thrown away), so pieces
+/// are cut wide: fewer empty ones where entries come in clusters.
+pub const TARGET: u128 = 150;
+/// Pages a piece is read by its cursor before it is split instead (the estimate was wrong).
+pub const PROBE_PAGES: usize = 3;
+/// Most pieces one split makes. Where the entries end is not known, so a split lays out a
+/// lot of pieces (about two per call in flight: enough to keep every worker busy while the
+/// part beyond them, a piece of its own read first, is split in turn), and at most one lot is
+/// laid out past the last entry.
+pub const MAX_PIECES: i64 = 256;
+
+/// One call to make: a page of the window `from..=to`, after `cursor` if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub from: i64,
+    pub to: i64,
+    pub cursor: Option<String>,
+}
+
+/// A page the API answered.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub entries: Vec<T>,
+    pub cursor: Option<String>,
+}
+
+/// The API answered entries outside the window asked for: it does not filter by date as
+/// documented, and windows would repeat entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutsideWindow {
+    pub from: i64,
+    pub to: i64,
+    pub created_at: Option<i64>,
+}
+
+#[derive(Debug)]
+enum State<T> {
+    /// Not read yet; `explore` marks a window nothing is known about (read first: it may need
+    /// splitting, which makes more work for the other workers).
+    Pending { explore: bool },
+    InFlight,
+    /// Read whole, sorted, waiting for the windows before it.
+    Done(Vec<T>),
+    /// Read page by page, following the cursor: one millisecond with more than a page (its
+    /// pages are handed out as they come), or a piece holding a little more than a page
+    /// (`probe`: its pages are held until it ends, or it is split after [`PROBE_PAGES`]).
+    Walk {
+        cursor: Option<String>,
+        pages: VecDeque<Vec<T>>,
+        in_flight: bool,
+        probe: Option<Probe>,
+    },
+}
+
+/// What a piece read by its cursor has shown so far.
+#[derive(Debug)]
+struct Probe {
+    /// Created times of every entry read (for a split, if it comes to that).
+    times: Vec<i64>,
+    pages: usize,
+}
+
+#[derive(Debug)]
+struct Slot<T> {
+    to: i64,
+    state: State<T>,
+    /// A piece laid out beside entries (not a part beyond them): what it holds tells how
+    /// dense the DLQ is.
+    inner: bool,
+}
+
+/// One piece of a split window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece {
+    pub from: i64,
+    pub to: i64,
+    /// Read before the others (it probably needs splitting in turn).
+    pub explore: bool,
+    /// Laid out beside the page's entries (see [`Slot::inner`]).
+    pub inner: bool,
+}
+
+/// The windows of one listing, keyed by their first millisecond.
+#[derive(Debug)]
+pub struct Windows<T> {
+    slots: BTreeMap<i64, Slot<T>>,
+    /// Entries read but not handed out yet.
+    held: usize,
+    /// Above this many held entries, only windows before every held one are read, so memory
+    /// stays bounded whatever order the answers come in.
+    max_held: usize,
+    /// Pieces a split makes at most (see [`MAX_PIECES`]).
+    lot: i64,
+    /// Windows read whole so far, with their entry counts, and the span of every created
+    /// time seen: the DLQ's density where it has entries, for splitting windows whose page
+    /// shows too little of it.
+    read_whole: Vec<(i64, i64, u64)>,
+    extent: Option<(i64, i64)>,
+}
+
+impl<T: Dated> Windows<T> {
+    /// The range `lo..=hi`, read as one window first (a small DLQ takes one call), by
+    /// `workers` calls at a time.
+    pub fn new(lo: i64, hi: i64, workers: usize, max_held: usize) -> Windows<T> {
+        let mut slots = BTreeMap::new();
+        if lo <= hi {
+            slots.insert(
+                lo,
+                Slot {
+                    to: hi,
+                    state: State::Pending { explore: true },
+                    inner: false,
+                },
+            );
+        }
+        Windows {
+            slots,
+            held: 0,
+            max_held,
+            lot: (2 * workers as i64).clamp(8, MAX_PIECES),
+            read_whole: Vec::new(),
+            extent: None,
+        }
+    }
+
+    /// Every window has been read and handed out.
+    #[cfg(test)]
+    pub fn is_finished(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The next call to make, if one may start now (the window is marked as being read).
+    /// Windows nothing is known about come first; then the oldest. Past `max_held` entries
+    /// held, only windows older than every held entry may start, and a walk only at the head.
+    pub fn next_request(&mut self) -> Option<Request> {
+        let mut first_pending: Option<i64> = None;
+        let mut first_explore: Option<i64> = None;
+        let mut seen_held = false;
+        let roomy = self.held < self.max_held;
+        for (i, (&from, slot)) in self.slots.iter().enumerate() {
+            if !roomy && seen_held {
+                break;
+            }
+            match &slot.state {
+                State::Pending { explore } => {
+                    if first_pending.is_none() {
+                        first_pending = Some(from);
+                    }
+                    if *explore {
+                        first_explore = Some(from);
+                        break;
+                    }
+                }
+                State::Walk {
+                    cursor: Some(_),
+                    in_flight: false,
+                    pages,
+                    ..
+                } if first_pending.is_none() && (roomy || i == 0) => {
+                    first_pending = Some(from);
+                    seen_held |= !pages.is_empty();
+                }
+                State::Done(e) if !e.is_empty() => seen_held = true,
+                State::Walk { pages, .. } if !pages.is_empty() => seen_held = true,
+                _ => {}
+            }
+        }
+        let from = first_explore.or(first_pending)?;
+        let slot = self.slots.get_mut(&from)?;
+        match &mut slot.state {
+            State::Walk {
+                cursor, in_flight, ..
+            } => {
+                *in_flight = true;
+                Some(Request {
+                    from,
+                    to: slot.to,
+                    cursor: cursor.clone(),
+                })
+            }
+            state => {
+                *state = State::InFlight;
+                Some(Request {
+                    from,
+                    to: slot.to,
+                    cursor: None,
+                })
+            }
+        }
+    }
+
+    /// Replaces nothing (the window was removed) with the pieces of `from..=to`.
+    fn split_into(&mut self, from: i64, to: i64, times: &[i64]) {
+        let learned = self.learned_step();
+        for p in split(from, to, times, self.lot, learned) {
+            self.slots.insert(
+                p.from,
+                Slot {
+                    to: p.to,
+                    state: State::Pending { explore: p.explore },
+                    inner: p.inner,
+                },
+            );
+        }
+    }
+
+    /// Milliseconds that held about TARGET entries in the windows read whole, counting only
+    /// their part between the oldest and newest entries seen (the ranges beyond the entries
+    /// are empty whatever their width); once enough has been read to tell.
+    fn learned_step(&self) -> Option<i64> {
+        let (lo, hi) = self.extent?;
+        let (mut n, mut width) = (0u128, 0u128);
+        for &(from, to, count) in &self.read_whole {
+            let (a, b) = (from.max(lo), to.min(hi));
+            if a <= b {
+                n += count as u128;
+                width += (b - a + 1) as u128;
+            }
+        }
+        (n >= 2 * TARGET).then(|| (width * TARGET).div_ceil(n).min(i64::MAX as u128) as i64)
+    }
+
+    /// Past `max_held` (answers came in an order that the starting rule of
+    /// [`Windows::next_request`] could not keep within it), the newest windows read whole are
+    /// dropped, to be read again when the output reaches them: memory stays bounded whatever
+    /// order answers come in.
+    fn shed(&mut self) {
+        while self.held > self.max_held {
+            let newest = self
+                .slots
+                .iter()
+                .skip(1)
+                .rev()
+                .find(|(_, s)| matches!(&s.state, State::Done(e) if !e.is_empty()))
+                .map(|(&k, _)| k);
+            let Some(k) = newest else { return };
+            if let Some(slot) = self.slots.get_mut(&k)
+                && let State::Done(e) = &slot.state
+            {
+                self.held -= e.len();
+                slot.state = State::Pending { explore: false };
+            }
+        }
+    }
+
+    /// Takes the answer to `req` (a request [`Windows::next_request`] gave); `keep` is the
+    /// selection's local refinement.
+    pub fn complete(
+        &mut self,
+        req: &Request,
+        page: Page<T>,
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<(), OutsideWindow> {
+        if let Some(e) = page
+            .entries
+            .iter()
+            .find(|e| e.created_at().is_none_or(|t| t < req.from || t > req.to))
+        {
+            return Err(OutsideWindow {
+                from: req.from,
+                to: req.to,
+                created_at: e.created_at(),
+            });
+        }
+        let Some(slot) = self.slots.get_mut(&req.from) else {
+            return Ok(());
+        };
+        let to = slot.to;
+        for t in page.entries.iter().filter_map(Dated::created_at) {
+            let (lo, hi) = self.extent.get_or_insert((t, t));
+            *lo = (*lo).min(t);
+            *hi = (*hi).max(t);
+        }
+        if req.cursor.is_none() && page.cursor.is_none() {
+            self.read_whole
+                .push((req.from, to, page.entries.len() as u64));
+        }
+        if let State::Walk {
+            cursor,
+            pages,
+            in_flight,
+            probe,
+        } = &mut slot.state
+        {
+            if let Some(p) = probe.as_mut() {
+                p.times.extend(page.entries.iter().filter_map(Dated::created_at));
+                p.pages += 1;
+            }
+            let kept: Vec<T> = page.entries.into_iter().filter(|e| keep(e)).collect();
+            self.held += kept.len();
+            pages.push_back(kept);
+            *cursor = page.cursor;
+            *in_flight = false;
+            match (probe.take(), cursor.is_some()) {
+                (None, _) => {}
+                (Some(p), false) => {
+                    // The piece is read whole: sort it like any window.
+                    let seen = p.times.len();
+                    let mut all: Vec<T> = pages.drain(..).flatten().collect();
+                    sort(&mut all);
+                    slot.state = State::Done(all);
+                    self.read_whole.push((req.from, to, seen as u64));
+                }
+                (Some(p), true) if p.pages >= PROBE_PAGES => {
+                    // Far more than estimated: drop what was read and split it.
+                    self.held -= pages.iter().map(Vec::len).sum::<usize>();
+                    self.slots.remove(&req.from);
+                    self.split_into(req.from, to, &p.times);
+                }
+                (Some(p), true) => *probe = Some(p),
+            }
+            self.shed();
+            return Ok(());
+        }
+        match page.cursor {
+            None => {
+                let mut kept: Vec<T> = page.entries.into_iter().filter(|e| keep(e)).collect();
+                sort(&mut kept);
+                self.held += kept.len();
+                slot.state = State::Done(kept);
+            }
+            Some(cursor) if req.from == to => {
+                // One millisecond: nothing to split; this page is the walk's first.
+                let kept: Vec<T> = page.entries.into_iter().filter(|e| keep(e)).collect();
+                self.held += kept.len();
+                slot.state = State::Walk {
+                    cursor: Some(cursor),
+                    pages: VecDeque::from([kept]),
+                    in_flight: false,
+                    probe: None,
+                };
+            }
+            Some(cursor) if slot.inner => {
+                // A piece cut to hold about TARGET: read on, holding what is read.
+                let times = page.entries.iter().filter_map(Dated::created_at).collect();
+                let kept: Vec<T> = page.entries.into_iter().filter(|e| keep(e)).collect();
+                self.held += kept.len();
+                slot.state = State::Walk {
+                    cursor: Some(cursor),
+                    pages: VecDeque::from([kept]),
+                    in_flight: false,
+                    probe: Some(Probe { times, pages: 1 }),
+                };
+            }
+            Some(_) => {
+                let times: Vec<i64> = page.entries.iter().filter_map(Dated::created_at).collect();
+                self.slots.remove(&req.from);
+                self.split_into(req.from, to, &times);
+            }
+        }
+        self.shed();
+        Ok(())
+    }
+
+    /// Entries ready to hand out, in order (the oldest windows' first).
+    pub fn pop_ready(&mut self) -> Option<Vec<T>> {
+        loop {
+            let mut first = self.slots.first_entry()?;
+            match &mut first.get_mut().state {
+                State::Done(_) => {
+                    let slot = first.remove();
+                    if let State::Done(entries) = slot.state {
+                        self.held -= entries.len();
+                        if !entries.is_empty() {
+                            return Some(entries);
+                        }
+                    }
+                }
+                State::Walk { probe: Some(_), .. } => return None,
+                State::Walk {
+                    cursor,
+                    pages,
+                    in_flight,
+                    ..
+                } => {
+                    if let Some(p) = pages.pop_front() {
+                        self.held -= p.len();
+                        if !p.is_empty() {
+                            return Some(p);
+                        }
+                        continue;
+                    }
+                    if cursor.is_none() && !*in_flight {
+                        first.remove();
+                        continue;
+                    }
+                    return None;
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Oldest first, then by `dlqId`.
+pub fn sort<T: Dated>(entries: &mut [T]) {
+    entries.sort_by(|a, b| {
+        a.created_at()
+            .cmp(&b.created_at())
+            .then_with(|| a.dlq_id().cmp(b.dlq_id()))
+    });
+}
+
+/// Cuts `from..=to` (more than a page) into at most `most` pieces (at least 2) covering it
+/// exactly, guided by the created times of the page read from it and by `learned`, the width
+/// that held about [`TARGET`] entries elsewhere in this listing, if known.
+pub fn split(from: i64, to: i64, times: &[i64], most: i64, learned: Option<i64>) -> Vec<Piece> {
+    let most = most.max(3);
+    let width = (to - from + 1).max(1);
+    let (Some(&lo), Some(&hi)) = (times.iter().min(), times.iter().max()) else {
+        return halves(from, to);
+    };
+    let (lo, hi) = (lo.clamp(from, to), hi.clamp(from, to));
+    let n = times.len() as u128;
+    let span = (hi - lo + 1) as u128;
+    if span * 2 > width as u128 {
+        // The page spans the window (the API does not page in time order): halve it.
+        return halves(from, to);
+    }
+    let mut distinct: Vec<i64> = times.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    // A page spread over many milliseconds shows the density where it was read; one in a few
+    // milliseconds (a batch shares its millisecond) does not: then what was learned elsewhere
+    // decides, and before anything was, pieces double in width from the page outwards, so the
+    // gaps between clusters cost a few calls, not one per step.
+    let (step, grow) = if distinct.len() >= 10 {
+        ((span * TARGET).div_ceil(n) as i64, 1)
+    } else if let Some(l) = learned {
+        (l, 1)
+    } else {
+        ((span * TARGET).div_ceil(n) as i64, 2)
+    };
+    // Every piece smaller than the window, so splitting always makes progress.
+    let step = step.clamp(1, (width / 2).max(1));
+    let newest_first = times.windows(2).all(|w| w[0] >= w[1]) && times.first() != times.last();
+    let mut pieces = Vec::new();
+    let mut width_k = step;
+    let (mut start, mut end) = (lo, hi);
+    for k in 0..most - 2 {
+        // Past the first two doubled pieces, a piece is more likely to hold a lot than not:
+        // read it early (it may need splitting), and do not learn density from its gaps.
+        let explore = grow > 1 && k >= 2;
+        let inner = !explore;
+        if newest_first {
+            if end < from {
+                break;
+            }
+            let s = end.saturating_sub(width_k - 1).max(from);
+            pieces.push(Piece {
+                from: s,
+                to: end,
+                explore,
+                inner,
+            });
+            end = s - 1;
+        } else {
+            if start > to {
+                break;
+            }
+            let e = start.saturating_add(width_k - 1).min(to);
+            pieces.push(Piece {
+                from: start,
+                to: e,
+                explore,
+                inner,
+            });
+            start = e + 1;
+        }
+        width_k = width_k.saturating_mul(grow);
+    }
+    let outer = |from, to| Piece {
+        from,
+        to,
+        explore: true,
+        inner: false,
+    };
+    let mut out = Vec::with_capacity(pieces.len() + 2);
+    if newest_first {
+        // Beyond the page's newest entry, and before the pieces: one piece each.
+        if end >= from {
+            out.push(outer(from, end));
+        }
+        out.extend(pieces.into_iter().rev());
+        if hi < to {
+            out.push(outer(hi + 1, to));
+        }
+    } else {
+        if lo > from {
+            out.push(outer(from, lo - 1));
+        }
+        out.extend(pieces);
+        if start <= to {
+            out.push(outer(start, to));
+        }
+    }
+    out
+}
+
+fn halves(from: i64, to: i64) -> Vec<Piece> {
+    let mid = from + (to - from) / 2;
+    vec![
+        Piece {
+            from,
+            to: mid,
+            explore: true,
+            inner: true,
+        },
+        Piece {
+            from: mid + 1,
+            to,
+            explore: true,
+            inner: true,
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An in-memory DLQ answering windows as the API does: in `order` (insertion), 100 a page,
+    /// with an opaque cursor.
+    struct Fake {
+        entries: Vec<(i64, String)>,
+    }
+
+    impl Fake {
+        fn page(&self, r: &Request) -> Page<DlqEntry> {
+            let matching: Vec<&(i64, String)> = self
+                .entries
+                .iter()
+                .filter(|(t, _)| *t >= r.from && *t <= r.to)
+                .collect();
+            let skip: usize = r.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
+            let entries: Vec<DlqEntry> = matching
+                .iter()
+                .skip(skip)
+                .take(100)
+                .map(|(t, id)| DlqEntry {
+                    dlq_id: id.clone(),
+                    created_at: Some(*t),
+                    ..DlqEntry::default()
+                })
+                .collect();
+            let cursor = (skip + 100 < matching.len()).then(|| (skip + 100).to_string());
+            Page { entries, cursor }
+        }
+    }
+
+    /// Runs a listing with `workers` calls at a time, answering them in a scrambled order.
+    fn list(fake: &Fake, lo: i64, hi: i64, workers: usize, seed: u64) -> (Vec<DlqEntry>, usize) {
+        let max_held = if fake.entries.len() > 5000 { 5000 } else { 500 };
+        let mut w: Windows<DlqEntry> = Windows::new(lo, hi, workers, max_held);
+        let mut out = Vec::new();
+        let mut flight: Vec<Request> = Vec::new();
+        let mut calls = 0;
+        let mut rng = seed;
+        loop {
+            while let Some(b) = w.pop_ready() {
+                out.extend(b);
+            }
+            while flight.len() < workers {
+                match w.next_request() {
+                    Some(r) => flight.push(r),
+                    None => break,
+                }
+            }
+            if flight.is_empty() {
+                assert!(w.is_finished(), "stalled with windows left");
+                break;
+            }
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let r = flight.swap_remove((rng >> 33) as usize % flight.len());
+            calls += 1;
+            w.complete(&r, fake.page(&r), |_| true).unwrap();
+            // Beyond the limit: at most a page per call in flight and the head's.
+            assert!(w.held <= max_held + 100 * (workers + 1), "held {}", w.held);
+        }
+        (out, calls)
+    }
+
+    fn fake(times: Vec<i64>, shuffle: bool) -> Fake {
+        let mut entries: Vec<(i64, String)> = times
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (t, format!("{t}-{i}")))
+            .collect();
+        if !shuffle {
+            entries.sort();
+        } else {
+            entries.reverse();
+        }
+        Fake { entries }
+    }
+
+    fn check(times: Vec<i64>, shuffle: bool, workers: usize, seed: u64) -> usize {
+        let f = fake(times, shuffle);
+        let (out, calls) = list(&f, 0, 4_000_000_000_000, workers, seed);
+        let mut want: Vec<String> = f.entries.iter().map(|(_, id)| id.clone()).collect();
+        let mut got: Vec<String> = out.iter().map(|e| e.dlq_id.clone()).collect();
+        assert!(
+            out.windows(2).all(|p| p[0].created_at <= p[1].created_at),
+            "not oldest first"
+        );
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
+        calls
+    }
+
+    const NOW: i64 = 1_790_000_000_000;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn every_entry_once_in_one_second(n in 0usize..1500, seed: u64, workers in 1usize..20, shuffle: bool) {
+            let mut r = seed;
+            let times = (0..n).map(|_| { r = r.wrapping_mul(6364136223846793005).wrapping_add(1); NOW + (r >> 40) as i64 % 1000 }).collect();
+            check(times, shuffle, workers, seed);
+        }
+
+        #[test]
+        fn every_entry_once_with_a_burst_among_sparse(sparse in 0usize..200, burst in 0usize..1500, at in 0i64..30, seed: u64, shuffle: bool) {
+            let mut r = seed;
+            let mut times: Vec<i64> = (0..sparse).map(|_| { r = r.wrapping_mul(6364136223846793005).wrapping_add(1); NOW - (r >> 30) as i64 % (30 * 86_400_000) }).collect();
+            times.extend((0..burst).map(|i| NOW - at * 86_400_000 + (i as i64 % 7)));
+            check(times, shuffle, 8, seed);
+        }
+
+        #[test]
+        fn every_entry_once_with_many_in_one_millisecond(k in 0usize..400, m in 0usize..400, other in 0usize..300, seed: u64, shuffle: bool) {
+            // k entries at t, m at t + 1: two crowded milliseconds side by side, wherever a
+            // window edge falls.
+            let t = NOW - 12_345;
+            let mut times = vec![t; k];
+            times.extend(vec![t + 1; m]);
+            let mut r = seed;
+            times.extend((0..other).map(|_| { r = r.wrapping_mul(6364136223846793005).wrapping_add(1); t - 50_000 + (r >> 40) as i64 % 100_000 }));
+            check(times, shuffle, 4, seed);
+        }
+    }
+
+    #[test]
+    fn a_small_dlq_takes_one_call() {
+        assert_eq!(check(vec![NOW; 0], false, 8, 1), 1);
+        assert_eq!(check((0..100).map(|i| NOW + i).collect(), false, 8, 1), 1);
+    }
+
+    #[test]
+    fn an_evenly_filled_dlq_in_time_order_takes_few_extra_calls() {
+        // 10,000 entries over 1 s, paged oldest first: about 10,000 / TARGET calls, not a
+        // call per halving.
+        let calls = check((0..10_000).map(|i| NOW + i / 10).collect(), false, 16, 7);
+        eprintln!("{calls} calls"); assert!(calls < 200, "{calls} calls");
+        // Newest first works as well.
+        let mut f = fake((0..10_000).map(|i| NOW + i / 10).collect(), false);
+        f.entries.reverse();
+        let (out, calls) = list(&f, 0, 4_000_000_000_000, 16, 3);
+        assert_eq!(out.len(), 10_000);
+        eprintln!("{calls} newest first"); assert!(calls < 400, "{calls} calls newest first");
+    }
+
+    #[test]
+    fn batches_sharing_a_millisecond_take_few_extra_calls() {
+        // 100 batches of 100 entries, each batch in one millisecond, 50 ms apart (a DLQ filled
+        // by /v2/batch over a network).
+        let times: Vec<i64> = (0..10_000).map(|i| NOW + (i / 100) * 50).collect();
+        let calls = check(times, false, 8, 5);
+        eprintln!("{calls} calls clustered");
+        assert!(calls < 250, "{calls} calls");
+    }
+
+    #[test]
+    fn pieces_cover_the_window_exactly() {
+        for (from, to, times) in [
+            (0, 1_000_000, vec![500, 510, 520]),
+            (0, 10, vec![3, 3, 3]),
+            (5, 6, vec![5, 6]),
+            (0, 1_000_000, vec![900_000, 800_000, 700_000]),
+            (0, 1_000_000, vec![]),
+        ] {
+            let p = split(from, to, &times, MAX_PIECES, None);
+            assert_eq!(p.first().unwrap().from, from);
+            assert_eq!(p.last().unwrap().to, to);
+            assert!(p.windows(2).all(|w| w[0].to + 1 == w[1].from), "{p:?}");
+            assert!(p.iter().all(|p| p.from <= p.to));
+            assert!(p.len() >= 2 && p.len() as i64 <= MAX_PIECES);
+        }
+    }
+
+    #[test]
+    fn entries_outside_the_window_are_refused() {
+        let mut w: Windows<DlqEntry> = Windows::new(10, 20, 4, 100);
+        let r = w.next_request().unwrap();
+        let page = Page {
+            entries: vec![DlqEntry {
+                created_at: Some(5),
+                ..DlqEntry::default()
+            }],
+            cursor: None,
+        };
+        assert!(w.complete(&r, page, |_| true).is_err());
+    }
+}
