@@ -65,6 +65,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N entries [default: 50 on a terminal, all otherwise]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'API calls in flight at once while reading (a 429 slows them all)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]')
             [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')

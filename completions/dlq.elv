@@ -61,6 +61,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand -o 'Output format'
             cand --output 'Output format'
             cand --limit 'Show at most N entries [default: 50 on a terminal, all otherwise]'
+            cand --concurrency 'API calls in flight at once while reading (a 429 slows them all)'
             cand --token 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]'
             cand --qstash-url 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]'
             cand --profile 'Use this profile of the config file [env: DLQ_PROFILE]'

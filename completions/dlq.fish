@@ -68,6 +68,7 @@ ndjson\t''
 csv\t''
 ids\t''"
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l limit -d 'Show at most N entries [default: 50 on a terminal, all otherwise]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l concurrency -d 'API calls in flight at once while reading (a 429 slows them all)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r

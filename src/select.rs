@@ -73,6 +73,68 @@ impl Refine {
     }
 }
 
+/// A selection as a journal keeps it (the local refinements in their command-line form).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Saved {
+    pub workflow: bool,
+    pub filter: DlqFilter,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grep: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub header: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}
+
+impl Selection {
+    pub fn save(&self) -> Saved {
+        Saved {
+            workflow: self.kind == DlqKind::Workflow,
+            filter: self.server.clone(),
+            status: self.refine.status.iter().map(|s| s.to_string()).collect(),
+            grep: self.refine.grep.clone(),
+            header: self
+                .refine
+                .headers
+                .iter()
+                .map(|h| match &h.value {
+                    Some(v) => format!("{}={v}", h.name),
+                    None => h.name.clone(),
+                })
+                .collect(),
+            message_id: self.refine.message_id.clone(),
+        }
+    }
+
+    pub fn restore(s: &Saved) -> Result<Selection, String> {
+        Ok(Selection {
+            kind: if s.workflow {
+                DlqKind::Workflow
+            } else {
+                DlqKind::Qstash
+            },
+            server: s.filter.clone(),
+            refine: Refine {
+                status: s
+                    .status
+                    .iter()
+                    .map(|x| crate::parse::parse_status(x))
+                    .collect::<Result<_, _>>()?,
+                grep: s.grep.clone(),
+                headers: s
+                    .header
+                    .iter()
+                    .map(|x| crate::parse::parse_header_match(x))
+                    .collect::<Result<_, _>>()?,
+                message_id: s.message_id.clone(),
+            },
+        })
+    }
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
 }

@@ -21,6 +21,8 @@ mod generated;
 mod interactive;
 /// `dlq list` and `dlq show`.
 mod list_show;
+/// The parallel pager against `dlq dev`: generated distributions, every entry once.
+mod pager;
 /// Property tests of the parsers and the renderer.
 mod properties;
 /// Kills, interrupts, faults and restarts: nothing lost, nothing duplicated.

@@ -3,18 +3,16 @@
 //! --all` must print every matching entry exactly once, oldest first. Entries get the times
 //! chosen by publishing under a test clock (an entry's `createdAt` is its message's).
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use crate::support::Dev;
 use dlq::server::clock::Clock;
 use dlq::server::{Server, ServerConfig};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
-use support::Dev;
 
 struct TestClock(AtomicI64);
 
@@ -32,7 +30,7 @@ fn base() -> i64 {
 struct Bench {
     dev: Dev,
     clock: Arc<TestClock>,
-    case: usize,
+    case: std::sync::atomic::AtomicUsize,
 }
 
 impl Bench {
@@ -50,15 +48,14 @@ impl Bench {
                 http: reqwest::Client::new(),
             },
             clock,
-            case: 0,
+            case: Default::default(),
         }
     }
 
     /// Puts one failed entry per time in `times` into the DLQ, labelled for this case; returns
     /// the label.
-    async fn fill(&mut self, times: &[i64]) -> String {
-        self.case += 1;
-        let label = format!("case{}", self.case);
+    async fn fill(&self, times: &[i64]) -> String {
+        let label = format!("case{}", self.case.fetch_add(1, Ordering::SeqCst));
         let mut by_time: BTreeMap<i64, usize> = BTreeMap::new();
         for t in times {
             *by_time.entry(*t).or_default() += 1;
@@ -123,7 +120,10 @@ impl Bench {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         let mut ids: Vec<&str> = got.iter().map(|e| e["dlqId"].as_str().unwrap()).collect();
-        let created: Vec<i64> = got.iter().map(|e| e["createdAt"].as_i64().unwrap()).collect();
+        let created: Vec<i64> = got
+            .iter()
+            .map(|e| e["createdAt"].as_i64().unwrap())
+            .collect();
         assert!(
             got.windows(2).all(|w| {
                 let key = |e: &Value| {
@@ -153,7 +153,7 @@ impl Bench {
 
 fn run(name: &str, cases: u32, strategy: impl Strategy<Value = (Vec<i64>, usize)>) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut bench = rt.block_on(Bench::start());
+    let bench = rt.block_on(Bench::start());
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
@@ -177,10 +177,7 @@ fn every_entry_once_when_all_fall_in_one_second() {
     run(
         "one second",
         4,
-        (
-            proptest::collection::vec(0i64..1000, 150..700),
-            1usize..=16,
-        )
+        (proptest::collection::vec(0i64..1000, 150..700), 1usize..=16)
             .prop_map(move |(offsets, c)| (offsets.into_iter().map(|o| b + o).collect(), c)),
     );
 }

@@ -685,6 +685,7 @@ async fn journals_single_ids_and_resume_without_a_path() {
                 .map(|e| e["dlqId"].as_str().unwrap().to_string())
                 .collect(),
         }],
+        None,
     )
     .unwrap();
     assert_eq!(journals(), 1);

@@ -30,13 +30,32 @@ pub enum Record {
         /// `selectionDone` record ends them.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         selecting: bool,
+        /// What a selecting run lists, so that `--resume` can list the rest.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        selection: Option<Box<Selection>>,
     },
-    /// More ids of the (first) group, selected while the run went on.
-    Selected { ids: Vec<String> },
+    /// More ids of the (first) group, selected while the run went on; `through`: the newest
+    /// `createdAt` selected so far (entries are listed oldest first).
+    Selected {
+        ids: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        through: Option<i64>,
+    },
     /// The selection was read to its end: `count` ids in all.
     #[serde(rename_all = "camelCase")]
-    SelectionDone { count: usize },
+    SelectionDone {
+        count: usize,
+    },
     Outcome(Outcome),
+}
+
+/// What a selecting run lists: the filters and the newest `createdAt` it takes (the time the
+/// run started; later entries are not part of it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Selection {
+    pub select: crate::select::Saved,
+    pub until: i64,
 }
 
 /// An open journal.
@@ -57,8 +76,11 @@ pub struct Loaded {
     pub done: HashSet<String>,
     pub outcomes: Vec<Outcome>,
     /// False when ids were selected as the run went and the listing stopped before its end:
-    /// the plan holds what was selected until then.
+    /// the plan holds what was selected until then, and `selection` what is left to list
+    /// (from `through` on).
     pub selection_complete: bool,
+    pub selection: Option<Selection>,
+    pub through: Option<i64>,
 }
 
 impl Loaded {
@@ -77,7 +99,11 @@ impl Loaded {
 impl Journal {
     /// Creates a journal and writes the plan (at least one group); with `selecting`, the
     /// first group's ids follow in [`Journal::selected`] records.
-    pub fn create(path: &Path, groups: &[Group], selecting: bool) -> std::io::Result<Journal> {
+    pub fn create(
+        path: &Path,
+        groups: &[Group],
+        selection: Option<Selection>,
+    ) -> std::io::Result<Journal> {
         let Some((first, also)) = groups.split_first() else {
             return Err(std::io::Error::other("a journal needs a plan"));
         };
@@ -105,7 +131,8 @@ impl Journal {
                 ids: first.ids.clone(),
                 created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 also: also.to_vec(),
-                selecting,
+                selecting: selection.is_some(),
+                selection: selection.map(Box::new),
             };
             let mut buf = serde_json::to_vec(&plan)?;
             buf.push(b'\n');
@@ -147,9 +174,13 @@ impl Journal {
         self.file.flush()
     }
 
-    /// Records ids selected as the run goes; called before any of them is acted on.
-    pub fn selected(&mut self, ids: &[String]) -> std::io::Result<()> {
-        self.append(&[Record::Selected { ids: ids.to_vec() }])
+    /// Records ids selected as the run goes, the newest created `through`; called before any
+    /// of them is acted on.
+    pub fn selected(&mut self, ids: &[String], through: Option<i64>) -> std::io::Result<()> {
+        self.append(&[Record::Selected {
+            ids: ids.to_vec(),
+            through,
+        }])
     }
 
     /// Records that the selection was read to its end.
@@ -171,6 +202,8 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     let mut selected: Vec<String> = Vec::new();
     let mut selecting = false;
     let mut selection_done = false;
+    let mut selection = None;
+    let mut through: Option<i64> = None;
     for line in BufReader::new(f).lines() {
         let line = line.map_err(|e| format!("cannot read journal {}: {e}", path.display()))?;
         if line.trim().is_empty() {
@@ -183,13 +216,18 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 ids,
                 also,
                 selecting: s,
+                selection: sel,
                 ..
             }) if plan.is_none() => {
                 selecting = s;
+                selection = sel.map(|b| *b);
                 plan = Some((action, workflow, ids, also));
             }
             Ok(Record::Plan { .. }) => {}
-            Ok(Record::Selected { ids }) => selected.extend(ids),
+            Ok(Record::Selected { ids, through: t }) => {
+                selected.extend(ids);
+                through = through.max(t);
+            }
             Ok(Record::SelectionDone { .. }) => selection_done = true,
             Ok(Record::Outcome(o)) => outcomes.push(o),
             Err(_) => {}
@@ -211,6 +249,8 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         done,
         outcomes,
         selection_complete: !selecting || selection_done,
+        selection,
+        through,
     })
 }
 
@@ -303,10 +343,10 @@ mod tests {
             ids: ids.iter().map(|s| s.to_string()).collect(),
         };
         let done = dir.path().join("20200101T000000.000Z-delete.ndjson");
-        let mut j = Journal::create(&done, &[group(&["1-0"])], false).unwrap();
+        let mut j = Journal::create(&done, &[group(&["1-0"])], None).unwrap();
         j.outcomes(&[Outcome::deleted("1-0")]).unwrap();
         let open = dir.path().join("20200102T000000.000Z-delete.ndjson");
-        Journal::create(&open, &[group(&["2-0"])], false).unwrap();
+        Journal::create(&open, &[group(&["2-0"])], None).unwrap();
         assert_eq!(
             prune(dir.path(), std::time::Duration::from_secs(3600)),
             0,
@@ -337,7 +377,7 @@ mod tests {
                     ids: vec!["3-0".into()],
                 },
             ],
-            false,
+            None,
         )
         .unwrap();
         j.outcomes(&[
@@ -370,7 +410,7 @@ mod tests {
             "a record after a torn line still counts"
         );
         assert!(
-            Journal::create(&p, &groups, false).is_err(),
+            Journal::create(&p, &groups, None).is_err(),
             "never overwrites a journal"
         );
     }
@@ -384,13 +424,25 @@ mod tests {
             workflow: false,
             ids: vec![],
         };
-        let mut j = Journal::create(&p, std::slice::from_ref(&group), true).unwrap();
-        j.selected(&["1-0".into(), "2-0".into()]).unwrap();
+        let sel = Selection {
+            select: crate::select::Saved {
+                workflow: false,
+                filter: Default::default(),
+                status: vec!["5xx".into()],
+                grep: vec![],
+                header: vec!["x-a=b".into()],
+                message_id: None,
+            },
+            until: 99,
+        };
+        let mut j = Journal::create(&p, std::slice::from_ref(&group), Some(sel.clone())).unwrap();
+        j.selected(&["1-0".into(), "2-0".into()], Some(2)).unwrap();
         j.outcomes(&[Outcome::retried("1-0", None, None)]).unwrap();
-        j.selected(&["3-0".into()]).unwrap();
+        j.selected(&["3-0".into()], Some(3)).unwrap();
         let l = load(&p).unwrap();
         assert_eq!(l.ids, ["1-0", "2-0", "3-0"]);
         assert!(!l.selection_complete, "the listing had not ended");
+        assert_eq!((l.selection.clone(), l.through), (Some(sel), Some(3)));
         assert_eq!(l.left(), 2);
         j.selection_done(3).unwrap();
         assert!(load(&p).unwrap().selection_complete);

@@ -649,3 +649,123 @@ pub fn summarize(outcomes: &[Outcome]) -> Summary {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{ClientConfig, RetryPolicy};
+    use crate::server::{Server, ServerConfig};
+    use futures::StreamExt;
+
+    struct Quiet;
+
+    impl Progress for Quiet {
+        fn advance(&self, _: &[Outcome]) {}
+    }
+
+    /// Bulk runs act as ids are listed: the first chunk's call goes out while the rest of the
+    /// selection is still unknown (here the rest comes only once the first chunk has left the
+    /// DLQ; a run that waited for the whole selection would wait forever).
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_run_acts_on_the_first_ids_before_the_rest_are_known() {
+        let server = Server::start(ServerConfig::for_tests()).await.unwrap();
+        let token = ServerConfig::for_tests().token;
+        let items: Vec<serde_json::Value> = (0..150)
+            .map(|i| {
+                serde_json::json!({
+                    "destination": "http://127.0.0.1:1/pipe",
+                    "body": i.to_string(),
+                    "headers": {"Upstash-Retries": "0"},
+                })
+            })
+            .collect();
+        let http = reqwest::Client::new();
+        for part in items.chunks(100) {
+            http.post(format!("{}/v2/batch", server.url()))
+                .bearer_auth(&token)
+                .json(part)
+                .send()
+                .await
+                .unwrap()
+                .error_for_status()
+                .unwrap();
+        }
+        let client = Client::new(ClientConfig {
+            base_url: server.url().to_string(),
+            token: crate::secret::SecretString::new(token),
+            timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            log: None,
+        })
+        .unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..500 {
+            ids = all_ids(&client).await;
+            if ids.len() == 150 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(ids.len(), 150);
+        let (first, rest) = (ids[..100].to_vec(), ids[100..].to_vec());
+        let watched = first.clone();
+        let (open, gate) = tokio::sync::oneshot::channel::<()>();
+        let watcher = {
+            let client = client.clone();
+            tokio::spawn(async move {
+                while !existing(&client, &watched, DlqKind::Qstash)
+                    .await
+                    .unwrap()
+                    .is_empty()
+                {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                let _ = open.send(());
+            })
+        };
+        let stream = futures::stream::iter([first]).chain(futures::stream::once(async move {
+            let _ = gate.await;
+            rest
+        }));
+        let opts = RunOptions {
+            action: Action::Retry,
+            kind: DlqKind::Qstash,
+            headers: vec![],
+            concurrency: 2,
+            rate: None,
+            max_failures: None,
+        };
+        let (out, halt, err) = tokio::time::timeout(
+            Duration::from_secs(20),
+            run_stream(&client, stream, &opts, None, &Quiet, &StopFlag::default()),
+        )
+        .await
+        .expect("the run waited for the whole selection before acting");
+        watcher.await.unwrap();
+        assert!(halt.is_none() && err.is_none());
+        assert_eq!(out.len(), 150);
+        assert!(out.iter().all(|o| o.status == Status::Retried));
+    }
+
+    /// The ids of the QStash DLQ, by the API's cursor.
+    async fn all_ids(client: &Client) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = client
+                .dlq_page(
+                    DlqKind::Qstash,
+                    &DlqFilter::default(),
+                    cursor.as_deref(),
+                    100,
+                )
+                .await
+                .unwrap();
+            ids.extend(page.messages.into_iter().map(|e| e.dlq_id));
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return ids,
+            }
+        }
+    }
+}

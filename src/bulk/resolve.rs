@@ -36,8 +36,18 @@ pub struct Plan {
     pub resume: Option<std::path::PathBuf>,
     /// `--new-run-id`: the id of the one run a resume or restart starts.
     pub new_run_id: Option<String>,
-    /// The ids are this selection's, read as the run goes (the one group starts empty).
-    pub selecting: Option<Selection>,
+    /// The ids are this selection's, read as the run goes (after the one group's ids).
+    pub selecting: Option<Pending>,
+}
+
+/// A selection listed while the run acts on it.
+pub struct Pending {
+    pub sel: Selection,
+    /// The newest `createdAt` taken: the time the run first started.
+    pub until: i64,
+    /// A resumed listing: from this `createdAt` on, skipping the ids selected before.
+    pub since: Option<i64>,
+    pub skip: std::collections::HashSet<String>,
 }
 
 impl Plan {
@@ -72,11 +82,6 @@ impl Plan {
 
 /// Completed journals are removed after two weeks.
 pub const JOURNAL_KEEP: std::time::Duration = std::time::Duration::from_secs(14 * 24 * 3600);
-
-#[allow(clippy::print_stderr)]
-fn warn(msg: &str) {
-    eprintln!("warning: {msg}");
-}
 
 pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     CliError::usage(msg).into()
@@ -129,13 +134,17 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             ));
         }
         let loaded = journal::load(path).map_err(usage)?;
-        if !loaded.selection_complete {
-            warn(&format!(
-                "{} was stopped while its entries were being listed: this finishes the {} selected until then; run the command again for entries its filters match beyond them",
-                path.display(),
-                crate::bulk::verdict::entries(loaded.ids.len())
-            ));
-        }
+        // A run stopped while it was listing: list the rest as well.
+        let pending = match (&loaded.selection, loaded.selection_complete) {
+            (Some(s), false) => Some(Pending {
+                sel: Selection::restore(&s.select)
+                    .map_err(|e| usage(format!("{}: {e}", path.display())))?,
+                until: s.until,
+                since: loaded.through,
+                skip: loaded.ids.iter().cloned().collect(),
+            }),
+            _ => None,
+        };
         if !spec.verb.owns(loaded.action) {
             return Err(usage(format!(
                 "{} is the journal of a {} run; continue it with `dlq {} --resume`",
@@ -148,7 +157,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 }
             )));
         }
-        let groups = loaded
+        let mut groups: Vec<Group> = loaded
             .groups()
             .into_iter()
             .map(|mut g| {
@@ -157,13 +166,21 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             })
             .filter(|g| !g.ids.is_empty())
             .collect();
+        if pending.is_some() && groups.is_empty() {
+            // Nothing selected was left undone, but the listing goes on.
+            groups.push(Group {
+                action: loaded.action,
+                workflow: loaded.workflow,
+                ids: Vec::new(),
+            });
+        }
         return Ok(Plan {
             groups,
             entries: None,
             needs_yes: false,
             resume: Some(path.clone()),
             new_run_id: None,
-            selecting: None,
+            selecting: pending,
         });
     }
     let mut fargs = b.filter.clone();
@@ -313,7 +330,12 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 needs_yes: true,
                 resume: None,
                 new_run_id: None,
-                selecting: Some(sel),
+                selecting: Some(Pending {
+                    sel,
+                    until: chrono::Utc::now().timestamp_millis(),
+                    since: None,
+                    skip: Default::default(),
+                }),
             });
         }
         let entries = Pager::new(&ctx.client, &sel, reading(b))
@@ -340,6 +362,17 @@ pub fn reading(b: &BulkArgs) -> Reading {
         concurrency: b.concurrency,
         until_ms: Some(chrono::Utc::now().timestamp_millis()),
         since_ms: None,
+    }
+}
+
+impl Pending {
+    /// How its listing reads.
+    pub fn reading(&self, b: &BulkArgs) -> Reading {
+        Reading {
+            concurrency: b.concurrency,
+            until_ms: Some(self.until),
+            since_ms: self.since,
+        }
     }
 }
 

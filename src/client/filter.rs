@@ -20,8 +20,10 @@ impl DlqKind {
     }
 }
 
-/// Server-side filters. Multi-valued fields are sent as repeated parameters.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Server-side filters. Multi-valued fields are sent as repeated parameters. Serialisable: a
+/// bulk run's journal keeps the selection it is still listing.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct DlqFilter {
     /// Exact ids (the API then ignores the other filters).
     pub dlq_ids: Vec<String>,

@@ -8,7 +8,7 @@ use parking_lot::Mutex;
 
 use crate::bulk::report::{Records, question};
 pub use crate::bulk::resolve::Spec;
-use crate::bulk::resolve::{JOURNAL_KEEP, Plan, reading, resolve, usage};
+use crate::bulk::resolve::{JOURNAL_KEEP, Plan, resolve, usage};
 use crate::bulk::verdict::entries;
 use crate::bulk::{
     self, Action, Group, Outcome, RunOptions, Status, StopFlag, Verb, journal, preview, verdict,
@@ -16,6 +16,8 @@ use crate::bulk::{
 use crate::cli::{BulkArgs, BulkFormat};
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit};
+use futures::StreamExt;
+
 use crate::pager::Pager;
 use crate::render::progress::Bar;
 
@@ -101,7 +103,11 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
                     .journal
                     .clone()
                     .unwrap_or_else(|| journal::default_path(first));
-                journal::Journal::create(&path, &p.groups, p.selecting.is_some())
+                let selection = p.selecting.as_ref().map(|s| journal::Selection {
+                    select: s.sel.save(),
+                    until: s.until,
+                });
+                journal::Journal::create(&path, &p.groups, selection)
             }
         }
         .map_err(|e| CliError {
@@ -149,21 +155,29 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     let mut halt = None;
     let mut jerr = None;
     let mut list_error = None;
-    if let (Some(sel), Some(g)) = (&p.selecting, p.groups.first()) {
-        // Listing and acting side by side: each listed batch is journaled, then acted on.
+    if let (Some(pending), Some(g)) = (&p.selecting, p.groups.first()) {
+        // Listing and acting side by side: each listed batch is journaled, then acted on
+        // (after the ids an interrupted run had selected, when resuming it).
         let picked = Selecting::default();
-        let pager = Pager::new(&ctx.client, sel, reading(&b));
-        let ids = futures::stream::unfold(pager, |mut pager| {
+        *picked.count.lock() = g.ids.len();
+        let pager = Pager::new(&ctx.client, &pending.sel, pending.reading(&b));
+        let listed = futures::stream::unfold(pager, |mut pager| {
             let (picked, journal, bar, stop) = (&picked, journal.as_ref(), &bar, &stop);
+            let skip = &pending.skip;
             async move {
                 if stop.stopped() {
                     return None;
                 }
                 match pager.next().await {
                     Ok(Some(batch)) => {
-                        let ids: Vec<String> = batch.into_iter().map(|e| e.dlq_id).collect();
+                        let through = batch.iter().filter_map(|e| e.created_at).max();
+                        let ids: Vec<String> = batch
+                            .into_iter()
+                            .map(|e| e.dlq_id)
+                            .filter(|i| !skip.contains(i))
+                            .collect();
                         if let Some(j) = journal
-                            && let Err(e) = j.lock().selected(&ids)
+                            && let Err(e) = j.lock().selected(&ids, through)
                         {
                             picked.journal_error.lock().get_or_insert(e);
                             return None;
@@ -188,6 +202,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
                 }
             }
         });
+        let ids = futures::stream::iter([g.ids.clone()]).chain(listed);
         let opts = RunOptions {
             action: g.action,
             kind: g.kind(),
@@ -248,7 +263,12 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     }
     bar.finish();
     watcher.abort();
-    if p.selecting.is_some() && total == 0 && list_error.is_none() && jerr.is_none() {
+    if p.selecting.is_some()
+        && p.resume.is_none()
+        && total == 0
+        && list_error.is_none()
+        && jerr.is_none()
+    {
         // Nothing matched: no run to keep a journal of.
         if let Some(path) = &journal_path {
             let _ = std::fs::remove_file(path);
