@@ -119,7 +119,7 @@ CALLBACK_FAIL\t''
 CALLBACK_CANCELED\t''"
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l grep -d 'Only entries whose request or response body contains TEXT (checked here, not by the API)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l header -d 'Only entries with this request or response header (and value); checked here' -r
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l concurrency -d 'API calls in flight at once' -r
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l concurrency -d 'API calls in flight at once (while listing, and while acting)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l rate -d 'At most N entries per second' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l journal -d 'Journal file to append outcomes to [default: in the state directory]' -r -F
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l resume -d 'Finish an interrupted run from its journal, skipping what it says is done; without FILE, the latest unfinished journal of this command (journals live in <state dir>/dlq/journals, ~/.local/state/dlq/journals on Linux)' -r -F
@@ -173,7 +173,7 @@ CALLBACK_FAIL\t''
 CALLBACK_CANCELED\t''"
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l grep -d 'Only entries whose request or response body contains TEXT (checked here, not by the API)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l header -d 'Only entries with this request or response header (and value); checked here' -r
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l concurrency -d 'API calls in flight at once' -r
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l concurrency -d 'API calls in flight at once (while listing, and while acting)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l rate -d 'At most N entries per second' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l journal -d 'Journal file to append outcomes to [default: in the state directory]' -r -F
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l resume -d 'Finish an interrupted run from its journal, skipping what it says is done; without FILE, the latest unfinished journal of this command (journals live in <state dir>/dlq/journals, ~/.local/state/dlq/journals on Linux)' -r -F

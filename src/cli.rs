@@ -215,8 +215,8 @@ pub struct BulkArgs {
     /// Do not ask for confirmation (required off a terminal for filters and stdin)
     #[arg(short, long)]
     pub yes: bool,
-    /// API calls in flight at once
-    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_concurrency)]
+    /// API calls in flight at once (while listing, and while acting)
+    #[arg(long, value_name = "N", default_value = "4", value_parser = parse_concurrency)]
     pub concurrency: usize,
     /// At most N entries per second
     #[arg(long, value_name = "N", value_parser = parse_rate)]

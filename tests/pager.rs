@@ -225,3 +225,50 @@ fn every_entry_once_when_crowded_milliseconds_meet_at_a_window_edge() {
             }),
     );
 }
+
+/// Under a rate limit (and failing calls), a parallel listing still prints every entry once;
+/// a 429 pauses every worker until the window resets, so few calls are refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limited_listing_slows_every_worker_and_stays_exact() {
+    let dev = Dev::start().await;
+    let items: Vec<Value> = (0..1500)
+        .map(|i| {
+            json!({
+                "destination": "http://127.0.0.1:1/limited",
+                "body": i.to_string(),
+                "headers": {"Upstash-Retries": "0"},
+            })
+        })
+        .collect();
+    for part in items.chunks(100) {
+        let res = dev
+            .req(reqwest::Method::POST, "/v2/batch")
+            .json(part)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success());
+        // Batches a few milliseconds apart, as a client publishing them would send them.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    dev.wait_dlq("/v2/dlq", 1500).await;
+    dev.server().faults().set_rate_limit(15);
+    dev.server().faults().set_fault_rate(0.1);
+    let r = dev
+        .dlq(&["list", "--all", "-o", "ids", "--concurrency", "16"])
+        .await;
+    dev.server().faults().set_rate_limit(0);
+    dev.server().faults().set_fault_rate(0.0);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut ids = r.lines();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((n, ids.len()), (1500, 1500), "every entry once");
+    let limited = dev.server().faults().limited();
+    assert!(limited > 0, "the limit was reached");
+    assert!(
+        limited <= 40,
+        "{limited} calls refused: the workers did not wait together"
+    );
+}

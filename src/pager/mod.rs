@@ -112,7 +112,7 @@ impl Pager {
             return Ok(None);
         }
         match self.rx.recv().await {
-            // Parsed here, on the reader's side: the windows' task keeps to the network.
+            // Parsed here, by the consumer: the windows' task keeps to the network.
             Some(Ok(b)) => match b.iter().map(|h| parse_entry(&h.raw)).collect() {
                 Ok(entries) => Ok(Some(entries)),
                 Err(e) => {
@@ -126,7 +126,14 @@ impl Pager {
             }
             None => {
                 self.done = true;
-                Ok(None)
+                // The channel closes when the reader ends: after the last window, or if it
+                // panicked, which must not pass for the end of the DLQ.
+                match (&mut self.task).await {
+                    Err(e) if e.is_panic() => Err(ApiError::Decode(
+                        "listing stopped unexpectedly (a bug in dlq's pager); nothing after the entries shown was read".into(),
+                    )),
+                    _ => Ok(None),
+                }
             }
         }
     }
@@ -234,6 +241,14 @@ async fn read(
             }
         }
         let Some((req, page)) = flight.next().await else {
+            if !plan.is_finished() {
+                // Never a silent end: windows left unread would be entries missing.
+                let _ = tx
+                    .send(Err(ApiError::Decode(
+                        "listing stalled with date windows unread (a bug in dlq's pager)".into(),
+                    )))
+                    .await;
+            }
             return;
         };
         let page = match page.and_then(|p| {

@@ -5,11 +5,15 @@
 //! A window whose first page says more follow (a cursor) is split, and that page is dropped:
 //! its entries are read again from the smaller windows, so each entry is taken from exactly one
 //! window and nothing has to be remembered to drop duplicates. Where to cut is guessed from
-//! the dropped page: if the API pages in `createdAt` order (QStash's documented default was
-//! `earliestFirst`) the page shows how dense the window is where it starts, and the cuts give
-//! each piece about [`TARGET`] entries; in any other order the guess only halves the window.
-//! Either way the result is exact; only the number of calls depends on the guess. A window of
-//! one millisecond cannot be split: it is read by following the cursor.
+//! the dropped page and from the windows read so far: if the API pages in `createdAt` order
+//! (QStash's documented default was `earliestFirst`) the page shows how dense the window is
+//! where it starts, and the cuts give each piece about [`TARGET`] entries; where a page shows
+//! too little (a batch shares its millisecond), the density of the windows read so far decides,
+//! and before anything is known pieces double in width; in any other order the guess only
+//! halves the window. A piece cut to hold about [`TARGET`] that holds more than a page is read
+//! on by its cursor and held until it ends (split after [`PROBE_PAGES`] if the guess was far
+//! off). Either way the result is exact; only the number of calls depends on the guesses. A
+//! window of one millisecond cannot be split: it is read by following the cursor.
 //!
 //! Order: windows are handed out in time order and entries are sorted by `createdAt`, then
 //! `dlqId`, within each window, so the whole output is in that order; only entries sharing a
@@ -103,8 +107,8 @@ struct Probe {
 struct Slot<T> {
     to: i64,
     state: State<T>,
-    /// A piece laid out beside entries (not a part beyond them): what it holds tells how
-    /// dense the DLQ is.
+    /// A piece cut to hold about [`TARGET`] entries: holding more than a page, it is read on by
+    /// its cursor (up to [`PROBE_PAGES`]) rather than split at once.
     inner: bool,
 }
 
@@ -115,7 +119,7 @@ pub struct Piece {
     pub to: i64,
     /// Read before the others (it probably needs splitting in turn).
     pub explore: bool,
-    /// Laid out beside the page's entries (see [`Slot::inner`]).
+    /// Cut to hold about [`TARGET`] entries (see [`Slot::inner`]).
     pub inner: bool,
 }
 
@@ -163,7 +167,6 @@ impl<T: Dated> Windows<T> {
     }
 
     /// Every window has been read and handed out.
-    #[cfg(test)]
     pub fn is_finished(&self) -> bool {
         self.slots.is_empty()
     }
@@ -479,7 +482,7 @@ pub fn split(from: i64, to: i64, times: &[i64], most: i64, learned: Option<i64>)
     let (mut start, mut end) = (lo, hi);
     for k in 0..most - 2 {
         // Past the first two doubled pieces, a piece is more likely to hold a lot than not:
-        // read it early (it may need splitting), and do not learn density from its gaps.
+        // read it early (it may need splitting), and split it at once if it does.
         let explore = grow > 1 && k >= 2;
         let inner = !explore;
         if newest_first {
