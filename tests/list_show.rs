@@ -11,7 +11,14 @@ async fn list_walks_more_than_100_entries_in_every_format() {
     let dev = Dev::start().await;
     let rx = Receiver::always(500).await;
     dev.fail_many(&format!("{}/x", rx.url), 130, &[]).await;
-    let all = dev.wait_dlq("/v2/dlq", 130).await;
+    let mut all = dev.wait_dlq("/v2/dlq", 130).await;
+    // Oldest first: by createdAt (the message's), then dlqId.
+    all.sort_by_key(|e| {
+        (
+            e["createdAt"].as_i64().unwrap(),
+            e["dlqId"].as_str().unwrap().to_string(),
+        )
+    });
     let expected: Vec<String> = all
         .iter()
         .map(|e| e["dlqId"].as_str().unwrap().to_string())
