@@ -324,17 +324,8 @@ impl Client {
         cursor: Option<&str>,
         count: usize,
     ) -> Result<DlqPage, ApiError> {
-        let mut page: DlqPage = self
-            .json(
-                Method::GET,
-                kind.list_path(),
-                &page_query(kind, filter, cursor, count),
-                &Vec::new(),
-            )
-            .await?;
-        if page.cursor.as_deref() == Some("") {
-            page.cursor = None;
-        }
+        let mut page: DlqPage = self.list_page(kind, filter, cursor, count).await?;
+        page.cursor = page.cursor.filter(|c| !c.is_empty());
         Ok(page)
     }
 
@@ -346,18 +337,26 @@ impl Client {
         cursor: Option<&str>,
         count: usize,
     ) -> Result<RawDlqPage, ApiError> {
-        let mut page: RawDlqPage = self
-            .json(
-                Method::GET,
-                kind.list_path(),
-                &page_query(kind, filter, cursor, count),
-                &Vec::new(),
-            )
-            .await?;
-        if page.cursor.as_deref() == Some("") {
-            page.cursor = None;
-        }
+        let mut page: RawDlqPage = self.list_page(kind, filter, cursor, count).await?;
+        page.cursor = page.cursor.filter(|c| !c.is_empty());
         Ok(page)
+    }
+
+    /// A page of a DLQ list, as `T` (an empty cursor is left to the caller).
+    async fn list_page<T: DeserializeOwned>(
+        &self,
+        kind: DlqKind,
+        filter: &DlqFilter,
+        cursor: Option<&str>,
+        count: usize,
+    ) -> Result<T, ApiError> {
+        let mut q = filter.to_query(kind);
+        q.push(("count".into(), count.clamp(1, 100).to_string()));
+        if let Some(c) = cursor {
+            q.push(("cursor".into(), c.to_string()));
+        }
+        self.json(Method::GET, kind.list_path(), &q, &Vec::new())
+            .await
     }
 
     /// Entries of either DLQ by id, with as few calls as the API allows: `GET /v2/dlq?dlqIds=…`
@@ -583,21 +582,6 @@ async fn read_body(res: reqwest::Response) -> Result<Vec<u8>, BodyError> {
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-/// The query of one page of a DLQ list.
-fn page_query(
-    kind: DlqKind,
-    filter: &DlqFilter,
-    cursor: Option<&str>,
-    count: usize,
-) -> Vec<(String, String)> {
-    let mut q = filter.to_query(kind);
-    q.push(("count".into(), count.clamp(1, 100).to_string()));
-    if let Some(c) = cursor {
-        q.push(("cursor".into(), c.to_string()));
-    }
-    q
 }
 
 /// How long the server asks us to wait: `Retry-After` (seconds or HTTP date) or

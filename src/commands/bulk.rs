@@ -203,14 +203,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             }
         });
         let ids = futures::stream::iter([g.ids.clone()]).chain(listed);
-        let opts = RunOptions {
-            action: g.action,
-            kind: g.kind(),
-            headers: p_headers(&p, &spec, g),
-            concurrency: b.concurrency,
-            rate: b.rate,
-            max_failures: spec.max_failures,
-        };
+        let opts = run_options(&p, &spec, &b, g, spec.max_failures);
         let (out, h, e) = bulk::run_stream(
             &ctx.client,
             ids,
@@ -236,14 +229,8 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
                 .iter()
                 .filter(|o| o.status == Status::Failed)
                 .count() as u64;
-            let opts = RunOptions {
-                action: g.action,
-                kind: g.kind(),
-                headers: p_headers(&p, &spec, g),
-                concurrency: b.concurrency,
-                rate: b.rate,
-                max_failures: spec.max_failures.map(|m| m.saturating_sub(failed)),
-            };
+            let left = spec.max_failures.map(|m| m.saturating_sub(failed));
+            let opts = run_options(&p, &spec, &b, g, left);
             let (mut out, h, e) = bulk::run(
                 &ctx.client,
                 g.ids.clone(),
@@ -340,6 +327,24 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         resumed: p.resume.is_some(),
     })
     .map_err(anyhow::Error::from)
+}
+
+/// How a group runs; `max_failures`: the failures it may still have.
+fn run_options(
+    p: &Plan,
+    spec: &Spec,
+    b: &BulkArgs,
+    g: &Group,
+    max_failures: Option<u64>,
+) -> RunOptions {
+    RunOptions {
+        action: g.action,
+        kind: g.kind(),
+        headers: p_headers(p, spec, g),
+        concurrency: b.concurrency,
+        rate: b.rate,
+        max_failures,
+    }
 }
 
 fn p_headers(p: &Plan, spec: &Spec, g: &Group) -> crate::client::Headers {

@@ -362,27 +362,20 @@ impl<T: Dated> Windows<T> {
                 self.held += kept.len();
                 slot.state = State::Done(kept);
             }
-            Some(cursor) if req.from == to => {
-                // One millisecond: nothing to split; this page is the walk's first.
+            Some(cursor) if req.from == to || slot.inner => {
+                // One millisecond: nothing to split, this page is the walk's first. A piece cut
+                // to hold about TARGET: read on, holding what is read (a probe).
+                let probe = (req.from != to).then(|| Probe {
+                    times: page.entries.iter().filter_map(Dated::created_at).collect(),
+                    pages: 1,
+                });
                 let kept: Vec<T> = page.entries.into_iter().filter(|e| keep(e)).collect();
                 self.held += kept.len();
                 slot.state = State::Walk {
                     cursor: Some(cursor),
                     pages: VecDeque::from([kept]),
                     in_flight: false,
-                    probe: None,
-                };
-            }
-            Some(cursor) if slot.inner => {
-                // A piece cut to hold about TARGET: read on, holding what is read.
-                let times = page.entries.iter().filter_map(Dated::created_at).collect();
-                let kept: Vec<T> = page.entries.into_iter().filter(|e| keep(e)).collect();
-                self.held += kept.len();
-                slot.state = State::Walk {
-                    cursor: Some(cursor),
-                    pages: VecDeque::from([kept]),
-                    in_flight: false,
-                    probe: Some(Probe { times, pages: 1 }),
+                    probe,
                 };
             }
             Some(_) => {
@@ -485,31 +478,29 @@ pub fn split(from: i64, to: i64, times: &[i64], most: i64, learned: Option<i64>)
         // read it early (it may need splitting), and split it at once if it does.
         let explore = grow > 1 && k >= 2;
         let inner = !explore;
-        if newest_first {
+        let (s, e) = if newest_first {
             if end < from {
                 break;
             }
             let s = end.saturating_sub(width_k - 1).max(from);
-            pieces.push(Piece {
-                from: s,
-                to: end,
-                explore,
-                inner,
-            });
+            let piece = (s, end);
             end = s - 1;
+            piece
         } else {
             if start > to {
                 break;
             }
             let e = start.saturating_add(width_k - 1).min(to);
-            pieces.push(Piece {
-                from: start,
-                to: e,
-                explore,
-                inner,
-            });
+            let piece = (start, e);
             start = e + 1;
-        }
+            piece
+        };
+        pieces.push(Piece {
+            from: s,
+            to: e,
+            explore,
+            inner,
+        });
         width_k = width_k.saturating_mul(grow);
     }
     let outer = |from, to| Piece {
