@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::cli::{EXIT_CODES, GlobalArgs};
+use crate::commands::stats::StatsArgs;
 use crate::commands::{self, delete::DeleteArgs, demo::DemoArgs, dev::DevArgs};
 use crate::commands::{generate::GenerateArgs, list::ListArgs, retry::RetryArgs, show::ShowArgs};
 use crate::ctx::Ctx;
@@ -26,12 +27,19 @@ pub enum Command {
     ///
     /// Order: the table on a terminal shows the newest entries first (the 50 most recent, or
     /// --limit N). --all and every other output (a table off a terminal, JSON, NDJSON, CSV, ids)
-    /// list entries oldest first, as the API pages them, streaming.
+    /// list entries oldest first (by createdAt, then dlqId), streaming.
     #[command(after_help = EXIT_CODES)]
     List(ListArgs),
     /// Show DLQ entries completely: request, response, headers, bodies, attempts
     #[command(after_help = EXIT_CODES)]
     Show(ShowArgs),
+    /// Count matching entries by status, URL, error, label, queue, step or day
+    ///
+    /// Reads the DLQ once (every list filter applies) and groups what matches: count, share,
+    /// first and last seen, and an example entry to `dlq show`. `--by error` groups by a
+    /// fingerprint of the response body in which numbers, ids, times and UUIDs are made alike.
+    #[command(after_help = EXIT_CODES)]
+    Stats(StatsArgs),
     /// Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)
     #[command(after_help = EXIT_CODES)]
     Retry(RetryArgs),
@@ -56,7 +64,7 @@ fn own_options_only(cli: &Cli, cmd: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     Err(CliError::usage(format!(
-        "`dlq {cmd}` runs its own server and takes only its own options; {} {} for the commands that talk to a QStash (list, show, retry, delete)",
+        "`dlq {cmd}` runs its own server and takes only its own options; {} {} for the commands that talk to a QStash (list, show, stats, retry, delete)",
         given.join(", "),
         if given.len() == 1 { "is" } else { "are" }
     ))
@@ -78,6 +86,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => commands::demo::run(args, |argv| Box::pin(run_argv(argv))).await,
         Command::List(args) => commands::list::run(&Ctx::new(&cli.global)?, args).await,
         Command::Show(args) => commands::show::run(&Ctx::new(&cli.global)?, args).await,
+        Command::Stats(args) => commands::stats::run(&Ctx::new(&cli.global)?, args).await,
         Command::Retry(args) => commands::retry::run(&Ctx::new(&cli.global)?, args).await,
         Command::Delete(args) => commands::delete::run(&Ctx::new(&cli.global)?, args).await,
     }

@@ -51,6 +51,17 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "a spreadsheet of a day",
             ),
         ],
+        "dlq-stats" => &[
+            ("dlq stats", "what failed most, by status and URL"),
+            (
+                "dlq stats --since 1d --by error",
+                "the day's failures by error, numbers and ids made alike",
+            ),
+            (
+                "dlq stats --workflow --by step,day -o csv",
+                "failed workflow runs by step and day, for a spreadsheet",
+            ),
+        ],
         "dlq-show" => &[
             (
                 "dlq show 1725323658779-0 --attempts",

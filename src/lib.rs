@@ -22,6 +22,7 @@ pub mod render;
 pub(crate) mod secret;
 pub(crate) mod select;
 pub mod server;
+pub mod stats;
 pub mod text;
 pub mod wire;
 pub mod workflow_run;

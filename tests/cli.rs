@@ -31,5 +31,7 @@ mod reliability;
 mod render;
 /// `dlq retry` and `dlq delete`.
 mod retry_delete;
+/// `dlq stats`.
+mod stats;
 /// Upstash Workflow with the real SDK: the protocol, the CLI's workflow view.
 mod workflow;

@@ -848,6 +848,23 @@ async fn show_and_list_lead_with_the_failed_step_and_the_runs_steps() {
     let r = dev.dlq(&["list", "--workflow", "-o", "ndjson"]).await;
     let first: Value = serde_json::from_str(&r.lines()[0]).unwrap();
     assert!(first.get("responseBody").is_some() && first.get("decodedRun").is_none());
+
+    // Stats group failed runs by the step that failed.
+    let runs = dev
+        .dlq(&["list", "--workflow", "-o", "ids"])
+        .await
+        .lines()
+        .len();
+    let r = dev
+        .dlq(&["stats", "--workflow", "--by", "step", "-o", "ndjson"])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let g: Value = serde_json::from_str(&r.lines()[0]).unwrap();
+    assert_eq!(r.lines().len(), 1, "{}", r.out());
+    assert_eq!(
+        (g["step"].as_str(), g["count"].as_u64()),
+        (Some("charge"), Some(runs as u64))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

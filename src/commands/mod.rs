@@ -8,3 +8,4 @@ pub mod generate;
 pub mod list;
 pub mod retry;
 pub mod show;
+pub mod stats;

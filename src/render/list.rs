@@ -355,7 +355,7 @@ fn csv_values(e: &DlqEntry, full: bool) -> Vec<String> {
 
 /// A cell a spreadsheet cannot be tricked by: control characters escaped, and a leading `'`
 /// before `=`, `+`, `-` or `@` (CSV injection). Quoting is the `csv` crate's.
-fn defuse(v: &str) -> String {
+pub(crate) fn defuse(v: &str) -> String {
     let mut v = sanitize::inline(v);
     if v.starts_with(['=', '+', '-', '@']) {
         v.insert(0, '\'');
@@ -364,7 +364,7 @@ fn defuse(v: &str) -> String {
 }
 
 /// One RFC 4180 record (the `csv` crate quotes what needs quoting), `\n`-terminated.
-fn csv_line<S: AsRef<[u8]>>(fields: &[S]) -> io::Result<Vec<u8>> {
+pub(crate) fn csv_line<S: AsRef<[u8]>>(fields: &[S]) -> io::Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());

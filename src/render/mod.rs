@@ -6,6 +6,7 @@ pub mod detail;
 pub mod list;
 pub mod progress;
 pub mod redact;
+pub mod stats;
 pub use crate::text::sanitize;
 
 /// How output should look.

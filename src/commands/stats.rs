@@ -1,0 +1,79 @@
+//! `dlq stats`.
+
+use clap::{Args, ValueEnum};
+
+use crate::cli::FilterArgs;
+use crate::ctx::Ctx;
+use crate::pager::{Pager, Reading};
+use crate::render::stats::{Format, write};
+use crate::select::Selection;
+use crate::stats::{By, Stats};
+
+/// Output formats of `stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Group by these, in this order (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "status,url")]
+    pub by: Vec<By>,
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: StatsFormat,
+    /// API calls in flight at once while reading (a 429 slows them all)
+    #[arg(long, value_name = "N", default_value_t = crate::pager::DEFAULT_CONCURRENCY, value_parser = crate::cli::parse_concurrency)]
+    pub concurrency: usize,
+}
+
+pub async fn run(ctx: &Ctx, args: StatsArgs) -> anyhow::Result<()> {
+    let sel = Selection::from_args(&args.filter, ctx.now_ms)?;
+    let mut by = args.by.clone();
+    // `--by status,status` groups once by status.
+    let mut seen = Vec::new();
+    by.retain(|b| {
+        let new = !seen.contains(b);
+        seen.push(*b);
+        new
+    });
+    let mut stats = Stats::new(&by);
+    let mut pager = Pager::new(
+        &ctx.client,
+        &sel,
+        Reading {
+            concurrency: args.concurrency,
+            ..Reading::default()
+        },
+    );
+    while let Some(batch) = pager.next().await? {
+        batch.iter().for_each(|e| stats.add(e));
+    }
+    let total = stats.total();
+    let format = match args.output {
+        StatsFormat::Table => Format::Table,
+        StatsFormat::Json => Format::Json,
+        StatsFormat::Ndjson => Format::Ndjson,
+        StatsFormat::Csv => Format::Csv,
+    };
+    if total == 0 && format == Format::Table {
+        ctx.note("No matching DLQ entries.");
+        return Ok(());
+    }
+    let groups = stats.sorted();
+    write(
+        &mut std::io::stdout().lock(),
+        format,
+        &ctx.style,
+        &by,
+        &groups,
+        total,
+    )?;
+    Ok(())
+}
