@@ -4,9 +4,9 @@
 use clap::{Parser, Subcommand};
 
 use crate::cli::{EXIT_CODES, GlobalArgs};
-use crate::commands::stats::StatsArgs;
 use crate::commands::{self, delete::DeleteArgs, demo::DemoArgs, dev::DevArgs};
 use crate::commands::{generate::GenerateArgs, list::ListArgs, retry::RetryArgs, show::ShowArgs};
+use crate::commands::{stats::StatsArgs, watch::WatchArgs};
 use crate::ctx::Ctx;
 use crate::error::CliError;
 
@@ -40,6 +40,14 @@ pub enum Command {
     /// fingerprint of the response body in which numbers, ids, times and UUIDs are made alike.
     #[command(after_help = EXIT_CODES)]
     Stats(StatsArgs),
+    /// Print new DLQ entries as they arrive
+    ///
+    /// Polls every --interval (every list filter applies) and prints each entry that was not
+    /// in the DLQ before, once: a line on a terminal, NDJSON off it. Transient API errors and
+    /// 429s are retried with a growing pause (said on stderr). --exit-on-first exits 3 when an
+    /// entry arrives; --timeout ends the watch, with 0 if nothing arrived and 3 if something did.
+    #[command(after_help = EXIT_CODES)]
+    Watch(WatchArgs),
     /// Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)
     #[command(after_help = EXIT_CODES)]
     Retry(RetryArgs),
@@ -64,7 +72,7 @@ fn own_options_only(cli: &Cli, cmd: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     Err(CliError::usage(format!(
-        "`dlq {cmd}` runs its own server and takes only its own options; {} {} for the commands that talk to a QStash (list, show, stats, retry, delete)",
+        "`dlq {cmd}` runs its own server and takes only its own options; {} {} for the commands that talk to a QStash (list, show, stats, watch, retry, delete)",
         given.join(", "),
         if given.len() == 1 { "is" } else { "are" }
     ))
@@ -87,6 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::List(args) => commands::list::run(&Ctx::new(&cli.global)?, args).await,
         Command::Show(args) => commands::show::run(&Ctx::new(&cli.global)?, args).await,
         Command::Stats(args) => commands::stats::run(&Ctx::new(&cli.global)?, args).await,
+        Command::Watch(args) => commands::watch::run(&Ctx::new(&cli.global)?, args).await,
         Command::Retry(args) => commands::retry::run(&Ctx::new(&cli.global)?, args).await,
         Command::Delete(args) => commands::delete::run(&Ctx::new(&cli.global)?, args).await,
     }

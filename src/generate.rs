@@ -62,6 +62,17 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "failed workflow runs by step and day, for a spreadsheet",
             ),
         ],
+        "dlq-watch" => &[
+            ("dlq watch", "new failures as they arrive, a line each"),
+            (
+                "dlq watch --url https://api.example/orders --exit-on-first --timeout 10m",
+                "in CI: exit 3 if the endpoint fails within ten minutes",
+            ),
+            (
+                "dlq watch --workflow -o ndjson | jq .workflowRunId",
+                "failed workflow runs as JSON lines",
+            ),
+        ],
         "dlq-show" => &[
             (
                 "dlq show 1725323658779-0 --attempts",

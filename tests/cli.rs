@@ -33,5 +33,7 @@ mod render;
 mod retry_delete;
 /// `dlq stats`.
 mod stats;
+/// `dlq watch`.
+mod watch;
 /// Upstash Workflow with the real SDK: the protocol, the CLI's workflow view.
 mod workflow;

@@ -41,6 +41,7 @@ fn man_pages_are_current() {
             "dlq-list.1",
             "dlq-show.1",
             "dlq-stats.1",
+            "dlq-watch.1",
             "dlq-retry.1",
             "dlq-delete.1",
             "dlq-dev.1",
@@ -70,7 +71,9 @@ fn help_is_pinned_and_every_command_documents_exit_codes() {
         .unwrap();
     assert!(out.status.success());
     insta::assert_snapshot!("help", String::from_utf8_lossy(&out.stdout));
-    for sub in ["list", "show", "stats", "retry", "delete", "dev", "demo"] {
+    for sub in [
+        "list", "show", "stats", "watch", "retry", "delete", "dev", "demo",
+    ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlq"))
             .args([sub, "--help"])
             .env("COLUMNS", "100")

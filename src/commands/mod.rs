@@ -9,3 +9,4 @@ pub mod list;
 pub mod retry;
 pub mod show;
 pub mod stats;
+pub mod watch;

@@ -1,0 +1,190 @@
+//! `dlq watch`.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::cli::FilterArgs;
+use crate::client::ApiError;
+use crate::ctx::Ctx;
+use crate::error::{CliError, Exit};
+use crate::pager::{Pager, Reading};
+use crate::render::{redact, watch};
+use crate::select::Selection;
+
+/// Output formats of `watch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// One line per entry: time, id, status, URL or run, response
+    Table,
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Time between polls
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_interval)]
+    pub interval: Duration,
+    /// Exit 3 as soon as an entry arrives (for CI and scripts)
+    #[arg(long)]
+    pub exit_on_first: bool,
+    /// Stop after this long: exit 0 if nothing arrived, 3 if something did
+    #[arg(long, value_name = "DURATION", value_parser = parse_watch_timeout)]
+    pub timeout: Option<Duration>,
+    /// Output format [default: table on a terminal, ndjson off it]
+    #[arg(short, long, value_enum)]
+    pub output: Option<WatchFormat>,
+    /// Show sensitive header values instead of masking them
+    #[arg(long)]
+    pub reveal: bool,
+    /// API calls in flight at once while reading (a 429 slows them all)
+    #[arg(long, value_name = "N", default_value_t = crate::pager::DEFAULT_CONCURRENCY, value_parser = crate::cli::parse_concurrency)]
+    pub concurrency: usize,
+}
+
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(s.trim()) {
+        Ok(d) if d >= Duration::from_millis(100) && d <= Duration::from_secs(3600) => Ok(d),
+        _ => Err(format!(
+            "expected a duration between 100ms and 1h such as 5s; got '{s}'"
+        )),
+    }
+}
+
+fn parse_watch_timeout(s: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(s.trim()) {
+        Ok(d) if !d.is_zero() && d <= Duration::from_secs(7 * 86_400) => Ok(d),
+        _ => Err(format!(
+            "expected a duration between 1ms and 7d such as 10m; got '{s}'"
+        )),
+    }
+}
+
+/// Longest wait between polls after failures.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// Reads every matching entry once: those not in `seen` are new (added to it and passed to
+/// `each_new`); returns the ids there now. An entry passed on stays in `seen` even when the
+/// read fails half-way, so it is never printed twice.
+async fn poll(
+    ctx: &Ctx,
+    sel: &Selection,
+    concurrency: usize,
+    seen: &mut HashSet<String>,
+    mut each_new: impl FnMut(crate::model::DlqEntry) -> std::io::Result<()>,
+) -> std::io::Result<Result<HashSet<String>, ApiError>> {
+    let mut now = HashSet::new();
+    let mut pager = Pager::new(
+        &ctx.client,
+        sel,
+        Reading {
+            concurrency,
+            ..Reading::default()
+        },
+    );
+    loop {
+        match pager.next().await {
+            Ok(Some(batch)) => {
+                for e in batch {
+                    now.insert(e.dlq_id.clone());
+                    if seen.insert(e.dlq_id.clone()) {
+                        each_new(e)?;
+                    }
+                }
+            }
+            Ok(None) => return Ok(Ok(now)),
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+}
+
+#[allow(clippy::print_stderr)]
+pub async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<()> {
+    let sel = Selection::from_args(&args.filter, ctx.now_ms)?;
+    let format = args.output.unwrap_or(if ctx.style.tty {
+        WatchFormat::Table
+    } else {
+        WatchFormat::Ndjson
+    });
+    let deadline = args.timeout.map(|t| tokio::time::Instant::now() + t);
+    // What is in the DLQ now is not an arrival.
+    let mut seen = HashSet::new();
+    if let Err(e) = poll(ctx, &sel, args.concurrency, &mut seen, |_| Ok(())).await? {
+        return Err(anyhow::Error::new(e).context("cannot read the DLQ to start watching"));
+    }
+    if ctx.stderr_tty {
+        eprintln!(
+            "Watching for new DLQ entries ({} there now; every {}; Ctrl-C to stop)",
+            seen.len(),
+            humantime::format_duration(args.interval)
+        );
+    }
+    let mut arrived: u64 = 0;
+    let mut wait = args.interval;
+    loop {
+        let sleep = match deadline {
+            Some(d) => {
+                let left = d.saturating_duration_since(tokio::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                wait.min(left)
+            }
+            None => wait,
+        };
+        tokio::time::sleep(sleep).await;
+        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+            break;
+        }
+        let mut out = std::io::stdout().lock();
+        let mut new = 0u64;
+        let polled = poll(ctx, &sel, args.concurrency, &mut seen, |mut e| {
+            new += 1;
+            if !args.reveal {
+                redact::entry(&mut e);
+            }
+            watch::write(&mut out, &e, format == WatchFormat::Ndjson, &ctx.style)
+        })
+        .await?;
+        drop(out);
+        arrived += new;
+        match polled {
+            Ok(now) => {
+                // Entries gone from the DLQ are forgotten (ids are never reused).
+                seen = now;
+                wait = args.interval;
+            }
+            Err(e @ (ApiError::Unauthorized { .. } | ApiError::BadRequest { .. })) => {
+                return Err(anyhow::Error::new(e).context("watching the DLQ"));
+            }
+            Err(e) => {
+                // What this poll printed stays seen; the next poll reads again.
+                wait = (wait * 2).min(MAX_BACKOFF).max(args.interval);
+                eprintln!(
+                    "dlq: warning: reading the DLQ failed ({e}); trying again in {}",
+                    humantime::format_duration(wait)
+                );
+            }
+        }
+        if args.exit_on_first && arrived > 0 {
+            break;
+        }
+    }
+    if arrived > 0 {
+        return Err(CliError {
+            exit: Exit::Partial,
+            message: format!(
+                "{arrived} new DLQ {} arrived",
+                if arrived == 1 { "entry" } else { "entries" }
+            ),
+        }
+        .into());
+    }
+    if ctx.stderr_tty {
+        eprintln!("No new DLQ entries.");
+    }
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! `dlq watch` against `dlq dev`: new entries printed once as they arrive, exit codes for CI,
+//! API failures survived.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{Dev, Receiver};
+
+fn watch(dev: &Dev, args: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_dlq"))
+        .arg("watch")
+        .args(args)
+        .env("QSTASH_URL", &dev.url)
+        .env("QSTASH_TOKEN", &dev.token)
+        .env("DLQ_RETRY_SCALE", crate::support::RETRY_SCALE)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+async fn finish(child: tokio::process::Child) -> (i32, Vec<Value>, String) {
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("watch ended")
+        .unwrap();
+    let lines = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        lines,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn new_entries_are_printed_once_and_the_timeout_says_whether_any_came() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    dev.fail_many(&format!("{}/old", rx.url), 2, &[]).await;
+    dev.wait_dlq("/v2/dlq", 2).await;
+    let child = watch(
+        &dev,
+        &["-o", "ndjson", "--interval", "100ms", "--timeout", "2500ms"],
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    dev.fail_many(&format!("{}/new", rx.url), 3, &[]).await;
+    let (code, lines, stderr) = finish(child).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("3 new DLQ entries arrived"), "{stderr}");
+    assert_eq!(lines.len(), 3, "only the arrivals, once each: {lines:?}");
+    let mut ids: Vec<&str> = lines.iter().map(|e| e["dlqId"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
+    assert!(lines.iter().all(|e| e["url"] == format!("{}/new", rx.url)));
+
+    // Nothing new: exit 0 when the time is up.
+    let (code, lines, stderr) =
+        finish(watch(&dev, &["--interval", "100ms", "--timeout", "500ms"])).await;
+    assert_eq!((code, lines.len()), (0, 0), "{stderr}");
+
+    // Filters apply: arrivals elsewhere are not printed.
+    let child = watch(
+        &dev,
+        &[
+            "--url",
+            &format!("{}/only", rx.url),
+            "--interval",
+            "100ms",
+            "--timeout",
+            "1500ms",
+        ],
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    dev.fail_many(&format!("{}/other", rx.url), 1, &[]).await;
+    let (code, lines, _) = finish(child).await;
+    assert_eq!((code, lines.len()), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_on_first_ends_the_watch_when_an_entry_arrives() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    let started = std::time::Instant::now();
+    let child = watch(
+        &dev,
+        &["--exit-on-first", "--interval", "100ms", "--timeout", "60s"],
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    dev.fail_many(&format!("{}/first", rx.url), 1, &[]).await;
+    let (code, lines, stderr) = finish(child).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(lines.len(), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "it did not wait for --timeout"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_watch_survives_a_failing_api_and_prints_nothing_twice() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    let child = watch(
+        &dev,
+        &["--interval", "100ms", "--timeout", "3s", "-o", "ndjson"],
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    dev.fail_many(&format!("{}/a", rx.url), 2, &[]).await;
+    dev.server().faults().set_fault_rate(1.0);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    dev.server().faults().set_fault_rate(0.0);
+    dev.fail_many(&format!("{}/b", rx.url), 1, &[]).await;
+    let (code, lines, stderr) = finish(child).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("reading the DLQ failed"), "{stderr}");
+    assert!(stderr.contains("trying again in"), "{stderr}");
+    assert_eq!(lines.len(), 3, "each arrival once: {lines:?}");
+}
