@@ -213,6 +213,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Per-entry results on stdout [default: text lines off a terminal; on a terminal only the progress bar, the summary and the failures]')
             [CompletionResult]::new('--new-run-id', '--new-run-id', [CompletionResultType]::ParameterName, 'Workflow: the id of the new run when resuming or restarting one run (Upstash-Workflow-RunId)')
             [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Stop after N entries failed (a circuit breaker for an unfixed bug)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Follow each retried message (or run) until it is delivered, fails again or TIMEOUT passes [default TIMEOUT: 5m]; exit 0 only if every one was delivered')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Override: retries of the republished message (Upstash-Retries)')
             [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)')
             [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'Override: retry delay expression in ms, e.g. "1000 * (1 + retried)" (Upstash-Retry-Delay)')

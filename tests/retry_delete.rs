@@ -709,3 +709,143 @@ async fn journals_single_ids_and_resume_without_a_path() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(dev.dlq_all("/v2/dlq").await.is_empty());
 }
+
+/// `retry --wait` follows each retried message: delivered where the endpoint recovered,
+/// failed again (with its new DLQ entry) where it stays broken, pending when time runs out.
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_wait_reports_what_became_of_each_message() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/fixed", rx.url), 2, &[]).await;
+    dev.fail_many(&format!("{}/broken", rx.url), 2, &[]).await;
+    dev.wait_dlq("/v2/dlq", 4).await;
+    rx.set(|r, _| {
+        if r.path == "/fixed" {
+            (200, vec![], b"ok".to_vec())
+        } else {
+            (500, vec![], b"still down".to_vec())
+        }
+    });
+    let env = [("DLQ_WAIT_INTERVAL_MS", "100")];
+    let r = dev
+        .dlq_env(
+            &[
+                "retry",
+                "--all-matching",
+                "--yes",
+                "--wait=30s",
+                "-o",
+                "ndjson",
+            ],
+            &env,
+        )
+        .await;
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("2 of 4 retried entries were not delivered: 2 failed again"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("Delivered 2, failed again 2."),
+        "{}",
+        r.stderr
+    );
+    let recs = records(&r);
+    assert_eq!(recs.len(), 4);
+    let dlq = dev.dlq_all("/v2/dlq").await;
+    for rec in &recs {
+        let new_id = rec.get("newDlqId").and_then(Value::as_str);
+        match rec["finalState"].as_str() {
+            Some("delivered") => assert!(new_id.is_none()),
+            Some("failed") => {
+                // The new entry is in the DLQ, under the retried message's id.
+                let n = new_id.expect("a failed-again record names its new entry");
+                assert_ne!(n, rec["dlqId"].as_str().unwrap());
+                let e = dlq.iter().find(|e| e["dlqId"] == n).expect("in the DLQ");
+                assert_eq!(e["messageId"], rec["messageId"]);
+                assert_eq!(e["url"], format!("{}/broken", rx.url));
+            }
+            other => panic!("unexpected final state {other:?}: {rec}"),
+        }
+    }
+
+    // Fixed for good: every one delivered, exit 0.
+    rx.set(|_, _| (200, vec![], b"ok".to_vec()));
+    let r = dev
+        .dlq_env(&["retry", "--all-matching", "--yes", "--wait=30s"], &env)
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.lines().len(), 2);
+    assert!(
+        r.lines().iter().all(|l| l.ends_with("\tdelivered")),
+        "{}",
+        r.out()
+    );
+
+    // A flapping endpoint: each retried message ends one way or the other, none pending.
+    rx.set(|_, _| (500, vec![], b"down".to_vec()));
+    dev.fail_many(&format!("{}/flap", rx.url), 4, &[]).await;
+    dev.wait_dlq("/v2/dlq", 4).await;
+    rx.set(|_, n| {
+        if n % 2 == 0 {
+            (200, vec![], b"ok".to_vec())
+        } else {
+            (503, vec![], b"flap".to_vec())
+        }
+    });
+    let r = dev
+        .dlq_env(
+            &[
+                "retry",
+                "--all-matching",
+                "--yes",
+                "--wait=30s",
+                "-o",
+                "ndjson",
+            ],
+            &env,
+        )
+        .await;
+    let recs = records(&r);
+    let delivered = recs
+        .iter()
+        .filter(|r| r["finalState"] == "delivered")
+        .count();
+    let failed = recs.iter().filter(|r| r["finalState"] == "failed").count();
+    assert_eq!(delivered + failed, 4, "{recs:?}");
+    assert_eq!(r.code, if failed == 0 { 0 } else { 3 }, "{}", r.stderr);
+    assert_eq!(dev.dlq_all("/v2/dlq").await.len(), failed);
+
+    // Time runs out before a slow endpoint answers: pending.
+    let rx2 = Receiver::always(500).await;
+    dev.fail_many(&format!("{}/slow", rx2.url), 1, &[]).await;
+    dev.wait_dlq(
+        &format!("/v2/dlq?url={}/slow", crate::support::urlencode(&rx2.url)),
+        1,
+    )
+    .await;
+    rx2.set(|_, _| (200, vec![], b"ok".to_vec()));
+    rx2.set_delay(Duration::from_secs(3));
+    let r = dev
+        .dlq_env(
+            &[
+                "retry",
+                "--url",
+                &format!("{}/slow", rx2.url),
+                "--all-matching",
+                "--yes",
+                "--wait=300ms",
+            ],
+            &env,
+        )
+        .await;
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 still pending when the wait ended"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.out().ends_with("\tpending\n"), "{}", r.out());
+}

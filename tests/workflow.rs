@@ -156,17 +156,23 @@ async fn seed_story_a_failed_run_is_found_fixed_and_resumed() {
         .await;
     let e = dlq_entry(&dev, "wfr_order-43").await;
     app.control(json!({"chargeFails": false})).await;
+    // `--wait` follows the new run until it finishes.
     let r = dev
-        .dlq(&[
-            "retry",
-            "--restart",
-            e["dlqId"].as_str().unwrap(),
-            "-o",
-            "ndjson",
-        ])
+        .dlq_env(
+            &[
+                "retry",
+                "--restart",
+                e["dlqId"].as_str().unwrap(),
+                "-o",
+                "ndjson",
+                "--wait=60s",
+            ],
+            &[("DLQ_WAIT_INTERVAL_MS", "100")],
+        )
         .await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     let rec: Value = serde_json::from_str(&r.lines()[0]).unwrap();
+    assert_eq!(rec["finalState"], "delivered", "{rec}");
     let restarted = rec["workflowRunId"].as_str().unwrap().to_string();
     let steps = app.wait_events("step", Some(&restarted), 3).await;
     assert_eq!(steps_of(&steps, "validate"), 1, "restart runs step 1 again");
@@ -204,9 +210,24 @@ async fn seed_story_a_failed_run_is_found_fixed_and_resumed() {
     let id46 = e["dlqId"].as_str().unwrap().to_string();
     app.control(json!({"failureFunctionFails": false})).await;
     let r = dev
-        .dlq(&["retry", "--failure-function", &id46, "-o", "ndjson"])
+        .dlq_env(
+            &[
+                "retry",
+                "--failure-function",
+                &id46,
+                "-o",
+                "ndjson",
+                "--wait=60s",
+            ],
+            &[("DLQ_WAIT_INTERVAL_MS", "100")],
+        )
         .await;
     assert_eq!(r.code, 0, "{}", r.stderr);
+    let rec: Value = serde_json::from_str(&r.lines()[0]).unwrap();
+    assert_eq!(
+        rec["finalState"], "delivered",
+        "the failure function succeeded: {rec}"
+    );
     let e = dlq_entry(&dev, "wfr_order-46").await;
     assert_eq!(e["failureFunctionState"], "CALLBACK_SUCCESS");
     let failures = app.events_of("failure", Some("wfr_order-46")).await;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{ApiError, Client, DlqFilter, DlqKind, Headers};
 
+pub mod follow;
 pub mod journal;
 pub mod plan;
 pub mod preview;
@@ -136,6 +137,12 @@ pub struct Outcome {
     /// A failure that trying again will not change (the entry's state forbids the action).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub permanent: bool,
+    /// `--wait`: what became of the retried message or run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_state: Option<follow::FinalState>,
+    /// `--wait`: the new DLQ entry of a retried message or run that failed again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_dlq_id: Option<String>,
 }
 
 impl Outcome {
@@ -151,6 +158,8 @@ impl Outcome {
             workflow_run_id,
             error: None,
             permanent: false,
+            final_state: None,
+            new_dlq_id: None,
         }
     }
     pub fn deleted(id: &str) -> Outcome {
@@ -161,6 +170,8 @@ impl Outcome {
             workflow_run_id: None,
             error: None,
             permanent: false,
+            final_state: None,
+            new_dlq_id: None,
         }
     }
     pub fn not_found(id: &str) -> Outcome {
@@ -171,6 +182,8 @@ impl Outcome {
             workflow_run_id: None,
             error: None,
             permanent: false,
+            final_state: None,
+            new_dlq_id: None,
         }
     }
     pub fn failed(id: &str, error: String) -> Outcome {
@@ -181,6 +194,8 @@ impl Outcome {
             workflow_run_id: None,
             error: Some(error),
             permanent: false,
+            final_state: None,
+            new_dlq_id: None,
         }
     }
 

@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::bulk::follow::{FinalState, settled};
 use crate::bulk::{Action, Group, Outcome, Status, Summary, Verb};
 use crate::model::DlqEntry;
 use crate::render::{Style, status_cell, when_cell};
@@ -80,6 +81,44 @@ pub fn ending<W: Write>(
             "  …and {} more failures (-o ndjson for every record)",
             failed.len() - FAILURES_SHOWN
         )?;
+    }
+    if outcomes.iter().any(|o| o.final_state.is_some()) {
+        // `--wait`: what became of the retried ones.
+        let f = settled(outcomes);
+        let mut line = format!("Delivered {}, failed again {}", f.delivered, f.failed);
+        if f.pending > 0 {
+            line.push_str(&format!(", still pending {}", f.pending));
+        }
+        if f.unknown > 0 {
+            line.push_str(&format!(", not followed {}", f.unknown));
+        }
+        writeln!(w, "{line}.")?;
+        let again: Vec<&Outcome> = outcomes
+            .iter()
+            .filter(|o| o.final_state == Some(FinalState::Failed))
+            .collect();
+        for o in again.iter().take(FAILURES_SHOWN) {
+            writeln!(
+                w,
+                "  {} failed again{}",
+                o.dlq_id,
+                o.new_dlq_id
+                    .as_deref()
+                    .map(|n| format!(
+                        ": now {} (dlq show {})",
+                        sanitize::inline(n),
+                        sanitize::inline(n)
+                    ))
+                    .unwrap_or_default()
+            )?;
+        }
+        if again.len() > FAILURES_SHOWN {
+            writeln!(
+                w,
+                "  …and {} more (-o ndjson for every record)",
+                again.len() - FAILURES_SHOWN
+            )?;
+        }
     }
     // A --resume helps with what was not attempted or failed for a reason that may pass.
     let resumable = failed.iter().any(|o| !o.permanent);
@@ -293,6 +332,15 @@ pub fn preview<W: Write>(
 }
 
 /// One record per entry: text lines, a JSON array or JSON lines.
+fn final_word(f: FinalState) -> &'static str {
+    match f {
+        FinalState::Delivered => "delivered",
+        FinalState::Failed => "failed_again",
+        FinalState::Pending => "pending",
+        FinalState::Unknown => "unknown",
+    }
+}
+
 pub fn records<W: Write>(
     out: &mut W,
     format: Records,
@@ -323,7 +371,21 @@ pub fn records<W: Write>(
                     .or_else(|| o.message_id.clone())
                     .or_else(|| o.error.clone())
                     .unwrap_or_default();
-                writeln!(out, "{}\t{status}\t{}", o.dlq_id, sanitize::inline(&detail))?;
+                match o.final_state {
+                    // `--wait`: what became of it, and its new entry if it failed again.
+                    Some(f) => writeln!(
+                        out,
+                        "{}\t{status}\t{}\t{}{}",
+                        o.dlq_id,
+                        sanitize::inline(&detail),
+                        final_word(f),
+                        o.new_dlq_id
+                            .as_deref()
+                            .map(|n| format!("\t{}", sanitize::inline(n)))
+                            .unwrap_or_default()
+                    )?,
+                    None => writeln!(out, "{}\t{status}\t{}", o.dlq_id, sanitize::inline(&detail))?,
+                }
             }
         }
     }

@@ -25,6 +25,8 @@ pub struct Spec {
     pub max_failures: Option<u64>,
     /// `--new-run-id`: the id of the run a single resume or restart starts.
     pub new_run_id: Option<String>,
+    /// `--wait`: follow what was retried this long.
+    pub wait: Option<std::time::Duration>,
 }
 
 pub struct Plan {

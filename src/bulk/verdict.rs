@@ -94,6 +94,37 @@ pub fn verdict(t: &Tally) -> Result<(), CliError> {
     }
 }
 
+/// After `--wait`: `Ok` only if every retried entry was delivered; else exit 3 and why.
+pub fn after_wait(s: &super::follow::Settled) -> Result<(), CliError> {
+    let not = s.failed + s.pending + s.unknown;
+    if not == 0 {
+        return Ok(());
+    }
+    let mut parts = Vec::new();
+    if s.failed > 0 {
+        parts.push(format!("{} failed again", s.failed));
+    }
+    if s.pending > 0 {
+        parts.push(format!("{} still pending when the wait ended", s.pending));
+    }
+    if s.unknown > 0 {
+        parts.push(format!("{} could not be followed", s.unknown));
+    }
+    Err(CliError {
+        exit: Exit::Partial,
+        message: format!(
+            "{not} of {} retried {} not delivered: {}",
+            not + s.delivered,
+            if not + s.delivered == 1 {
+                "entry was"
+            } else {
+                "entries were"
+            },
+            parts.join(", ")
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

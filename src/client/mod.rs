@@ -434,6 +434,43 @@ impl Client {
         Ok(out)
     }
 
+    /// Messages with a log event in `state` at or after `from_ms`: one page (newest first).
+    pub async fn logs_page(
+        &self,
+        state: &str,
+        from_ms: i64,
+        cursor: Option<&str>,
+    ) -> Result<LogPage, ApiError> {
+        let mut q = vec![
+            ("state".to_string(), state.to_string()),
+            ("fromDate".to_string(), from_ms.to_string()),
+            ("count".to_string(), "100".to_string()),
+        ];
+        if let Some(c) = cursor {
+            q.push(("cursor".into(), c.to_string()));
+        }
+        let mut page: LogPage = self.json(Method::GET, "/v2/logs", &q, &Vec::new()).await?;
+        page.cursor = page.cursor.filter(|c| !c.is_empty());
+        Ok(page)
+    }
+
+    /// The state of the newest workflow run with this id (`RUN_STARTED`, `RUN_SUCCESS`,
+    /// `RUN_FAILED`, `RUN_CANCELED`), from the workflow logs; `None` if there is no such run.
+    pub async fn workflow_run_state(&self, run_id: &str) -> Result<Option<String>, ApiError> {
+        let q = vec![
+            ("workflowRunId".to_string(), run_id.to_string()),
+            ("count".to_string(), "1".to_string()),
+        ];
+        let v: serde_json::Value = self
+            .json(Method::GET, "/v2/workflows/logs", &q, &Vec::new())
+            .await?;
+        Ok(v["runs"]
+            .as_array()
+            .and_then(|r| r.first())
+            .and_then(|r| r["workflowState"].as_str())
+            .map(String::from))
+    }
+
     /// `POST /v2/dlq/retry/{dlqId}`.
     pub async fn retry_one(
         &self,

@@ -145,6 +145,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             }
         })
     };
+    let started_ms = chrono::Utc::now().timestamp_millis();
     let mut total = p.total();
     let bar = Arc::new(Bar::new(
         total as u64,
@@ -249,6 +250,36 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         }
     }
     bar.finish();
+    // `--wait`: follow what was retried (Ctrl-C still stops the command).
+    if let Some(timeout) = spec.wait
+        && halt.is_none()
+        && jerr.is_none()
+    {
+        let retried = outcomes
+            .iter()
+            .filter(|o| o.status == Status::Retried)
+            .count();
+        let wbar = Bar::new(retried as u64, "wait", ctx.stderr_tty && !b.quiet);
+        let callback = p.groups.iter().any(|g| g.action == Action::Callback);
+        // Log times come from the server's clock: a minute's margin.
+        let since = started_ms - 60_000;
+        let res = crate::bulk::follow::follow(
+            &ctx.client,
+            &mut outcomes,
+            callback,
+            since,
+            timeout,
+            wait_interval(),
+            &|n| wbar.set(n as u64),
+        )
+        .await;
+        wbar.finish();
+        if let Err(e) = res {
+            return Err(anyhow::Error::new(e).context(
+                "the retries were sent, but following them failed (see each with dlq list --message-id or the logs)",
+            ));
+        }
+    }
     watcher.abort();
     if p.selecting.is_some()
         && p.resume.is_none()
@@ -325,8 +356,20 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         total,
         halt,
         resumed: p.resume.is_some(),
-    })
-    .map_err(anyhow::Error::from)
+    })?;
+    if spec.wait.is_some() {
+        verdict::after_wait(&crate::bulk::follow::settled(&outcomes))?;
+    }
+    Ok(())
+}
+
+/// How often `--wait` polls; `DLQ_WAIT_INTERVAL_MS` (a hidden test hook) shortens it.
+fn wait_interval() -> std::time::Duration {
+    std::env::var("DLQ_WAIT_INTERVAL_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(std::time::Duration::from_millis)
+        .unwrap_or(std::time::Duration::from_secs(2))
 }
 
 /// How a group runs; `max_failures`: the failures it may still have.

@@ -14,6 +14,7 @@ pub async fn run(ctx: &Ctx, a: DeleteArgs) -> anyhow::Result<()> {
         headers: Vec::new(),
         max_failures: None,
         new_run_id: None,
+        wait: None,
     };
     super::bulk::run(ctx, a.bulk, spec).await
 }

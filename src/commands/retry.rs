@@ -48,6 +48,7 @@ pub async fn run(ctx: &Ctx, a: RetryArgs) -> anyhow::Result<()> {
         headers,
         max_failures: a.max_failures,
         new_run_id: a.new_run_id.clone(),
+        wait: a.wait,
     };
     super::bulk::run(ctx, a.bulk, spec).await
 }
@@ -68,6 +69,10 @@ pub struct RetryArgs {
     /// Stop after N entries failed (a circuit breaker for an unfixed bug)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_failures: Option<u64>,
+    /// Follow each retried message (or run) until it is delivered, fails again or TIMEOUT
+    /// passes [default TIMEOUT: 5m]; exit 0 only if every one was delivered
+    #[arg(long, value_name = "TIMEOUT", num_args = 0..=1, require_equals = true, default_missing_value = "5m", value_parser = parse_wait)]
+    pub wait: Option<std::time::Duration>,
     /// Override: retries of the republished message (Upstash-Retries)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100), help_heading = "Overrides")]
     pub retries: Option<u32>,
@@ -105,4 +110,13 @@ fn parse_retry_expr(s: &str) -> Result<String, String> {
 
 fn parse_flow_value(s: &str) -> Result<String, String> {
     crate::wire::flow_control::parse_flow_control_value("k", s).map(|_| s.trim().to_string())
+}
+
+fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(s.trim()) {
+        Ok(d) if !d.is_zero() && d <= std::time::Duration::from_secs(86_400) => Ok(d),
+        _ => Err(format!(
+            "expected a duration between 1ms and 24h such as 10m; got '{s}'"
+        )),
+    }
 }
