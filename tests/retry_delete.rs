@@ -849,3 +849,90 @@ async fn retry_wait_reports_what_became_of_each_message() {
     );
     assert!(r.out().ends_with("\tpending\n"), "{}", r.out());
 }
+
+/// With `--wait`, retried entries that fail again count toward `--max-failures`: the run stops
+/// sending while the endpoint is still broken, and the rest stay in the DLQ untouched.
+#[tokio::test(flavor = "multi_thread")]
+async fn max_failures_counts_entries_that_failed_again_while_waiting() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/down", rx.url), 300, &[]).await;
+    dev.wait_dlq("/v2/dlq", 300).await;
+    // A call of 100 a second, one at a time: the first call's entries fail again before the
+    // second is due.
+    let r = dev
+        .dlq_env(
+            &[
+                "retry",
+                "--all-matching",
+                "--yes",
+                "--wait=20s",
+                "--max-failures",
+                "50",
+                "--rate",
+                "100",
+                "--concurrency",
+                "1",
+                "-o",
+                "ndjson",
+            ],
+            &[("DLQ_WAIT_INTERVAL_MS", "50")],
+        )
+        .await;
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("--max-failures"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("retried and failed again"),
+        "{}",
+        r.stderr
+    );
+    let recs = records(&r);
+    assert!(
+        recs.len() < 300,
+        "stopped before retrying everything: {} records",
+        recs.len()
+    );
+    assert!(recs.iter().all(|r| r["finalState"] == "failed"));
+    // Nothing lost: what was not retried is still there, beside the new entries.
+    let dlq = dev.dlq_all("/v2/dlq").await;
+    assert_eq!(
+        dlq.len(),
+        300,
+        "untouched originals + new entries of the retried"
+    );
+}
+
+/// `--resume --wait` follows what the journal says was retried before, too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resumed_wait_follows_what_was_retried_before() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    dev.fail_many(&format!("{}/later", rx.url), 3, &[]).await;
+    let ids: Vec<String> = dev
+        .wait_dlq("/v2/dlq", 3)
+        .await
+        .iter()
+        .map(|e| e["dlqId"].as_str().unwrap().to_string())
+        .collect();
+    recover(&rx);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.ndjson");
+    let j = journal.to_str().unwrap();
+    let mut args = vec!["retry", "--journal", j];
+    args.extend(ids.iter().map(String::as_str));
+    let r = dev.dlq(&args).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = dev
+        .dlq_env(
+            &["retry", "--resume", j, "--wait=20s", "-o", "ndjson"],
+            &[("DLQ_WAIT_INTERVAL_MS", "50")],
+        )
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let recs = records(&r);
+    assert_eq!(recs.len(), 3, "{}", r.out());
+    assert!(
+        recs.iter().all(|r| r["finalState"] == "delivered"),
+        "{recs:?}"
+    );
+}

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::support::{Dev, Receiver};
 
-fn watch(dev: &Dev, args: &[&str]) -> tokio::process::Child {
+pub(crate) fn watch(dev: &Dev, args: &[&str]) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_dlq"))
         .arg("watch")
         .args(args)
@@ -23,7 +23,7 @@ fn watch(dev: &Dev, args: &[&str]) -> tokio::process::Child {
         .unwrap()
 }
 
-async fn finish(child: tokio::process::Child) -> (i32, Vec<Value>, String) {
+pub(crate) async fn finish(child: tokio::process::Child) -> (i32, Vec<Value>, String) {
     let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
         .await
         .expect("watch ended")

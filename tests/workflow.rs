@@ -1036,3 +1036,30 @@ async fn run_ids_without_the_prefix_hidden_runs_new_run_ids_and_refusals() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("is a QStash entry"), "{}", r.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_prints_failed_runs_as_they_arrive() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let child = crate::watch::watch(
+        &dev,
+        &[
+            "--workflow",
+            "-o",
+            "ndjson",
+            "--interval",
+            "100ms",
+            "--exit-on-first",
+            "--timeout",
+            "60s",
+        ],
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    app.control(json!({"chargeFails": true})).await;
+    app.trigger(json!({"url": "/wf/order", "workflowRunId": "order-w", "retries": 0, "body": {"orderId": 7, "amount": 1}}))
+        .await;
+    let (code, lines, stderr) = crate::watch::finish(child).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["workflowRunId"], "wfr_order-w");
+}

@@ -5,6 +5,7 @@
 //! failure functions through their entry's `failureFunctionState`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -55,6 +56,7 @@ pub fn callback_state(state: &str) -> Option<FinalState> {
 }
 
 /// How one retried entry is followed.
+#[derive(Debug, Clone)]
 enum Track {
     Message(String),
     Run(String),
@@ -84,121 +86,178 @@ pub fn settled(outcomes: &[Outcome]) -> Settled {
     s
 }
 
-/// Follows every retried outcome (`action` says what the retry did to workflow entries) until
-/// it settles or `timeout` passes, polling every `interval`; `since_ms` is when the run began
-/// (log events before it are not about this run). Sets `final_state` (and `new_dlq_id`) on
-/// each retried outcome; `progress` is told how many settled so far.
+/// What became of each followed entry, by dlqId.
+pub type Results = HashMap<String, (FinalState, Option<String>)>;
+
+/// How a wait runs.
+pub struct Wait {
+    /// Re-run failure functions (followed through their entry) rather than runs.
+    pub callback: bool,
+    /// Log events before this (ms, the server's clock) are not about this run.
+    pub since_ms: i64,
+    /// How long to follow after the last retry was sent.
+    pub timeout: Duration,
+    pub interval: Duration,
+}
+
+/// Follows retried outcomes as they arrive on `rx` (the run's calls go on meanwhile) until
+/// each settles, or `timeout` after `rx` closes (the last call answered); polling every
+/// `interval`. Counts entries that failed again in `failed_again` (`--max-failures` reads it
+/// while the run goes on). Entries still open at the end are `Pending`.
 pub async fn follow(
     client: &Client,
-    outcomes: &mut [Outcome],
-    callback: bool,
-    since_ms: i64,
-    timeout: Duration,
-    interval: Duration,
-    progress: &dyn Fn(usize),
-) -> Result<(), ApiError> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let mut open: HashMap<usize, Track> = HashMap::new();
-    for (i, o) in outcomes.iter_mut().enumerate() {
-        if o.status != Status::Retried {
-            continue;
-        }
-        let track = match (&o.workflow_run_id, &o.message_id) {
-            (Some(_), _) if callback => Some(Track::Callback(o.dlq_id.clone())),
-            (Some(r), _) => Some(Track::Run(r.clone())),
-            (None, Some(m)) => Some(Track::Message(m.clone())),
-            (None, None) => None,
-        };
-        match track {
-            Some(t) => {
-                open.insert(i, t);
-            }
-            None => o.final_state = Some(FinalState::Unknown),
-        }
-    }
-    let total = open.len();
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Outcome>,
+    w: &Wait,
+    failed_again: &AtomicU64,
+) -> Result<Results, ApiError> {
+    let mut results = Results::new();
+    let mut open: HashMap<String, Track> = HashMap::new();
+    let mut deadline: Option<tokio::time::Instant> = None;
     loop {
-        let messages: HashMap<&str, usize> = open
-            .iter()
-            .filter_map(|(i, t)| match t {
-                Track::Message(m) => Some((m.as_str(), *i)),
-                _ => None,
-            })
-            .collect();
-        let mut done: Vec<(usize, FinalState)> = Vec::new();
-        if !messages.is_empty() {
-            for state in ["DELIVERED", "FAILED"] {
-                let mut cursor: Option<String> = None;
-                loop {
-                    let page = client.logs_page(state, since_ms, cursor.as_deref()).await?;
-                    for ev in &page.logs {
-                        if let (Some(m), Some(f)) = (
-                            ev.message_id.as_deref(),
-                            ev.state.as_deref().and_then(message_state),
-                        ) && let Some(&i) = messages.get(m)
-                        {
-                            done.push((i, f));
-                        }
-                    }
-                    match page.cursor {
-                        Some(c) if !page.logs.is_empty() => cursor = Some(c),
-                        _ => break,
-                    }
+        // Take what the run retried since the last round.
+        loop {
+            match rx.try_recv() {
+                Ok(o) => intake(&o, w.callback, &mut open, &mut results),
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
+                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
+                    deadline.get_or_insert_with(|| tokio::time::Instant::now() + w.timeout);
+                    break;
                 }
             }
         }
-        let others: Vec<(usize, &Track)> = open
-            .iter()
-            .filter(|(_, t)| !matches!(t, Track::Message(_)))
-            .map(|(i, t)| (*i, t))
-            .collect();
-        let checked: Vec<Result<Option<(usize, FinalState)>, ApiError>> =
-            futures::stream::iter(others)
-                .map(|(i, t)| async move {
-                    let state = match t {
-                        Track::Run(r) => client
-                            .workflow_run_state(r)
-                            .await?
-                            .and_then(|s| run_state(&s)),
-                        Track::Callback(id) => client
-                            .dlq_get(DlqKind::Workflow, id)
-                            .await?
-                            .failure_function_state
-                            .and_then(|s| callback_state(&s)),
-                        Track::Message(_) => None,
+        if !open.is_empty() {
+            for (id, f) in round(client, &open, w.since_ms).await? {
+                if let Some(t) = open.remove(&id) {
+                    let new_id = if f == FinalState::Failed {
+                        failed_again.fetch_add(1, Ordering::SeqCst);
+                        new_dlq_id(client, &t).await?
+                    } else {
+                        None
                     };
-                    Ok(state.map(|s| (i, s)))
-                })
-                .buffer_unordered(8)
-                .collect()
-                .await;
-        for c in checked {
-            if let Some(d) = c? {
-                done.push(d);
-            }
-        }
-        // A message delivered and failed in one round (not possible for one message, but a
-        // log may hold both for an earlier attempt): failure wins, it is what is in the DLQ.
-        done.sort_by_key(|(i, f)| (*i, *f != FinalState::Failed));
-        done.dedup_by_key(|(i, _)| *i);
-        for (i, f) in done {
-            if let Some(t) = open.remove(&i) {
-                outcomes[i].final_state = Some(f);
-                if f == FinalState::Failed {
-                    outcomes[i].new_dlq_id = new_dlq_id(client, &t).await?;
+                    results.insert(id, (f, new_id));
                 }
             }
         }
-        progress(total - open.len());
-        if open.is_empty() || tokio::time::Instant::now() >= deadline {
-            break;
+        match deadline {
+            Some(_) if open.is_empty() => break,
+            Some(d) if tokio::time::Instant::now() >= d => break,
+            Some(d) => {
+                tokio::time::sleep_until((tokio::time::Instant::now() + w.interval).min(d)).await
+            }
+            None => {
+                // Wake for the next round, or as soon as the run sends more.
+                tokio::select! {
+                    () = tokio::time::sleep(w.interval) => {}
+                    got = rx.recv() => match got {
+                        Some(o) => intake(&o, w.callback, &mut open, &mut results),
+                        None => {
+                            deadline = Some(tokio::time::Instant::now() + w.timeout);
+                        }
+                    },
+                }
+            }
         }
-        tokio::time::sleep_until((tokio::time::Instant::now() + interval).min(deadline)).await;
     }
-    for i in open.into_keys() {
-        outcomes[i].final_state = Some(FinalState::Pending);
+    for id in open.into_keys() {
+        results.insert(id, (FinalState::Pending, None));
     }
-    Ok(())
+    Ok(results)
+}
+
+/// Starts following a retried outcome (one without the new message's or run's id cannot be).
+fn intake(o: &Outcome, callback: bool, open: &mut HashMap<String, Track>, results: &mut Results) {
+    if o.status != Status::Retried {
+        return;
+    }
+    let track = match (&o.workflow_run_id, &o.message_id) {
+        (Some(_), _) if callback => Some(Track::Callback(o.dlq_id.clone())),
+        (Some(r), _) => Some(Track::Run(r.clone())),
+        (None, Some(m)) => Some(Track::Message(m.clone())),
+        (None, None) => None,
+    };
+    match track {
+        Some(t) => {
+            open.insert(o.dlq_id.clone(), t);
+        }
+        None => {
+            results.insert(o.dlq_id.clone(), (FinalState::Unknown, None));
+        }
+    }
+}
+
+/// One round: which open entries settled, and how.
+async fn round(
+    client: &Client,
+    open: &HashMap<String, Track>,
+    since_ms: i64,
+) -> Result<Vec<(String, FinalState)>, ApiError> {
+    let messages: HashMap<&str, &str> = open
+        .iter()
+        .filter_map(|(id, t)| match t {
+            Track::Message(m) => Some((m.as_str(), id.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut done: Vec<(String, FinalState)> = Vec::new();
+    if !messages.is_empty() {
+        for state in ["DELIVERED", "FAILED"] {
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = client.logs_page(state, since_ms, cursor.as_deref()).await?;
+                for ev in &page.logs {
+                    if let (Some(m), Some(f)) = (
+                        ev.message_id.as_deref(),
+                        ev.state.as_deref().and_then(message_state),
+                    ) && let Some(id) = messages.get(m)
+                    {
+                        done.push((id.to_string(), f));
+                    }
+                }
+                match page.cursor {
+                    Some(c) if !page.logs.is_empty() => cursor = Some(c),
+                    _ => break,
+                }
+            }
+        }
+    }
+    // Owned, so the calls below borrow nothing but the client.
+    let others: Vec<(String, Track)> = open
+        .iter()
+        .filter(|(_, t)| !matches!(t, Track::Message(_)))
+        .map(|(id, t)| (id.clone(), t.clone()))
+        .collect();
+    let checked: Vec<Result<Option<(String, FinalState)>, ApiError>> =
+        futures::stream::iter(others)
+            .map(|(id, t)| async move {
+                let state = match &t {
+                    Track::Run(r) => client
+                        .workflow_run_state(r)
+                        .await?
+                        .and_then(|s| run_state(&s)),
+                    Track::Callback(d) => client
+                        .dlq_get(DlqKind::Workflow, d)
+                        .await?
+                        .failure_function_state
+                        .and_then(|s| callback_state(&s)),
+                    Track::Message(_) => None,
+                };
+                Ok(state.map(|s| (id, s)))
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+    for c in checked {
+        if let Some(d) = c? {
+            done.push(d);
+        }
+    }
+    // Failure wins over delivery for one entry: it is what is in the DLQ now.
+    done.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then((a.1 != FinalState::Failed).cmp(&(b.1 != FinalState::Failed)))
+    });
+    done.dedup_by(|a, b| a.0 == b.0);
+    Ok(done)
 }
 
 /// The DLQ entry a message or run that failed again left (the newest, for a run id).

@@ -81,6 +81,8 @@ pub struct Loaded {
     pub selection_complete: bool,
     pub selection: Option<Selection>,
     pub through: Option<i64>,
+    /// When the journal was begun (ms), from its plan record.
+    pub created_ms: Option<i64>,
 }
 
 impl Loaded {
@@ -204,6 +206,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     let mut selection_done = false;
     let mut selection = None;
     let mut through: Option<i64> = None;
+    let mut created_ms = None;
     for line in BufReader::new(f).lines() {
         let line = line.map_err(|e| format!("cannot read journal {}: {e}", path.display()))?;
         if line.trim().is_empty() {
@@ -217,8 +220,12 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 also,
                 selecting: s,
                 selection: sel,
+                created_at,
                 ..
             }) if plan.is_none() => {
+                created_ms = chrono::DateTime::parse_from_rfc3339(&created_at)
+                    .ok()
+                    .map(|t| t.timestamp_millis());
                 selecting = s;
                 selection = sel.map(|b| *b);
                 plan = Some((action, workflow, ids, also));
@@ -251,6 +258,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         selection_complete: !selecting || selection_done,
         selection,
         through,
+        created_ms,
     })
 }
 

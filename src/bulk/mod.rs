@@ -220,6 +220,9 @@ pub struct RunOptions {
     pub rate: Option<f64>,
     /// Stop issuing calls after this many failed entries.
     pub max_failures: Option<u64>,
+    /// Failures counted elsewhere toward `max_failures` (`--wait`: retried entries that
+    /// failed again).
+    pub failed_elsewhere: Option<Arc<AtomicU64>>,
 }
 
 /// Told about progress (a bar on a terminal, nothing elsewhere).
@@ -331,10 +334,14 @@ pub async fn run_stream(
                     halted.lock().get_or_insert(Halt::Interrupted);
                     return Vec::new();
                 }
-                if opts
-                    .max_failures
-                    .is_some_and(|m| failures.load(Ordering::SeqCst) >= m)
-                {
+                if opts.max_failures.is_some_and(|m| {
+                    failures.load(Ordering::SeqCst)
+                        + opts
+                            .failed_elsewhere
+                            .as_ref()
+                            .map_or(0, |f| f.load(Ordering::SeqCst))
+                        >= m
+                }) {
                     halted.lock().get_or_insert(Halt::TooManyFailures);
                     return Vec::new();
                 }
@@ -749,6 +756,7 @@ mod tests {
             concurrency: 2,
             rate: None,
             max_failures: None,
+            failed_elsewhere: None,
         };
         let (out, halt, err) = tokio::time::timeout(
             Duration::from_secs(20),

@@ -40,6 +40,10 @@ pub struct Plan {
     pub new_run_id: Option<String>,
     /// The ids are this selection's, read as the run goes (after the one group's ids).
     pub selecting: Option<Pending>,
+    /// A resumed run: what its journal says was retried before (`--wait` follows them too).
+    pub earlier: Vec<super::Outcome>,
+    /// A resumed run: when its journal was begun (ms).
+    pub since_ms: Option<i64>,
 }
 
 /// A selection listed while the run acts on it.
@@ -70,6 +74,8 @@ impl Plan {
             resume: None,
             new_run_id: None,
             selecting: None,
+            earlier: Vec::new(),
+            since_ms: None,
         }
     }
 
@@ -183,6 +189,13 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             resume: Some(path.clone()),
             new_run_id: None,
             selecting: pending,
+            earlier: loaded
+                .outcomes
+                .iter()
+                .filter(|o| o.status == super::Status::Retried)
+                .cloned()
+                .collect(),
+            since_ms: loaded.created_ms,
         });
     }
     let mut fargs = b.filter.clone();
@@ -222,6 +235,8 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 resume: None,
                 new_run_id: None,
                 selecting: None,
+                earlier: Vec::new(),
+                since_ms: None,
             });
         }
         // A bare id acts by what its entry is: a QStash message is retried, a workflow run
@@ -265,6 +280,8 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             resume: None,
             new_run_id: None,
             selecting: None,
+            earlier: Vec::new(),
+            since_ms: None,
         });
     }
     if b.interactive {
@@ -284,6 +301,8 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 resume: None,
                 new_run_id: None,
                 selecting: None,
+                earlier: Vec::new(),
+                since_ms: None,
             });
         }
         // The picker's own marks take a few columns; a line never wraps.
@@ -338,6 +357,8 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                     since: None,
                     skip: Default::default(),
                 }),
+                earlier: Vec::new(),
+                since_ms: None,
             });
         }
         let entries = Pager::new(&ctx.client, &sel, reading(b))

@@ -14,6 +14,8 @@ pub struct Tally {
     pub halt: Option<Halt>,
     /// A `--resume` run: ids already gone are expected (an earlier attempt may have done them).
     pub resumed: bool,
+    /// `--wait`: retried entries that failed again (they count toward `--max-failures`).
+    pub failed_again: usize,
 }
 
 /// "1 entry", "3 entries".
@@ -48,11 +50,18 @@ pub fn verdict(t: &Tally) -> Result<(), CliError> {
             } else {
                 Exit::Error
             };
-            let failures = if s.failed == 1 {
+            let n = s.failed + t.failed_again;
+            let mut failures = if n == 1 {
                 "1 failure".to_string()
             } else {
-                format!("{} failures", s.failed)
+                format!("{n} failures")
             };
+            if t.failed_again > 0 {
+                failures.push_str(&format!(
+                    " ({} of them retried and failed again)",
+                    t.failed_again
+                ));
+            }
             return err(
                 exit,
                 format!(
@@ -151,6 +160,7 @@ mod tests {
         // A resumed run expects ids an earlier attempt did.
         let t = Tally {
             resumed: true,
+            failed_again: 0,
             ..tally(3, 2, 0, 5)
         };
         assert_eq!(exit(&t), Exit::Ok);

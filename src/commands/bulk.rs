@@ -18,8 +18,28 @@ use crate::ctx::Ctx;
 use crate::error::{CliError, Exit};
 use futures::StreamExt;
 
+use std::sync::atomic::AtomicU64;
+
+use crate::bulk::follow::{Wait, follow};
 use crate::pager::Pager;
 use crate::render::progress::Bar;
+
+/// The run's progress: the bar, and (`--wait`) the follower, told of each retried entry.
+struct Tee {
+    bar: Arc<Bar>,
+    follow: Option<tokio::sync::mpsc::UnboundedSender<Outcome>>,
+}
+
+impl bulk::Progress for Tee {
+    fn advance(&self, outcomes: &[Outcome]) {
+        self.bar.as_ref().advance(outcomes);
+        if let Some(f) = &self.follow {
+            for o in outcomes.iter().filter(|o| o.status == Status::Retried) {
+                let _ = f.send(o.clone());
+            }
+        }
+    }
+}
 
 /// What the listing side of a run that lists and acts at once reports.
 #[derive(Default)]
@@ -47,7 +67,8 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         }
         p.new_run_id = Some(id.clone());
     }
-    if p.total() == 0 && p.selecting.is_none() {
+    // (A resumed `--wait` with nothing left to send still follows what was sent before.)
+    if p.total() == 0 && p.selecting.is_none() && (spec.wait.is_none() || p.earlier.is_empty()) {
         if b.output == Some(BulkFormat::Json) {
             println_json_empty()?;
         }
@@ -152,6 +173,32 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         spec.verb.name(),
         ctx.stderr_tty && !b.quiet,
     ));
+    // `--wait`: a follower takes each retried entry as its call is answered and follows it
+    // while the run goes on (entries that fail again count toward --max-failures).
+    let failed_again = Arc::new(AtomicU64::new(0));
+    let (follow_tx, follow_rx) = tokio::sync::mpsc::unbounded_channel();
+    let follower = spec.wait.map(|timeout| {
+        let wait = Wait {
+            callback: p.groups.iter().any(|g| g.action == Action::Callback),
+            // Log times come from the server's clock: a minute's margin; a resumed run also
+            // follows what its journal says was retried before.
+            since_ms: p.since_ms.unwrap_or(started_ms).min(started_ms) - 60_000,
+            timeout,
+            interval: wait_interval(),
+        };
+        let (client, failed_again) = (ctx.client.clone(), failed_again.clone());
+        tokio::spawn(async move { follow(&client, follow_rx, &wait, &failed_again).await })
+    });
+    let tee = Tee {
+        bar: bar.clone(),
+        follow: follower.is_some().then_some(follow_tx),
+    };
+    if let Some(f) = &tee.follow {
+        for o in &p.earlier {
+            let _ = f.send(o.clone());
+        }
+    }
+    let failed_elsewhere = follower.is_some().then(|| failed_again.clone());
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(total);
     let mut halt = None;
     let mut jerr = None;
@@ -204,16 +251,10 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             }
         });
         let ids = futures::stream::iter([g.ids.clone()]).chain(listed);
-        let opts = run_options(&p, &spec, &b, g, spec.max_failures);
-        let (out, h, e) = bulk::run_stream(
-            &ctx.client,
-            ids,
-            &opts,
-            journal.as_ref(),
-            bar.as_ref(),
-            &stop,
-        )
-        .await;
+        let mut opts = run_options(&p, &spec, &b, g, spec.max_failures);
+        opts.failed_elsewhere = failed_elsewhere.clone();
+        let (out, h, e) =
+            bulk::run_stream(&ctx.client, ids, &opts, journal.as_ref(), &tee, &stop).await;
         outcomes = out;
         halt = h;
         jerr = e.or_else(|| picked.journal_error.lock().take());
@@ -231,13 +272,14 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
                 .filter(|o| o.status == Status::Failed)
                 .count() as u64;
             let left = spec.max_failures.map(|m| m.saturating_sub(failed));
-            let opts = run_options(&p, &spec, &b, g, left);
+            let mut opts = run_options(&p, &spec, &b, g, left);
+            opts.failed_elsewhere = failed_elsewhere.clone();
             let (mut out, h, e) = bulk::run(
                 &ctx.client,
                 g.ids.clone(),
                 &opts,
                 journal.as_ref(),
-                bar.as_ref(),
+                &tee,
                 &stop,
             )
             .await;
@@ -250,34 +292,36 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         }
     }
     bar.finish();
-    // `--wait`: follow what was retried (Ctrl-C still stops the command).
-    if let Some(timeout) = spec.wait
-        && halt.is_none()
-        && jerr.is_none()
-    {
-        let retried = outcomes
-            .iter()
-            .filter(|o| o.status == Status::Retried)
-            .count();
-        let wbar = Bar::new(retried as u64, "wait", ctx.stderr_tty && !b.quiet);
-        let callback = p.groups.iter().any(|g| g.action == Action::Callback);
-        // Log times come from the server's clock: a minute's margin.
-        let since = started_ms - 60_000;
-        let res = crate::bulk::follow::follow(
-            &ctx.client,
-            &mut outcomes,
-            callback,
-            since,
-            timeout,
-            wait_interval(),
-            &|n| wbar.set(n as u64),
-        )
-        .await;
-        wbar.finish();
-        if let Err(e) = res {
-            return Err(anyhow::Error::new(e).context(
-                "the retries were sent, but following them failed (see each with dlq list --message-id or the logs)",
-            ));
+    // The last call is answered: the follower has the timeout left to settle the rest.
+    drop(tee);
+    let mut earlier = p.earlier.clone();
+    if let Some(f) = follower {
+        if !b.quiet && ctx.stderr_tty && halt.is_none() {
+            eprintln!("Waiting for the retried entries to be delivered (--wait)…");
+        }
+        let results = tokio::select! {
+            r = f => r,
+            // Ctrl-C ends the wait too; what was not settled has no final state.
+            () = async { while !stop.stopped() { tokio::time::sleep(std::time::Duration::from_millis(100)).await } } => Ok(Ok(Default::default())),
+        };
+        let results = match results {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => {
+                return Err(anyhow::Error::new(e).context(
+                    "the retries were sent, but following them failed (see each with dlq show, or the logs)",
+                ));
+            }
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "following the retried entries stopped: {e}"
+                ));
+            }
+        };
+        for o in outcomes.iter_mut().chain(earlier.iter_mut()) {
+            if let Some((f, n)) = results.get(&o.dlq_id) {
+                o.final_state = Some(*f);
+                o.new_dlq_id.clone_from(n);
+            }
         }
     }
     watcher.abort();
@@ -309,6 +353,10 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     if let Some(f) = format {
         let mut out = std::io::stdout().lock();
         crate::bulk::report::records(&mut out, f, &outcomes)?;
+        // `--resume --wait`: what the journal says was retried before, as followed now.
+        if spec.wait.is_some() {
+            crate::bulk::report::records(&mut out, f, &earlier)?;
+        }
     }
 
     let s = bulk::summarize(&outcomes);
@@ -356,9 +404,11 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         total,
         halt,
         resumed: p.resume.is_some(),
+        failed_again: failed_again.load(std::sync::atomic::Ordering::SeqCst) as usize,
     })?;
     if spec.wait.is_some() {
-        verdict::after_wait(&crate::bulk::follow::settled(&outcomes))?;
+        let all: Vec<Outcome> = outcomes.iter().chain(&earlier).cloned().collect();
+        verdict::after_wait(&crate::bulk::follow::settled(&all))?;
     }
     Ok(())
 }
@@ -387,6 +437,7 @@ fn run_options(
         concurrency: b.concurrency,
         rate: b.rate,
         max_failures,
+        failed_elsewhere: None,
     }
 }
 

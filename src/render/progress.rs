@@ -29,11 +29,6 @@ impl Bar {
         Bar(pb)
     }
 
-    /// `n` entries done in all.
-    pub fn set(&self, n: u64) {
-        self.0.set_position(n);
-    }
-
     /// `n` more entries to do (selected while the run goes).
     pub fn grow(&self, n: u64) {
         self.0.inc_length(n);
