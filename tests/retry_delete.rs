@@ -710,6 +710,19 @@ async fn journals_single_ids_and_resume_without_a_path() {
     assert!(dev.dlq_all("/v2/dlq").await.is_empty());
 }
 
+/// `retry --all-matching --yes --wait=30s -o FORMAT`, polling every 100 ms.
+async fn retry_all_waiting(dev: &Dev, format: &str) -> Run {
+    let args = [
+        "retry",
+        "--all-matching",
+        "--yes",
+        "--wait=30s",
+        "-o",
+        format,
+    ];
+    dev.dlq_env(&args, &[("DLQ_WAIT_INTERVAL_MS", "100")]).await
+}
+
 /// `retry --wait` follows each retried message: delivered where the endpoint recovered,
 /// failed again (with its new DLQ entry) where it stays broken, pending when time runs out.
 #[tokio::test(flavor = "multi_thread")]
@@ -726,20 +739,7 @@ async fn retry_wait_reports_what_became_of_each_message() {
             (500, vec![], b"still down".to_vec())
         }
     });
-    let env = [("DLQ_WAIT_INTERVAL_MS", "100")];
-    let r = dev
-        .dlq_env(
-            &[
-                "retry",
-                "--all-matching",
-                "--yes",
-                "--wait=30s",
-                "-o",
-                "ndjson",
-            ],
-            &env,
-        )
-        .await;
+    let r = retry_all_waiting(&dev, "ndjson").await;
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(
         r.stderr
@@ -773,9 +773,7 @@ async fn retry_wait_reports_what_became_of_each_message() {
 
     // Fixed for good: every one delivered, exit 0.
     rx.set(|_, _| (200, vec![], b"ok".to_vec()));
-    let r = dev
-        .dlq_env(&["retry", "--all-matching", "--yes", "--wait=30s"], &env)
-        .await;
+    let r = retry_all_waiting(&dev, "text").await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.lines().len(), 2);
     assert!(
@@ -795,19 +793,7 @@ async fn retry_wait_reports_what_became_of_each_message() {
             (503, vec![], b"flap".to_vec())
         }
     });
-    let r = dev
-        .dlq_env(
-            &[
-                "retry",
-                "--all-matching",
-                "--yes",
-                "--wait=30s",
-                "-o",
-                "ndjson",
-            ],
-            &env,
-        )
-        .await;
+    let r = retry_all_waiting(&dev, "ndjson").await;
     let recs = records(&r);
     let delivered = recs
         .iter()
@@ -838,7 +824,7 @@ async fn retry_wait_reports_what_became_of_each_message() {
                 "--yes",
                 "--wait=300ms",
             ],
-            &env,
+            &[("DLQ_WAIT_INTERVAL_MS", "100")],
         )
         .await;
     assert_eq!(r.code, 3, "{}", r.stderr);

@@ -124,10 +124,7 @@ pub async fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
     let mut pager = Pager::new(
         &ctx.client,
         &sel,
-        Reading {
-            concurrency: args.concurrency,
-            ..Reading::default()
-        },
+        Reading::with_concurrency(args.concurrency),
     );
     let mut more = false;
     while let Some(mut batch) = pager.next().await? {

@@ -47,10 +47,7 @@ pub async fn run(ctx: &Ctx, args: StatsArgs) -> anyhow::Result<()> {
     let mut pager = Pager::new(
         &ctx.client,
         &sel,
-        Reading {
-            concurrency: args.concurrency,
-            ..Reading::default()
-        },
+        Reading::with_concurrency(args.concurrency),
     );
     while let Some(batch) = pager.next().await? {
         batch.iter().for_each(|e| stats.add(e));

@@ -77,14 +77,7 @@ async fn poll(
     mut each_new: impl FnMut(crate::model::DlqEntry) -> std::io::Result<()>,
 ) -> std::io::Result<Result<HashSet<String>, ApiError>> {
     let mut now = HashSet::new();
-    let mut pager = Pager::new(
-        &ctx.client,
-        sel,
-        Reading {
-            concurrency,
-            ..Reading::default()
-        },
-    );
+    let mut pager = Pager::new(&ctx.client, sel, Reading::with_concurrency(concurrency));
     loop {
         match pager.next().await {
             Ok(Some(batch)) => {

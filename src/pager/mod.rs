@@ -83,6 +83,16 @@ pub struct Reading {
     pub since_ms: Option<i64>,
 }
 
+impl Reading {
+    /// The defaults, with `concurrency` calls in flight.
+    pub fn with_concurrency(concurrency: usize) -> Reading {
+        Reading {
+            concurrency,
+            ..Reading::default()
+        }
+    }
+}
+
 impl Default for Reading {
     fn default() -> Self {
         Reading {
