@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show DLQ entries completely: request, response, headers, bodies, attempts')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count matching entries by status, URL, error, label, queue, step or day')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print new DLQ entries as they arrive')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Archive matching entries completely, to keep them beyond the DLQ''s retention')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete DLQ entries')
             [CompletionResult]::new('dev', 'dev', [CompletionResultType]::ParameterValue, 'Run a local QStash-compatible server that delivers, retries and dead-letters')
@@ -177,6 +178,44 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Use the Workflow DLQ instead of the QStash DLQ')
             [CompletionResult]::new('--exit-on-first', '--exit-on-first', [CompletionResultType]::ParameterName, 'Exit 3 as soon as an entry arrives (for CI and scripts)')
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show sensitive header values instead of masking them')
+            [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dlq;export' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Destination URL')
+            [CompletionResult]::new('--url-group', '--url-group', [CompletionResultType]::ParameterName, 'URL group (topic) name')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue name')
+            [CompletionResult]::new('--schedule-id', '--schedule-id', [CompletionResultType]::ParameterName, 'Schedule id')
+            [CompletionResult]::new('--message-id', '--message-id', [CompletionResultType]::ParameterName, 'Message id (msg_…)')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Label')
+            [CompletionResult]::new('--flow-control-key', '--flow-control-key', [CompletionResultType]::ParameterName, 'Flow-control key')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)')
+            [CompletionResult]::new('--caller-ip', '--caller-ip', [CompletionResultType]::ParameterName, 'IP address of the publisher')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Created within this long (2h, 30m, 7d) or since this time')
+            [CompletionResult]::new('--run-id', '--run-id', [CompletionResultType]::ParameterName, 'Workflow run id (wfr_…); implies --workflow')
+            [CompletionResult]::new('--workflow-url', '--workflow-url', [CompletionResultType]::ParameterName, 'Workflow URL; implies --workflow')
+            [CompletionResult]::new('--workflow-created-at', '--workflow-created-at', [CompletionResultType]::ParameterName, 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow')
+            [CompletionResult]::new('--failure-state', '--failure-state', [CompletionResultType]::ParameterName, 'State of the workflow''s failure callback (any case); implies --workflow')
+            [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Only entries whose request or response body contains TEXT (checked here, not by the API)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Only entries with this request or response header (and value); checked here')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (never overwritten; a .gz or .zst name compresses it) [default: stdout]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to FILE (never overwritten; a .gz or .zst name compresses it) [default: stdout]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'API calls in flight at once while reading (a 429 slows them all)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]')
+            [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request [default: 30s]')
+            [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Use the Workflow DLQ instead of the QStash DLQ')
+            [CompletionResult]::new('--include-secrets', '--include-secrets', [CompletionResultType]::ParameterName, 'Keep sensitive header values (Authorization, cookies, keys…); masked otherwise')
             [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
@@ -402,6 +441,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show DLQ entries completely: request, response, headers, bodies, attempts')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count matching entries by status, URL, error, label, queue, step or day')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print new DLQ entries as they arrive')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Archive matching entries completely, to keep them beyond the DLQ''s retention')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete DLQ entries')
             [CompletionResult]::new('dev', 'dev', [CompletionResultType]::ParameterValue, 'Run a local QStash-compatible server that delivers, retries and dead-letters')
@@ -420,6 +460,9 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             break
         }
         'dlq;help;watch' {
+            break
+        }
+        'dlq;help;export' {
             break
         }
         'dlq;help;retry' {

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand show 'Show DLQ entries completely: request, response, headers, bodies, attempts'
             cand stats 'Count matching entries by status, URL, error, label, queue, step or day'
             cand watch 'Print new DLQ entries as they arrive'
+            cand export 'Archive matching entries completely, to keep them beyond the DLQ''s retention'
             cand retry 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
             cand delete 'Delete DLQ entries'
             cand dev 'Run a local QStash-compatible server that delivers, retries and dead-letters'
@@ -170,6 +171,43 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand --workflow 'Use the Workflow DLQ instead of the QStash DLQ'
             cand --exit-on-first 'Exit 3 as soon as an entry arrives (for CI and scripts)'
             cand --reveal 'Show sensitive header values instead of masking them'
+            cand --dev 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+            cand -v 'Log each API request and its status to stderr (the token is never shown)'
+            cand --verbose 'Log each API request and its status to stderr (the token is never shown)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'dlq;export'= {
+            cand --url 'Destination URL'
+            cand --url-group 'URL group (topic) name'
+            cand --queue 'Queue name'
+            cand --schedule-id 'Schedule id'
+            cand --message-id 'Message id (msg_…)'
+            cand --label 'Label'
+            cand --flow-control-key 'Flow-control key'
+            cand --status 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)'
+            cand --caller-ip 'IP address of the publisher'
+            cand --from 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)'
+            cand --until 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)'
+            cand --since 'Created within this long (2h, 30m, 7d) or since this time'
+            cand --run-id 'Workflow run id (wfr_…); implies --workflow'
+            cand --workflow-url 'Workflow URL; implies --workflow'
+            cand --workflow-created-at 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow'
+            cand --failure-state 'State of the workflow''s failure callback (any case); implies --workflow'
+            cand --grep 'Only entries whose request or response body contains TEXT (checked here, not by the API)'
+            cand --header 'Only entries with this request or response header (and value); checked here'
+            cand -o 'Write to FILE (never overwritten; a .gz or .zst name compresses it) [default: stdout]'
+            cand --output 'Write to FILE (never overwritten; a .gz or .zst name compresses it) [default: stdout]'
+            cand --concurrency 'API calls in flight at once while reading (a 429 slows them all)'
+            cand --token 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]'
+            cand --qstash-url 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]'
+            cand --profile 'Use this profile of the config file [env: DLQ_PROFILE]'
+            cand --config 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]'
+            cand --timeout 'Timeout of one API request [default: 30s]'
+            cand --workflow 'Use the Workflow DLQ instead of the QStash DLQ'
+            cand --include-secrets 'Keep sensitive header values (Authorization, cookies, keys…); masked otherwise'
             cand --dev 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
             cand -v 'Log each API request and its status to stderr (the token is never shown)'
             cand --verbose 'Log each API request and its status to stderr (the token is never shown)'
@@ -383,6 +421,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand show 'Show DLQ entries completely: request, response, headers, bodies, attempts'
             cand stats 'Count matching entries by status, URL, error, label, queue, step or day'
             cand watch 'Print new DLQ entries as they arrive'
+            cand export 'Archive matching entries completely, to keep them beyond the DLQ''s retention'
             cand retry 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
             cand delete 'Delete DLQ entries'
             cand dev 'Run a local QStash-compatible server that delivers, retries and dead-letters'
@@ -397,6 +436,8 @@ set edit:completion:arg-completer[dlq] = {|@words|
         &'dlq;help;stats'= {
         }
         &'dlq;help;watch'= {
+        }
+        &'dlq;help;export'= {
         }
         &'dlq;help;retry'= {
         }

@@ -37,6 +37,7 @@ complete -c dlq -n "__fish_dlq_needs_command" -f -a "list" -d 'List DLQ entries,
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "show" -d 'Show DLQ entries completely: request, response, headers, bodies, attempts'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "stats" -d 'Count matching entries by status, URL, error, label, queue, step or day'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "watch" -d 'Print new DLQ entries as they arrive'
+complete -c dlq -n "__fish_dlq_needs_command" -f -a "export" -d 'Archive matching entries completely, to keep them beyond the DLQ\'s retention'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "retry" -d 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "delete" -d 'Delete DLQ entries'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "dev" -d 'Run a local QStash-compatible server that delivers, retries and dead-letters'
@@ -180,6 +181,40 @@ complete -c dlq -n "__fish_dlq_using_subcommand watch" -l dev -d 'Target a local
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -s V -l version -d 'Print version'
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l url -d 'Destination URL' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l url-group -d 'URL group (topic) name' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l queue -d 'Queue name' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l schedule-id -d 'Schedule id' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l message-id -d 'Message id (msg_…)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l label -d 'Label' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l flow-control-key -d 'Flow-control key' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l caller-ip -d 'IP address of the publisher' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l workflow-url -d 'Workflow URL; implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
+CALLBACK_SUCCESS\t''
+CALLBACK_FAIL\t''
+CALLBACK_CANCELED\t''"
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l grep -d 'Only entries whose request or response body contains TEXT (checked here, not by the API)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l header -d 'Only entries with this request or response header (and value); checked here' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -s o -l output -d 'Write to FILE (never overwritten; a .gz or .zst name compresses it) [default: stdout]' -r -F
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l concurrency -d 'API calls in flight at once while reading (a 429 slows them all)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l timeout -d 'Timeout of one API request [default: 30s]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l include-secrets -d 'Keep sensitive header values (Authorization, cookies, keys…); masked otherwise'
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_using_subcommand export" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c dlq -n "__fish_dlq_using_subcommand export" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l url -d 'Destination URL' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l url-group -d 'URL group (topic) name' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l queue -d 'Queue name' -r
@@ -339,15 +374,16 @@ complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcom
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script of a shell'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write dlq.1 and dlq-<command>.1 into a directory'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch retry delete dev demo generate help" -f -a "list" -d 'List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch retry delete dev demo generate help" -f -a "show" -d 'Show DLQ entries completely: request, response, headers, bodies, attempts'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch retry delete dev demo generate help" -f -a "stats" -d 'Count matching entries by status, URL, error, label, queue, step or day'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch retry delete dev demo generate help" -f -a "watch" -d 'Print new DLQ entries as they arrive'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch retry delete dev demo generate help" -f -a "retry" -d 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch retry delete dev demo generate help" -f -a "delete" -d 'Delete DLQ entries'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch retry delete dev demo generate help" -f -a "dev" -d 'Run a local QStash-compatible server that delivers, retries and dead-letters'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch retry delete dev demo generate help" -f -a "demo" -d 'The whole story on a local server in a few seconds: failures, list, show, retry, recovery'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch retry delete dev demo generate help" -f -a "generate" -d 'Generate shell completions or man pages (for packagers)'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch retry delete dev demo generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "list" -d 'List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "show" -d 'Show DLQ entries completely: request, response, headers, bodies, attempts'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "stats" -d 'Count matching entries by status, URL, error, label, queue, step or day'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "watch" -d 'Print new DLQ entries as they arrive'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "export" -d 'Archive matching entries completely, to keep them beyond the DLQ\'s retention'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "retry" -d 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "delete" -d 'Delete DLQ entries'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "dev" -d 'Run a local QStash-compatible server that delivers, retries and dead-letters'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "demo" -d 'The whole story on a local server in a few seconds: failures, list, show, retry, recovery'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "generate" -d 'Generate shell completions or man pages (for packagers)'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dlq -n "__fish_dlq_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Print the completion script of a shell'
 complete -c dlq -n "__fish_dlq_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write dlq.1 and dlq-<command>.1 into a directory'

@@ -5,8 +5,8 @@ use clap::{Parser, Subcommand};
 
 use crate::cli::{EXIT_CODES, GlobalArgs};
 use crate::commands::{self, delete::DeleteArgs, demo::DemoArgs, dev::DevArgs};
+use crate::commands::{export::ExportArgs, stats::StatsArgs, watch::WatchArgs};
 use crate::commands::{generate::GenerateArgs, list::ListArgs, retry::RetryArgs, show::ShowArgs};
-use crate::commands::{stats::StatsArgs, watch::WatchArgs};
 use crate::ctx::Ctx;
 use crate::error::CliError;
 
@@ -48,6 +48,14 @@ pub enum Command {
     /// entry arrives; --timeout ends the watch, with 0 if nothing arrived and 3 if something did.
     #[command(after_help = EXIT_CODES)]
     Watch(WatchArgs),
+    /// Archive matching entries completely, to keep them beyond the DLQ's retention
+    ///
+    /// NDJSON (a .gz or .zst file name compresses it): a header line (format version, source
+    /// URL without the token, time, filters, count), every entry whole (request and response
+    /// headers and bodies byte-exact, workflow fields), and a trailer with a checksum. Sensitive
+    /// header values are masked unless --include-secrets (the header says which).
+    #[command(after_help = EXIT_CODES)]
+    Export(ExportArgs),
     /// Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)
     #[command(after_help = EXIT_CODES)]
     Retry(RetryArgs),
@@ -72,7 +80,7 @@ fn own_options_only(cli: &Cli, cmd: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     Err(CliError::usage(format!(
-        "`dlq {cmd}` runs its own server and takes only its own options; {} {} for the commands that talk to a QStash (list, show, stats, watch, retry, delete)",
+        "`dlq {cmd}` runs its own server and takes only its own options; {} {} for the commands that talk to a QStash (list, show, stats, watch, export, retry, delete)",
         given.join(", "),
         if given.len() == 1 { "is" } else { "are" }
     ))
@@ -96,6 +104,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Show(args) => commands::show::run(&Ctx::new(&cli.global)?, args).await,
         Command::Stats(args) => commands::stats::run(&Ctx::new(&cli.global)?, args).await,
         Command::Watch(args) => commands::watch::run(&Ctx::new(&cli.global)?, args).await,
+        Command::Export(args) => commands::export::run(&Ctx::new(&cli.global)?, args).await,
         Command::Retry(args) => commands::retry::run(&Ctx::new(&cli.global)?, args).await,
         Command::Delete(args) => commands::delete::run(&Ctx::new(&cli.global)?, args).await,
     }

@@ -73,6 +73,16 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "failed workflow runs as JSON lines",
             ),
         ],
+        "dlq-export" => &[
+            (
+                "dlq export --since 3d -o outage.ndjson.zst",
+                "keep an outage's failures beyond the DLQ's retention",
+            ),
+            (
+                "dlq export --url https://api.example/orders | jq -c '.entry? // empty'",
+                "the entries as JSON lines",
+            ),
+        ],
         "dlq-show" => &[
             (
                 "dlq show 1725323658779-0 --attempts",

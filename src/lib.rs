@@ -6,6 +6,7 @@
 // crate-private, so unused code shows up as such.
 
 pub mod app;
+pub mod archive;
 pub mod bulk;
 pub mod cli;
 pub(crate) mod client;

@@ -15,6 +15,8 @@ mod dev_dlq;
 mod dev_features;
 /// `dlq dev` publishing and delivery: retries, callbacks, dedup, delays, batches, the store.
 mod dev_publish;
+/// `dlq export`.
+mod export;
 /// Completions, man pages, `--help`, the demo.
 mod generated;
 /// The picker, prompts, tables and bars in a real terminal (tmux).

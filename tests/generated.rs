@@ -42,6 +42,7 @@ fn man_pages_are_current() {
             "dlq-show.1",
             "dlq-stats.1",
             "dlq-watch.1",
+            "dlq-export.1",
             "dlq-retry.1",
             "dlq-delete.1",
             "dlq-dev.1",

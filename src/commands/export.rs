@@ -1,0 +1,146 @@
+//! `dlq export`.
+
+use std::io::{BufWriter, Seek, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::archive::{self, Compression, EntryWriter, Header};
+use crate::cli::FilterArgs;
+use crate::client::DlqKind;
+use crate::ctx::Ctx;
+use crate::error::CliError;
+use crate::pager::{Pager, Reading};
+use crate::render::progress::Bar;
+use crate::render::redact;
+use crate::select::Selection;
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Write to FILE (never overwritten; a .gz or .zst name compresses it) [default: stdout]
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Keep sensitive header values (Authorization, cookies, keys…); masked otherwise
+    #[arg(long)]
+    pub include_secrets: bool,
+    /// API calls in flight at once while reading (a 429 slows them all)
+    #[arg(long, value_name = "N", default_value_t = crate::pager::DEFAULT_CONCURRENCY, value_parser = crate::cli::parse_concurrency)]
+    pub concurrency: usize,
+}
+
+/// A scratch file removed when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[allow(clippy::print_stderr)]
+pub async fn run(ctx: &Ctx, args: ExportArgs) -> anyhow::Result<()> {
+    let sel = Selection::from_args(&args.filter, ctx.now_ms)?;
+    if let Some(p) = &args.output
+        && p.exists()
+    {
+        return Err(CliError::usage(format!(
+            "{} exists; an export is never overwritten: choose another name",
+            p.display()
+        ))
+        .into());
+    }
+    // The entries go to a scratch file first: the header names their count.
+    let dir = match &args.output {
+        Some(p) => p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".")),
+        None => std::env::temp_dir(),
+    };
+    let scratch = Scratch(dir.join(format!(".dlq-export-{}.tmp", std::process::id())));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&scratch.0)
+        .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", dir.display()))?;
+    let mut w = EntryWriter::new(BufWriter::new(file));
+    let dlq = if sel.kind == DlqKind::Workflow {
+        "workflow"
+    } else {
+        "qstash"
+    };
+    let bar = Bar::new(0, "export", ctx.stderr_tty);
+    let mut pager = Pager::new(
+        &ctx.client,
+        &sel,
+        Reading::with_concurrency(args.concurrency),
+    );
+    while let Some(batch) = pager.next().await? {
+        let n = batch.len() as u64;
+        bar.grow(n);
+        for mut e in batch {
+            if !args.include_secrets {
+                redact::entry(&mut e);
+            }
+            w.write(dlq, &e)?;
+        }
+        bar.advance_by(n, 0);
+    }
+    bar.finish();
+    let count = w.count();
+    let (buf, trailer) = w.finish()?;
+    let mut file = buf.into_inner().map_err(|e| e.into_error())?;
+    file.rewind()?;
+    let header = Header {
+        format: archive::FORMAT.into(),
+        version: archive::VERSION,
+        source: ctx.client.base_url().to_string(),
+        exported_at: crate::render::rfc3339(chrono::Utc::now().timestamp_millis()),
+        filters: sel.save(),
+        count,
+        secrets: if args.include_secrets {
+            "included"
+        } else {
+            "masked"
+        }
+        .into(),
+    };
+    match &args.output {
+        None => {
+            let mut out = std::io::stdout().lock();
+            archive::assemble(&mut out, Compression::None, &header, &mut file, &trailer)?;
+            out.flush()?;
+        }
+        Some(p) => {
+            // Written beside it, then renamed: a failed export leaves no half file.
+            let part = Scratch(p.with_extension(format!(
+                "{}.partial",
+                p.extension().and_then(|e| e.to_str()).unwrap_or("ndjson")
+            )));
+            let f = std::fs::File::create(&part.0)?;
+            let mut bw = BufWriter::new(f);
+            archive::assemble(
+                &mut bw,
+                Compression::of_path(p),
+                &header,
+                &mut file,
+                &trailer,
+            )?;
+            bw.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            std::fs::rename(&part.0, p)?;
+            if ctx.stderr_tty {
+                eprintln!(
+                    "Exported {count} {} to {} (secrets {}).",
+                    if count == 1 { "entry" } else { "entries" },
+                    p.display(),
+                    header.secrets
+                );
+            }
+        }
+    }
+    Ok(())
+}
