@@ -237,3 +237,73 @@ pub struct BulkArgs {
     #[arg(short, long)]
     pub quiet: bool,
 }
+
+/// Publish settings that replace the original message's when it is sent again (`retry`,
+/// `import`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct OverrideArgs {
+    /// Override: retries of the republished message (Upstash-Retries)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100), help_heading = "Overrides")]
+    pub retries: Option<u32>,
+    /// Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)
+    #[arg(long, value_name = "DURATION", value_parser = parse_qstash_delay, help_heading = "Overrides")]
+    pub delay: Option<String>,
+    /// Override: retry delay expression in ms, e.g. "1000 * (1 + retried)" (Upstash-Retry-Delay)
+    #[arg(long, value_name = "EXPR", value_parser = parse_retry_expr, help_heading = "Overrides")]
+    pub retry_delay: Option<String>,
+    /// Override: labels of the republished message (Upstash-Label); --label filters
+    #[arg(long, value_name = "LABEL", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Overrides")]
+    pub new_label: Vec<String>,
+    /// Override: flow-control key (Upstash-Flow-Control-Key); --flow-control-key filters
+    #[arg(long, value_name = "KEY", value_parser = crate::parse::parse_nonempty, requires = "new_flow_control_value", help_heading = "Overrides")]
+    pub new_flow_control_key: Option<String>,
+    /// Override: flow-control limits, e.g. "parallelism=3, rate=10, period=1m"
+    #[arg(long, value_name = "VALUE", requires = "new_flow_control_key", value_parser = parse_flow_value, help_heading = "Overrides")]
+    pub new_flow_control_value: Option<String>,
+    /// Override: failure callback URL (Upstash-Failure-Callback)
+    #[arg(long, value_name = "URL", value_parser = crate::parse::parse_url, help_heading = "Overrides")]
+    pub failure_callback: Option<String>,
+}
+
+impl OverrideArgs {
+    /// The publish headers they stand for.
+    pub fn headers(&self) -> crate::client::Headers {
+        let mut headers = Vec::new();
+        if let Some(n) = self.retries {
+            headers.push(("Upstash-Retries".to_string(), n.to_string()));
+        }
+        if let Some(d) = &self.delay {
+            headers.push(("Upstash-Delay".to_string(), d.clone()));
+        }
+        if let Some(e) = &self.retry_delay {
+            headers.push(("Upstash-Retry-Delay".to_string(), e.clone()));
+        }
+        if !self.new_label.is_empty() {
+            headers.push(("Upstash-Label".to_string(), self.new_label.join(",")));
+        }
+        if let (Some(k), Some(v)) = (&self.new_flow_control_key, &self.new_flow_control_value) {
+            headers.push(("Upstash-Flow-Control-Key".to_string(), k.clone()));
+            headers.push(("Upstash-Flow-Control-Value".to_string(), v.clone()));
+        }
+        if let Some(u) = &self.failure_callback {
+            headers.push(("Upstash-Failure-Callback".to_string(), u.clone()));
+        }
+        headers
+    }
+}
+
+fn parse_qstash_delay(s: &str) -> Result<String, String> {
+    crate::parse::parse_qstash_duration(s)
+        .map(crate::parse::format_qstash_duration)
+        .map_err(|e| format!("{e}"))
+}
+
+fn parse_retry_expr(s: &str) -> Result<String, String> {
+    crate::wire::retry_delay::RetryDelay::parse(s)
+        .map(|r| r.source().to_string())
+        .map_err(|e| format!("invalid expression: {e} (use numbers, retried, + - * / and pow/exp/sqrt/abs/floor/ceil/round/min/max)"))
+}
+
+fn parse_flow_value(s: &str) -> Result<String, String> {
+    crate::wire::flow_control::parse_flow_control_value("k", s).map(|_| s.trim().to_string())
+}

@@ -8,26 +8,7 @@ use crate::client::DlqKind;
 use crate::ctx::Ctx;
 
 pub async fn run(ctx: &Ctx, a: RetryArgs) -> anyhow::Result<()> {
-    let mut headers = Vec::new();
-    if let Some(n) = a.retries {
-        headers.push(("Upstash-Retries".to_string(), n.to_string()));
-    }
-    if let Some(d) = &a.delay {
-        headers.push(("Upstash-Delay".to_string(), d.clone()));
-    }
-    if let Some(e) = &a.retry_delay {
-        headers.push(("Upstash-Retry-Delay".to_string(), e.clone()));
-    }
-    if !a.new_label.is_empty() {
-        headers.push(("Upstash-Label".to_string(), a.new_label.join(",")));
-    }
-    if let (Some(k), Some(v)) = (&a.new_flow_control_key, &a.new_flow_control_value) {
-        headers.push(("Upstash-Flow-Control-Key".to_string(), k.clone()));
-        headers.push(("Upstash-Flow-Control-Value".to_string(), v.clone()));
-    }
-    if let Some(u) = &a.failure_callback {
-        headers.push(("Upstash-Failure-Callback".to_string(), u.clone()));
-    }
+    let headers = a.overrides.headers();
     let action: fn(DlqKind) -> Action = if a.failure_function {
         |_| Action::Callback
     } else if a.restart {
@@ -73,43 +54,8 @@ pub struct RetryArgs {
     /// passes [default TIMEOUT: 5m]; exit 0 only if every one was delivered
     #[arg(long, value_name = "TIMEOUT", num_args = 0..=1, require_equals = true, default_missing_value = "5m", value_parser = parse_wait)]
     pub wait: Option<std::time::Duration>,
-    /// Override: retries of the republished message (Upstash-Retries)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100), help_heading = "Overrides")]
-    pub retries: Option<u32>,
-    /// Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)
-    #[arg(long, value_name = "DURATION", value_parser = parse_qstash_delay, help_heading = "Overrides")]
-    pub delay: Option<String>,
-    /// Override: retry delay expression in ms, e.g. "1000 * (1 + retried)" (Upstash-Retry-Delay)
-    #[arg(long, value_name = "EXPR", value_parser = parse_retry_expr, help_heading = "Overrides")]
-    pub retry_delay: Option<String>,
-    /// Override: labels of the republished message (Upstash-Label); --label filters
-    #[arg(long, value_name = "LABEL", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Overrides")]
-    pub new_label: Vec<String>,
-    /// Override: flow-control key (Upstash-Flow-Control-Key); --flow-control-key filters
-    #[arg(long, value_name = "KEY", value_parser = crate::parse::parse_nonempty, requires = "new_flow_control_value", help_heading = "Overrides")]
-    pub new_flow_control_key: Option<String>,
-    /// Override: flow-control limits, e.g. "parallelism=3, rate=10, period=1m"
-    #[arg(long, value_name = "VALUE", requires = "new_flow_control_key", value_parser = parse_flow_value, help_heading = "Overrides")]
-    pub new_flow_control_value: Option<String>,
-    /// Override: failure callback URL (Upstash-Failure-Callback)
-    #[arg(long, value_name = "URL", value_parser = crate::parse::parse_url, help_heading = "Overrides")]
-    pub failure_callback: Option<String>,
-}
-
-fn parse_qstash_delay(s: &str) -> Result<String, String> {
-    crate::parse::parse_qstash_duration(s)
-        .map(crate::parse::format_qstash_duration)
-        .map_err(|e| format!("{e}"))
-}
-
-fn parse_retry_expr(s: &str) -> Result<String, String> {
-    crate::wire::retry_delay::RetryDelay::parse(s)
-        .map(|r| r.source().to_string())
-        .map_err(|e| format!("invalid expression: {e} (use numbers, retried, + - * / and pow/exp/sqrt/abs/floor/ceil/round/min/max)"))
-}
-
-fn parse_flow_value(s: &str) -> Result<String, String> {
-    crate::wire::flow_control::parse_flow_control_value("k", s).map(|_| s.trim().to_string())
+    #[command(flatten)]
+    pub overrides: crate::cli::OverrideArgs,
 }
 
 fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
