@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count matching entries by status, URL, error, label, queue, step or day')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print new DLQ entries as they arrive')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Archive matching entries completely, to keep them beyond the DLQ''s retention')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Publish archived entries again from an export, each once however often it is run')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete DLQ entries')
             [CompletionResult]::new('dev', 'dev', [CompletionResultType]::ParameterValue, 'Run a local QStash-compatible server that delivers, retries and dead-letters')
@@ -216,6 +217,57 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request [default: 30s]')
             [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Use the Workflow DLQ instead of the QStash DLQ')
             [CompletionResult]::new('--include-secrets', '--include-secrets', [CompletionResultType]::ParameterName, 'Keep sensitive header values (Authorization, cookies, keys…); masked otherwise')
+            [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'dlq;import' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Destination URL')
+            [CompletionResult]::new('--url-group', '--url-group', [CompletionResultType]::ParameterName, 'URL group (topic) name')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue name')
+            [CompletionResult]::new('--schedule-id', '--schedule-id', [CompletionResultType]::ParameterName, 'Schedule id')
+            [CompletionResult]::new('--message-id', '--message-id', [CompletionResultType]::ParameterName, 'Message id (msg_…)')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Label')
+            [CompletionResult]::new('--flow-control-key', '--flow-control-key', [CompletionResultType]::ParameterName, 'Flow-control key')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)')
+            [CompletionResult]::new('--caller-ip', '--caller-ip', [CompletionResultType]::ParameterName, 'IP address of the publisher')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Created within this long (2h, 30m, 7d) or since this time')
+            [CompletionResult]::new('--run-id', '--run-id', [CompletionResultType]::ParameterName, 'Workflow run id (wfr_…); implies --workflow')
+            [CompletionResult]::new('--workflow-url', '--workflow-url', [CompletionResultType]::ParameterName, 'Workflow URL; implies --workflow')
+            [CompletionResult]::new('--workflow-created-at', '--workflow-created-at', [CompletionResultType]::ParameterName, 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow')
+            [CompletionResult]::new('--failure-state', '--failure-state', [CompletionResultType]::ParameterName, 'State of the workflow''s failure callback (any case); implies --workflow')
+            [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Only entries whose request or response body contains TEXT (checked here, not by the API)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Only entries with this request or response header (and value); checked here')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Publish to this URL instead of each entry''s own destination (e.g. a staging endpoint)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Publishes in flight at once')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal file [default: one per export and selection, in the state directory, so that running the same import again continues it and never publishes an entry twice]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Per-entry results on stdout [default: text lines off a terminal]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Per-entry results on stdout [default: text lines off a terminal]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Override: retries of the republished message (Upstash-Retries)')
+            [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)')
+            [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'Override: retry delay expression in ms, e.g. "1000 * (1 + retried)" (Upstash-Retry-Delay)')
+            [CompletionResult]::new('--new-label', '--new-label', [CompletionResultType]::ParameterName, 'Override: labels of the republished message (Upstash-Label); --label filters')
+            [CompletionResult]::new('--new-flow-control-key', '--new-flow-control-key', [CompletionResultType]::ParameterName, 'Override: flow-control key (Upstash-Flow-Control-Key); --flow-control-key filters')
+            [CompletionResult]::new('--new-flow-control-value', '--new-flow-control-value', [CompletionResultType]::ParameterName, 'Override: flow-control limits, e.g. "parallelism=3, rate=10, period=1m"')
+            [CompletionResult]::new('--failure-callback', '--failure-callback', [CompletionResultType]::ParameterName, 'Override: failure callback URL (Upstash-Failure-Callback)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]')
+            [CompletionResult]::new('--qstash-url', '--qstash-url', [CompletionResultType]::ParameterName, 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use this profile of the config file [env: DLQ_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request [default: 30s]')
+            [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Use the Workflow DLQ instead of the QStash DLQ')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be published; send nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required off a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required off a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bar or summary')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bar or summary')
             [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
@@ -442,6 +494,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count matching entries by status, URL, error, label, queue, step or day')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Print new DLQ entries as they arrive')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Archive matching entries completely, to keep them beyond the DLQ''s retention')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Publish archived entries again from an export, each once however often it is run')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete DLQ entries')
             [CompletionResult]::new('dev', 'dev', [CompletionResultType]::ParameterValue, 'Run a local QStash-compatible server that delivers, retries and dead-letters')
@@ -463,6 +516,9 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             break
         }
         'dlq;help;export' {
+            break
+        }
+        'dlq;help;import' {
             break
         }
         'dlq;help;retry' {

@@ -38,6 +38,7 @@ complete -c dlq -n "__fish_dlq_needs_command" -f -a "show" -d 'Show DLQ entries 
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "stats" -d 'Count matching entries by status, URL, error, label, queue, step or day'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "watch" -d 'Print new DLQ entries as they arrive'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "export" -d 'Archive matching entries completely, to keep them beyond the DLQ\'s retention'
+complete -c dlq -n "__fish_dlq_needs_command" -f -a "import" -d 'Publish archived entries again from an export, each once however often it is run'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "retry" -d 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "delete" -d 'Delete DLQ entries'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "dev" -d 'Run a local QStash-compatible server that delivers, retries and dead-letters'
@@ -215,6 +216,53 @@ complete -c dlq -n "__fish_dlq_using_subcommand export" -l dev -d 'Target a loca
 complete -c dlq -n "__fish_dlq_using_subcommand export" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -s V -l version -d 'Print version'
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l url -d 'Destination URL' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l url-group -d 'URL group (topic) name' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l queue -d 'Queue name' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l schedule-id -d 'Schedule id' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l message-id -d 'Message id (msg_…)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l label -d 'Label' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l flow-control-key -d 'Flow-control key' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l caller-ip -d 'IP address of the publisher' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l workflow-url -d 'Workflow URL; implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
+CALLBACK_SUCCESS\t''
+CALLBACK_FAIL\t''
+CALLBACK_CANCELED\t''"
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l grep -d 'Only entries whose request or response body contains TEXT (checked here, not by the API)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l header -d 'Only entries with this request or response header (and value); checked here' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l to -d 'Publish to this URL instead of each entry\'s own destination (e.g. a staging endpoint)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l concurrency -d 'Publishes in flight at once' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l journal -d 'Journal file [default: one per export and selection, in the state directory, so that running the same import again continues it and never publishes an entry twice]' -r -F
+complete -c dlq -n "__fish_dlq_using_subcommand import" -s o -l output -d 'Per-entry results on stdout [default: text lines off a terminal]' -r -f -a "text\t'One line per entry (id, outcome, new id or error)'
+json\t''
+ndjson\t''"
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l retries -d 'Override: retries of the republished message (Upstash-Retries)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l delay -d 'Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l retry-delay -d 'Override: retry delay expression in ms, e.g. "1000 * (1 + retried)" (Upstash-Retry-Delay)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l new-label -d 'Override: labels of the republished message (Upstash-Label); --label filters' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l new-flow-control-key -d 'Override: flow-control key (Upstash-Flow-Control-Key); --flow-control-key filters' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l new-flow-control-value -d 'Override: flow-control limits, e.g. "parallelism=3, rate=10, period=1m"' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l failure-callback -d 'Override: failure callback URL (Upstash-Failure-Callback)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l timeout -d 'Timeout of one API request [default: 30s]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l dry-run -d 'Print what would be published; send nothing'
+complete -c dlq -n "__fish_dlq_using_subcommand import" -s y -l yes -d 'Do not ask for confirmation (required off a terminal)'
+complete -c dlq -n "__fish_dlq_using_subcommand import" -s q -l quiet -d 'No progress bar or summary'
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_using_subcommand import" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c dlq -n "__fish_dlq_using_subcommand import" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l url -d 'Destination URL' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l url-group -d 'URL group (topic) name' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l queue -d 'Queue name' -r
@@ -374,16 +422,17 @@ complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcom
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script of a shell'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write dlq.1 and dlq-<command>.1 into a directory'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "list" -d 'List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "show" -d 'Show DLQ entries completely: request, response, headers, bodies, attempts'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "stats" -d 'Count matching entries by status, URL, error, label, queue, step or day'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "watch" -d 'Print new DLQ entries as they arrive'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "export" -d 'Archive matching entries completely, to keep them beyond the DLQ\'s retention'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "retry" -d 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "delete" -d 'Delete DLQ entries'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "dev" -d 'Run a local QStash-compatible server that delivers, retries and dead-letters'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "demo" -d 'The whole story on a local server in a few seconds: failures, list, show, retry, recovery'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "generate" -d 'Generate shell completions or man pages (for packagers)'
-complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export retry delete dev demo generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "list" -d 'List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "show" -d 'Show DLQ entries completely: request, response, headers, bodies, attempts'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "stats" -d 'Count matching entries by status, URL, error, label, queue, step or day'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "watch" -d 'Print new DLQ entries as they arrive'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "export" -d 'Archive matching entries completely, to keep them beyond the DLQ\'s retention'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "import" -d 'Publish archived entries again from an export, each once however often it is run'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "retry" -d 'Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "delete" -d 'Delete DLQ entries'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "dev" -d 'Run a local QStash-compatible server that delivers, retries and dead-letters'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "demo" -d 'The whole story on a local server in a few seconds: failures, list, show, retry, recovery'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "generate" -d 'Generate shell completions or man pages (for packagers)'
+complete -c dlq -n "__fish_dlq_using_subcommand help; and not __fish_seen_subcommand_from list show stats watch export import retry delete dev demo generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dlq -n "__fish_dlq_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Print the completion script of a shell'
 complete -c dlq -n "__fish_dlq_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write dlq.1 and dlq-<command>.1 into a directory'

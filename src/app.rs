@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 
 use crate::cli::{EXIT_CODES, GlobalArgs};
 use crate::commands::{self, delete::DeleteArgs, demo::DemoArgs, dev::DevArgs};
-use crate::commands::{export::ExportArgs, stats::StatsArgs, watch::WatchArgs};
+use crate::commands::{export::ExportArgs, import::ImportArgs, stats::StatsArgs, watch::WatchArgs};
 use crate::commands::{generate::GenerateArgs, list::ListArgs, retry::RetryArgs, show::ShowArgs};
 use crate::ctx::Ctx;
 use crate::error::CliError;
@@ -56,6 +56,15 @@ pub enum Command {
     /// header values are masked unless --include-secrets (the header says which).
     #[command(after_help = EXIT_CODES)]
     Export(ExportArgs),
+    /// Publish archived entries again from an export, each once however often it is run
+    ///
+    /// Verifies the whole file first (version, count, checksum: nothing is sent from a damaged
+    /// one), then publishes each selected entry to its destination (or --to URL) with its
+    /// method, body and forwarded headers, overrides as in retry, and a deduplication id from
+    /// its dlqId. A journal per export and selection makes running it again continue where it
+    /// stopped, never publishing an entry twice.
+    #[command(after_help = EXIT_CODES)]
+    Import(ImportArgs),
     /// Retry DLQ entries (workflow runs: resume, restart or re-run the failure callback)
     #[command(after_help = EXIT_CODES)]
     Retry(RetryArgs),
@@ -80,7 +89,7 @@ fn own_options_only(cli: &Cli, cmd: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     Err(CliError::usage(format!(
-        "`dlq {cmd}` runs its own server and takes only its own options; {} {} for the commands that talk to a QStash (list, show, stats, watch, export, retry, delete)",
+        "`dlq {cmd}` runs its own server and takes only its own options; {} {} for the commands that talk to a QStash (list, show, stats, watch, export, import, retry, delete)",
         given.join(", "),
         if given.len() == 1 { "is" } else { "are" }
     ))
@@ -105,6 +114,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats(args) => commands::stats::run(&Ctx::new(&cli.global)?, args).await,
         Command::Watch(args) => commands::watch::run(&Ctx::new(&cli.global)?, args).await,
         Command::Export(args) => commands::export::run(&Ctx::new(&cli.global)?, args).await,
+        Command::Import(args) => commands::import::run(&Ctx::new(&cli.global)?, args).await,
         Command::Retry(args) => commands::retry::run(&Ctx::new(&cli.global)?, args).await,
         Command::Delete(args) => commands::delete::run(&Ctx::new(&cli.global)?, args).await,
     }

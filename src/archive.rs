@@ -117,7 +117,7 @@ impl<W: Write> EntryWriter<W> {
     }
 }
 
-fn hex(b: &[u8]) -> String {
+pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
@@ -184,6 +184,11 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>, ArchiveError> {
 /// Reads an export through once: its header, checked against its trailer (count and
 /// checksum). Nothing is kept but the header.
 pub fn verify(path: &Path) -> Result<Header, ArchiveError> {
+    verify_all(path).map(|(h, _)| h)
+}
+
+/// [`verify`], with the trailer (whose checksum names the file's content).
+pub fn verify_all(path: &Path) -> Result<(Header, Trailer), ArchiveError> {
     let mut r = open(path)?;
     let mut header: Option<Header> = None;
     let mut trailer: Option<Trailer> = None;
@@ -251,7 +256,7 @@ pub fn verify(path: &Path) -> Result<Header, ArchiveError> {
             "the checksum does not match the entries (the file was changed)".into(),
         ));
     }
-    Ok(header)
+    Ok((header, trailer))
 }
 
 /// The entries of an export (after [`verify`]), one at a time.

@@ -83,6 +83,16 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "the entries as JSON lines",
             ),
         ],
+        "dlq-import" => &[
+            (
+                "dlq import outage.ndjson.zst --dry-run",
+                "what would be published again",
+            ),
+            (
+                "dlq import outage.ndjson.zst --to https://staging.example/orders --yes",
+                "replay an outage against staging",
+            ),
+        ],
         "dlq-show" => &[
             (
                 "dlq show 1725323658779-0 --attempts",

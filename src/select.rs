@@ -73,6 +73,44 @@ impl Refine {
     }
 }
 
+impl Selection {
+    /// Whether `e` (an entry of the `workflow` DLQ or not) matches, checked here as the API
+    /// would (`dlq import` selects from a file).
+    pub fn matches_local(&self, e: &DlqEntry, workflow: bool) -> bool {
+        let f = &self.server;
+        let any = |want: &[String], have: Option<&String>| {
+            want.is_empty() || have.is_some_and(|h| want.contains(h))
+        };
+        let labels = e.labels.clone().unwrap_or_default();
+        (self.kind == DlqKind::Workflow) == workflow
+            && (f.dlq_ids.is_empty() || f.dlq_ids.contains(&e.dlq_id))
+            && any(&f.url, e.url.as_ref())
+            && any(&f.url_group, e.topic_name.as_ref())
+            && any(&f.queue, e.queue_name.as_ref())
+            && any(&f.schedule_id, e.schedule_id.as_ref())
+            && f.message_id
+                .as_ref()
+                .is_none_or(|m| e.message_id.as_ref() == Some(m))
+            && (f.label.is_empty() || labels.iter().any(|l| f.label.contains(l)))
+            && any(&f.flow_control_key, e.flow_control_key.as_ref())
+            && (f.response_status.is_empty()
+                || e.response_status
+                    .is_some_and(|s| f.response_status.iter().any(|w| i64::from(*w) == s)))
+            && any(&f.caller_ip, e.caller_ip.as_ref())
+            && f.from_ms
+                .is_none_or(|t| e.created_at.is_some_and(|c| c >= t))
+            && f.to_ms.is_none_or(|t| e.created_at.is_some_and(|c| c <= t))
+            && f.run_id
+                .as_ref()
+                .is_none_or(|r| e.workflow_run_id.as_ref() == Some(r))
+            && any(&f.workflow_url, e.workflow_url.as_ref())
+            && f.workflow_created_at
+                .is_none_or(|t| e.workflow_created_at == Some(t))
+            && any(&f.failure_state, e.failure_function_state.as_ref())
+            && self.refine.matches(e)
+    }
+}
+
 /// A selection as a journal keeps it (the local refinements in their command-line form).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]

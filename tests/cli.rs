@@ -19,6 +19,8 @@ mod dev_publish;
 mod export;
 /// Completions, man pages, `--help`, the demo.
 mod generated;
+/// `dlq import`.
+mod import;
 /// The picker, prompts, tables and bars in a real terminal (tmux).
 mod interactive;
 /// `dlq list` and `dlq show`.

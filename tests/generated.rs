@@ -43,6 +43,7 @@ fn man_pages_are_current() {
             "dlq-stats.1",
             "dlq-watch.1",
             "dlq-export.1",
+            "dlq-import.1",
             "dlq-retry.1",
             "dlq-delete.1",
             "dlq-dev.1",

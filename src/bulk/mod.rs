@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::{ApiError, Client, DlqFilter, DlqKind, Headers};
 
 pub mod follow;
+pub mod import;
 pub mod journal;
 pub mod plan;
 pub mod preview;
@@ -26,6 +27,7 @@ pub mod verdict;
 pub enum Verb {
     Retry,
     Delete,
+    Import,
 }
 
 impl std::fmt::Display for Verb {
@@ -39,6 +41,7 @@ impl Verb {
         match self {
             Verb::Retry => "retry",
             Verb::Delete => "delete",
+            Verb::Import => "import",
         }
     }
 
@@ -47,12 +50,27 @@ impl Verb {
         match self {
             Verb::Retry => "Retried",
             Verb::Delete => "Deleted",
+            Verb::Import => "Imported",
+        }
+    }
+
+    /// The summary's word for entries that needed nothing.
+    pub fn gone_word(self) -> &'static str {
+        match self {
+            Verb::Import => "already imported",
+            Verb::Retry | Verb::Delete => "already gone",
         }
     }
 
     /// Whether a journal of `action` is one of this command's runs.
     pub fn owns(self, action: Action) -> bool {
-        (action == Action::Delete) == (self == Verb::Delete)
+        match action {
+            Action::Delete => self == Verb::Delete,
+            Action::Import => self == Verb::Import,
+            Action::Retry | Action::Resume | Action::Restart | Action::Callback => {
+                self == Verb::Retry
+            }
+        }
     }
 }
 
@@ -69,6 +87,8 @@ pub enum Action {
     /// Workflow: run the failure callback again.
     Callback,
     Delete,
+    /// `dlq import`: publish an archived entry again.
+    Import,
 }
 
 impl Action {
@@ -79,6 +99,7 @@ impl Action {
             Action::Restart => "restart",
             Action::Callback => "callback",
             Action::Delete => "delete",
+            Action::Import => "import",
         }
     }
 
@@ -86,7 +107,7 @@ impl Action {
     pub fn chunk(self, kind: DlqKind) -> usize {
         match (self, kind) {
             (Action::Restart, _) => 50,
-            (Action::Callback, _) | (Action::Delete, DlqKind::Workflow) => 1,
+            (Action::Callback | Action::Import, _) | (Action::Delete, DlqKind::Workflow) => 1,
             _ => 100,
         }
     }
@@ -117,6 +138,10 @@ impl Group {
 pub enum Status {
     Retried,
     Deleted,
+    /// `dlq import`: published again.
+    Imported,
+    /// `dlq import`: published before (the publish was deduplicated).
+    AlreadyImported,
     /// No longer in the DLQ: retried or deleted earlier, or expired.
     NotFound,
     Failed,
@@ -480,6 +505,10 @@ async fn call(
     opts: &RunOptions,
 ) -> Result<Vec<Outcome>, ApiError> {
     match opts.action {
+        // Archived entries are published by `dlq import` itself (they are not in the DLQ).
+        Action::Import => Err(ApiError::Decode(
+            "an import is run by `dlq import FILE`, not from DLQ ids".into(),
+        )),
         Action::Retry if ids.len() == 1 => {
             let r = client.retry_one(&ids[0], &opts.headers).await?;
             Ok(vec![Outcome::retried(&ids[0], Some(r.message_id), None)])
@@ -664,8 +693,8 @@ pub fn summarize(outcomes: &[Outcome]) -> Summary {
     let mut s = Summary::default();
     for o in outcomes {
         match o.status {
-            Status::Retried | Status::Deleted => s.done += 1,
-            Status::NotFound => s.not_found += 1,
+            Status::Retried | Status::Deleted | Status::Imported => s.done += 1,
+            Status::NotFound | Status::AlreadyImported => s.not_found += 1,
             Status::Failed => s.failed += 1,
         }
     }

@@ -57,9 +57,10 @@ pub fn ending<W: Write>(
     };
     writeln!(
         w,
-        "{} {}, already gone {}, failed {}{not_attempted}.",
+        "{} {}, {} {}, failed {}{not_attempted}.",
         verb.done_word(),
         s.done,
+        verb.gone_word(),
         s.not_found,
         s.failed,
     )?;
@@ -154,6 +155,7 @@ pub fn describe(groups: &[Group]) -> String {
                 Action::Restart => format!("restart {n} {runs}"),
                 Action::Callback => format!("re-run the failure function of {n} {runs}"),
                 Action::Delete => format!("delete {n} {entries}"),
+                Action::Import => format!("publish {n} archived {entries} again"),
             }
         })
         .collect();
@@ -180,6 +182,11 @@ pub fn intent(action: Action, e: &DlqEntry) -> String {
     let text = match action {
         Action::Retry => format!(
             "retry {} {}",
+            e.method.as_deref().unwrap_or("POST"),
+            e.url.as_deref().unwrap_or("-")
+        ),
+        Action::Import => format!(
+            "publish {} {}",
             e.method.as_deref().unwrap_or("POST"),
             e.url.as_deref().unwrap_or("-")
         ),
@@ -362,6 +369,8 @@ pub fn records<W: Write>(
                 let status = match o.status {
                     Status::Retried => "retried",
                     Status::Deleted => "deleted",
+                    Status::Imported => "imported",
+                    Status::AlreadyImported => "already_imported",
                     Status::NotFound => "not_found",
                     Status::Failed => "failed",
                 };

@@ -155,13 +155,13 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
         };
         if !spec.verb.owns(loaded.action) {
             return Err(usage(format!(
-                "{} is the journal of a {} run; continue it with `dlq {} --resume`",
+                "{} is the journal of a {} run; continue it with {}",
                 path.display(),
                 loaded.action.name(),
-                if loaded.action == Action::Delete {
-                    "delete"
-                } else {
-                    "retry"
+                match loaded.action {
+                    Action::Delete => "`dlq delete --resume`",
+                    Action::Import => "the same `dlq import FILE` (it continues its journal)",
+                    _ => "`dlq retry --resume`",
                 }
             )));
         }

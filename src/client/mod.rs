@@ -150,6 +150,20 @@ impl Client {
         headers: &Headers,
         retry_unknown: bool,
     ) -> Result<(u16, Vec<u8>), ApiError> {
+        self.send_body(method, path, query, headers, None, retry_unknown)
+            .await
+    }
+
+    /// [`Client::send_with`] with a request body.
+    pub async fn send_body(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        headers: &Headers,
+        body: Option<&[u8]>,
+        retry_unknown: bool,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
         let url = format!("{}{}", self.cfg.base_url, path);
         let max = self.cfg.retry.attempts.max(1);
         let mut attempt = 0;
@@ -167,6 +181,9 @@ impl Client {
             );
             for (k, v) in headers {
                 req = req.header(k.as_str(), v.as_str());
+            }
+            if let Some(b) = body {
+                req = req.body(b.to_vec());
             }
             let shown = display_url(&url, query);
             self.log(&format!("> {method} {shown}"));
@@ -469,6 +486,23 @@ impl Client {
             .and_then(|r| r.first())
             .and_then(|r| r["workflowState"].as_str())
             .map(String::from))
+    }
+
+    /// `POST /v2/publish/{destination}`: the destination URL as it is (as the SDKs send it).
+    /// Safe to ask again after a lost answer only with a deduplication id among `headers`
+    /// (`dedup`), which the caller says it sent.
+    pub async fn publish(
+        &self,
+        destination: &str,
+        headers: &Headers,
+        body: &[u8],
+        dedup: bool,
+    ) -> Result<PublishResponse, ApiError> {
+        let path = format!("/v2/publish/{destination}");
+        let (_, out) = self
+            .send_body(Method::POST, &path, &[], headers, Some(body), dedup)
+            .await?;
+        self.parse(&path, &out)
     }
 
     /// `POST /v2/dlq/retry/{dlqId}`.

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod dev;
 pub mod export;
 pub mod generate;
+pub mod import;
 pub mod list;
 pub mod retry;
 pub mod show;
