@@ -328,6 +328,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bar or summary')
             [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'Workflow entries: restart runs from the first step instead of resuming them')
             [CompletionResult]::new('--failure-function', '--failure-function', [CompletionResultType]::ParameterName, 'Workflow entries: run the failure callback/failureFunction again')
+            [CompletionResult]::new('--edit', '--edit', [CompletionResultType]::ParameterName, 'Correct the message first: open its body and forwarded headers in $VISUAL/$EDITOR, show the diff, publish the edited copy, then delete the original (one QStash id)')
             [CompletionResult]::new('--dev', '--dev', [CompletionResultType]::ParameterName, 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')

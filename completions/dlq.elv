@@ -318,6 +318,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand --quiet 'No progress bar or summary'
             cand --restart 'Workflow entries: restart runs from the first step instead of resuming them'
             cand --failure-function 'Workflow entries: run the failure callback/failureFunction again'
+            cand --edit 'Correct the message first: open its body and forwarded headers in $VISUAL/$EDITOR, show the diff, publish the edited copy, then delete the original (one QStash id)'
             cand --dev 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
             cand -v 'Log each API request and its status to stderr (the token is never shown)'
             cand --verbose 'Log each API request and its status to stderr (the token is never shown)'

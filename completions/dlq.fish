@@ -314,6 +314,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand retry" -s y -l yes -d 'Do not as
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s q -l quiet -d 'No progress bar or summary'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l restart -d 'Workflow entries: restart runs from the first step instead of resuming them'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l failure-function -d 'Workflow entries: run the failure callback/failureFunction again'
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l edit -d 'Correct the message first: open its body and forwarded headers in $VISUAL/$EDITOR, show the diff, publish the edited copy, then delete the original (one QStash id)'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s h -l help -d 'Print help (see more with \'--help\')'

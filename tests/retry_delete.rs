@@ -922,3 +922,114 @@ async fn a_resumed_wait_follows_what_was_retried_before() {
         "{recs:?}"
     );
 }
+
+/// `retry --edit`: the corrected copy is published and only then the original deleted; an
+/// unchanged edit sends nothing; a crash in between leaves the original and `--resume`
+/// finishes without publishing twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_edit_publishes_the_corrected_copy_then_deletes_the_original() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    let publish = |qty: i32| {
+        let url = format!("{}/orders", rx.url);
+        let dev = &dev;
+        async move {
+            dev.publish(
+                &url,
+                &[
+                    ("Upstash-Retries", "0"),
+                    ("Content-Type", "application/json"),
+                    ("Upstash-Forward-X-Trace", "t-9"),
+                ],
+                format!(r#"{{"order":1,"qty":{qty}}}"#),
+            )
+            .await["messageId"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let m1 = publish(-1).await;
+    let m2 = publish(-2).await;
+    let dlq = dev.wait_dlq("/v2/dlq", 2).await;
+    let id_of = |m: &str| {
+        dlq.iter().find(|e| e["messageId"] == m).unwrap()["dlqId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (id1, id2) = (id_of(&m1), id_of(&m2));
+    recover(&rx);
+    let fix = r#"sed -i -e 's/"qty": -[0-9]*/"qty": 1/'"#;
+
+    // Unchanged: nothing is sent.
+    let r = dev
+        .dlq_env(&["retry", &id1, "--edit", "--yes"], &[("EDITOR", "true")])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("No change: nothing was sent"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(dev.get(&format!("/v2/dlq/{id1}")).await.0, 200);
+
+    // Edited: the diff, the corrected copy delivered with its headers, the original gone.
+    let r = dev
+        .dlq_env(&["retry", &id1, "--edit", "--yes"], &[("EDITOR", fix)])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("-  \"qty\": -1\n+  \"qty\": 1\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.out().starts_with(&format!("{id1}\tedited\tmsg_")),
+        "{}",
+        r.out()
+    );
+    let got = rx.wait_for("/orders", 3).await;
+    let fixed = &got[2];
+    assert_eq!(fixed.body, br#"{"order":1,"qty":1}"#);
+    assert_eq!(fixed.header("x-trace"), Some("t-9"));
+    assert_eq!(dev.get(&format!("/v2/dlq/{id1}")).await.0, 404);
+
+    // A crash between the publish and the delete: the original stays; --resume deletes it
+    // and publishes nothing again.
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("edit.ndjson");
+    let js = j.to_str().unwrap();
+    let r = dev
+        .dlq_env(
+            &["retry", &id2, "--edit", "--yes", "--journal", js],
+            &[("EDITOR", fix), ("DLQ_TEST_EXIT_AFTER_PUBLISH", "1")],
+        )
+        .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        dev.get(&format!("/v2/dlq/{id2}")).await.0,
+        200,
+        "the original stays"
+    );
+    rx.wait_for("/orders", 4).await;
+    let r = dev.dlq(&["retry", "--resume", js]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(dev.get(&format!("/v2/dlq/{id2}")).await.0, 404);
+    settle().await;
+    assert_eq!(
+        rx.requests_to("/orders").len(),
+        4,
+        "the edited copy was delivered once"
+    );
+    let r = dev.dlq(&["retry", "--resume", js]).await;
+    assert_eq!(r.code, 0);
+    assert!(r.stderr.contains("complete"), "{}", r.stderr);
+
+    // Bad edits are refused with nothing sent.
+    let r = dev
+        .dlq_env(&["retry", "--edit", "--yes"], &[("EDITOR", "true")])
+        .await;
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("exactly one DLQ id"), "{}", r.stderr);
+}

@@ -895,6 +895,13 @@ async fn bare_ids_act_by_what_the_entry_is() {
     let (a, b, q) = failed_runs_and_a_message(&dev, &app).await;
     app.control(json!({"chargeFails": false})).await;
 
+    // A run's message cannot be edited: it is resumed with its recorded steps.
+    let r = dev
+        .dlq_env(&["retry", &a, "--edit", "--yes"], &[("EDITOR", "true")])
+        .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("workflow run"), "{}", r.stderr);
+
     // The dry run says what would happen to each.
     let r = dev.dlq(&["retry", &a, &q, "--dry-run"]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);

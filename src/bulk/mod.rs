@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{ApiError, Client, DlqFilter, DlqKind, Headers};
 
+pub mod edit;
 pub mod follow;
 pub mod import;
 pub mod journal;

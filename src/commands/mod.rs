@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod delete;
 pub mod demo;
 pub mod dev;
+pub mod edit;
 pub mod export;
 pub mod generate;
 pub mod import;

@@ -8,6 +8,35 @@ use crate::client::DlqKind;
 use crate::ctx::Ctx;
 
 pub async fn run(ctx: &Ctx, a: RetryArgs) -> anyhow::Result<()> {
+    // An edit's journal is finished by the edit's own steps.
+    if let Some(Some(path)) = &a.bulk.resume
+        && path.exists()
+        && crate::bulk::edit::steps(path).ok().flatten().is_some()
+    {
+        return super::edit::finish(ctx, path).await;
+    }
+    if a.edit {
+        let b = &a.bulk;
+        let id = match b.ids.as_slice() {
+            [id] if id != "-" => id.clone(),
+            _ => {
+                return Err(crate::error::CliError::usage(
+                    "--edit takes exactly one DLQ id (the message to correct)",
+                )
+                .into());
+            }
+        };
+        let filtered = crate::select::Selection::from_args(&b.filter, ctx.now_ms)
+            .map(|s| !s.is_everything())
+            .unwrap_or(true);
+        if filtered || b.all_matching || b.interactive || b.dry_run || b.resume.is_some() {
+            return Err(crate::error::CliError::usage(
+                "--edit works on one id: give no filters, --all-matching, --interactive, --dry-run or --resume with it",
+            )
+            .into());
+        }
+        return super::edit::run(ctx, &id, b.yes, b.journal.clone(), &a.overrides.headers()).await;
+    }
     let headers = a.overrides.headers();
     let action: fn(DlqKind) -> Action = if a.failure_function {
         |_| Action::Callback
@@ -54,6 +83,10 @@ pub struct RetryArgs {
     /// passes [default TIMEOUT: 5m]; exit 0 only if every one was delivered
     #[arg(long, value_name = "TIMEOUT", num_args = 0..=1, require_equals = true, default_missing_value = "5m", value_parser = parse_wait)]
     pub wait: Option<std::time::Duration>,
+    /// Correct the message first: open its body and forwarded headers in $VISUAL/$EDITOR,
+    /// show the diff, publish the edited copy, then delete the original (one QStash id)
+    #[arg(long, conflicts_with_all = ["restart", "failure_function", "new_run_id", "wait", "max_failures"])]
+    pub edit: bool,
     #[command(flatten)]
     pub overrides: crate::cli::OverrideArgs,
 }
