@@ -257,6 +257,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand --dry-run 'Print what would be published; send nothing'
             cand -y 'Do not ask for confirmation (required off a terminal)'
             cand --yes 'Do not ask for confirmation (required off a terminal)'
+            cand --resume 'Continue an earlier, interrupted import of FILE with these filters (running the same import again does too; with --resume there must be one to continue)'
             cand -q 'No progress bar or summary'
             cand --quiet 'No progress bar or summary'
             cand --dev 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'

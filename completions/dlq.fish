@@ -258,6 +258,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand import" -l timeout -d 'Timeout o
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l dry-run -d 'Print what would be published; send nothing'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -s y -l yes -d 'Do not ask for confirmation (required off a terminal)'
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l resume -d 'Continue an earlier, interrupted import of FILE with these filters (running the same import again does too; with --resume there must be one to continue)'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -s q -l quiet -d 'No progress bar or summary'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'

@@ -413,3 +413,47 @@ async fn the_db_file_keeps_the_dlq_and_pending_deliveries_across_restarts() {
     let all = dev.wait_dlq("/v2/dlq", 2).await;
     assert_eq!(all[0], before[0]);
 }
+
+/// Deduplication ids hold for the documented 10 minutes, then a publish is new again.
+#[tokio::test(flavor = "multi_thread")]
+async fn dedup_ids_expire_after_the_documented_ten_minutes() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let t0 = chrono::Utc::now().timestamp_millis();
+    let clock = Arc::new(crate::pager::TestClock(AtomicI64::new(t0)));
+    let cfg = dlq::server::ServerConfig::for_tests();
+    let token = cfg.token.clone();
+    let server = dlq::server::Server::start_with_clock(cfg, clock.clone())
+        .await
+        .unwrap();
+    let dev = Dev {
+        url: server.url().to_string(),
+        server: Some(server),
+        token,
+        http: reqwest::Client::new(),
+    };
+    let dest = "http://127.0.0.1:1/dd";
+    let send = || async {
+        let res = dev
+            .req(Method::POST, &format!("/v2/publish/{dest}"))
+            .header("Upstash-Deduplication-Id", "import-1")
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json::<Value>().await.unwrap())
+    };
+    let (s, first) = send().await;
+    assert_eq!(s, 200);
+    clock.0.store(t0 + 10 * 60_000 - 1, Ordering::SeqCst);
+    let (s, v) = send().await;
+    assert_eq!(
+        (s, &v["messageId"]),
+        (202, &first["messageId"]),
+        "within the window"
+    );
+    clock.0.store(t0 + 10 * 60_000 + 1, Ordering::SeqCst);
+    let (s, v) = send().await;
+    assert_eq!(s, 200, "after the window: a new message");
+    assert_ne!(v["messageId"], first["messageId"]);
+}

@@ -184,6 +184,23 @@ async fn a_damaged_export_sends_nothing_and_to_rewrites_destinations() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(rx.requests_to("/staging").len(), 2);
     assert_eq!(rx.requests().len(), before + 2);
+    // --resume continues an earlier import; there is none with these filters.
+    let r = run(dlq(&["import", f, "--label", "a", "--resume", "--yes"])).await;
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no earlier import"), "{}", r.stderr);
+    let r = run(dlq(&[
+        "import",
+        f,
+        "--label",
+        "b",
+        "--to",
+        &format!("{}/staging", rx.url),
+        "--resume",
+        "--yes",
+    ]))
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("imported before"), "{}", r.stderr);
     // Off a terminal an import needs --yes.
     let r = run(dlq(&["import", f])).await;
     assert_eq!(r.code, 2);

@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
-struct TestClock(AtomicI64);
+pub(crate) struct TestClock(pub(crate) AtomicI64);
 
 impl Clock for TestClock {
     fn now_ms(&self) -> i64 {

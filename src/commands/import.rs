@@ -41,6 +41,10 @@ pub struct ImportArgs {
     /// running the same import again continues it and never publishes an entry twice]
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// Continue an earlier, interrupted import of FILE with these filters (running the same
+    /// import again does too; with --resume there must be one to continue)
+    #[arg(long)]
+    pub resume: bool,
     /// Per-entry results on stdout [default: text lines off a terminal]
     #[arg(short, long, value_enum)]
     pub output: Option<BulkFormat>,
@@ -94,6 +98,12 @@ pub async fn run(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         .journal
         .clone()
         .unwrap_or_else(|| journal_path(&trailer.sha256, &sel, a.to.as_deref()));
+    if a.resume && !path.exists() {
+        return Err(usage(format!(
+            "--resume: no earlier import of {shown} with these filters to continue (its journal would be {})",
+            path.display()
+        )));
+    }
     let done: HashSet<String> = if path.exists() {
         let l = journal::load(&path).map_err(usage)?;
         if l.action != Action::Import {
