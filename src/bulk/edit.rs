@@ -168,29 +168,7 @@ pub fn diff(before: &str, after: &str) -> String {
 /// publishing it again is deduplicated).
 pub fn publish_headers(e: &DlqEntry, m: &Message, dedup_id: &str) -> Headers {
     let mut h: Headers = vec![("Upstash-Deduplication-Id".into(), dedup_id.to_string())];
-    if let Some(x) = &e.method {
-        h.push(("Upstash-Method".into(), x.clone()));
-    }
-    for (k, v) in &m.headers {
-        let name = if k.eq_ignore_ascii_case("content-type") {
-            "Content-Type".to_string()
-        } else {
-            format!("Upstash-Forward-{k}")
-        };
-        h.push((name, v.clone()));
-    }
-    if let Some(l) = e.labels.as_ref().filter(|l| !l.is_empty()) {
-        h.push(("Upstash-Label".into(), l.join(",")));
-    }
-    if let Some(n) = e.max_retries {
-        h.push(("Upstash-Retries".into(), n.to_string()));
-    }
-    if let Some(c) = &e.callback {
-        h.push(("Upstash-Callback".into(), c.clone()));
-    }
-    if let Some(c) = &e.failure_callback {
-        h.push(("Upstash-Failure-Callback".into(), c.clone()));
-    }
+    h.extend(super::import::settings_of(e, &m.headers));
     h
 }
 

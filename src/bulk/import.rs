@@ -39,21 +39,45 @@ pub fn publish_of(
         .or_else(|| e.url.clone())
         .ok_or("the entry has no destination URL (give one with --to)")?;
     let mut h: Headers = vec![("Upstash-Deduplication-Id".into(), dedup_id(&e.dlq_id))];
-    if let Some(m) = &e.method {
-        h.push(("Upstash-Method".into(), m.clone()));
-    }
     let mut masked = Vec::new();
+    let mut forwarded: Vec<(String, String)> = Vec::new();
     for (k, vs) in e.header.iter().flatten() {
         if vs.iter().any(|v| v == MASK) {
             masked.push(k.clone());
-            continue;
+        } else {
+            forwarded.push((k.clone(), vs.join(",")));
         }
+    }
+    h.extend(settings_of(e, &forwarded));
+    for (k, v) in overrides {
+        h.retain(|(n, _)| !n.eq_ignore_ascii_case(k));
+        h.push((k.clone(), v.clone()));
+    }
+    Ok((
+        Publish {
+            destination,
+            headers: h,
+            body: e.body_bytes(),
+        },
+        masked,
+    ))
+}
+
+/// How an entry is published again, but for its deduplication id: its method, `headers` (its
+/// forwarded headers: `Content-Type` as it is, the others as `Upstash-Forward-*`), labels,
+/// retries and callbacks.
+pub fn settings_of(e: &crate::model::DlqEntry, headers: &[(String, String)]) -> Headers {
+    let mut h = Headers::new();
+    if let Some(m) = &e.method {
+        h.push(("Upstash-Method".into(), m.clone()));
+    }
+    for (k, v) in headers {
         let name = if k.eq_ignore_ascii_case("content-type") {
             "Content-Type".to_string()
         } else {
             format!("Upstash-Forward-{k}")
         };
-        h.push((name, vs.join(",")));
+        h.push((name, v.clone()));
     }
     if let Some(l) = e.labels.as_ref().filter(|l| !l.is_empty()) {
         h.push(("Upstash-Label".into(), l.join(",")));
@@ -67,18 +91,7 @@ pub fn publish_of(
     if let Some(c) = &e.failure_callback {
         h.push(("Upstash-Failure-Callback".into(), c.clone()));
     }
-    for (k, v) in overrides {
-        h.retain(|(n, _)| !n.eq_ignore_ascii_case(k));
-        h.push((k.clone(), v.clone()));
-    }
-    Ok((
-        Publish {
-            destination,
-            headers: h,
-            body: e.body_bytes(),
-        },
-        masked,
-    ))
+    h
 }
 
 #[cfg(test)]
