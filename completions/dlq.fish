@@ -203,7 +203,7 @@ CALLBACK_FAIL\t''
 CALLBACK_CANCELED\t''"
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l grep -d 'Only entries whose request or response body contains TEXT (checked here, not by the API)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l header -d 'Only entries with this request or response header (and value); checked here' -r
-complete -c dlq -n "__fish_dlq_using_subcommand export" -s o -l output -d 'Write to FILE (never overwritten; a .gz or .zst name compresses it) [default: stdout]' -r -F
+complete -c dlq -n "__fish_dlq_using_subcommand export" -s o -l output -d 'Write to FILE (never overwritten; a .gz or .zst name compresses it; - for stdout) [default: stdout]' -r -F
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l concurrency -d 'API calls in flight at once while reading (a 429 slows them all)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r

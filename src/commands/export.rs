@@ -19,7 +19,8 @@ use crate::select::Selection;
 pub struct ExportArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
-    /// Write to FILE (never overwritten; a .gz or .zst name compresses it) [default: stdout]
+    /// Write to FILE (never overwritten; a .gz or .zst name compresses it; - for stdout)
+    /// [default: stdout]
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Keep sensitive header values (Authorization, cookies, keys…); masked otherwise
@@ -40,8 +41,12 @@ impl Drop for Scratch {
 }
 
 #[allow(clippy::print_stderr)]
-pub async fn run(ctx: &Ctx, args: ExportArgs) -> anyhow::Result<()> {
+pub async fn run(ctx: &Ctx, mut args: ExportArgs) -> anyhow::Result<()> {
     let sel = Selection::from_args(&args.filter, ctx.now_ms)?;
+    // `-o -` is stdout, as without -o.
+    if args.output.as_deref() == Some(std::path::Path::new("-")) {
+        args.output = None;
+    }
     if let Some(p) = &args.output
         && p.exists()
     {
