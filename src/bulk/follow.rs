@@ -113,6 +113,8 @@ pub async fn follow(
     let mut results = Results::new();
     let mut open: HashMap<String, Track> = HashMap::new();
     let mut deadline: Option<tokio::time::Instant> = None;
+    // Quick looks first (most deliveries take moments), then every `interval`.
+    let mut pause = w.interval.min(Duration::from_millis(250));
     loop {
         // Take what the run retried since the last round.
         loop {
@@ -138,6 +140,7 @@ pub async fn follow(
                 }
             }
         }
+        pause = (pause * 2).min(w.interval);
         match deadline {
             Some(_) if open.is_empty() => break,
             Some(d) if tokio::time::Instant::now() >= d => break,
@@ -147,7 +150,7 @@ pub async fn follow(
             None => {
                 // Wake for the next round, or as soon as the run sends more.
                 tokio::select! {
-                    () = tokio::time::sleep(w.interval) => {}
+                    () = tokio::time::sleep(pause) => {}
                     got = rx.recv() => match got {
                         Some(o) => intake(&o, w.callback, &mut open, &mut results),
                         None => {

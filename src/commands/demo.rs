@@ -330,6 +330,8 @@ pub async fn run(args: DemoArgs, runner: Runner) -> anyhow::Result<()> {
 
     step("List the failed messages", "dlq list");
     dlq(runner, &url, &token, &["list"]).await?;
+    step("What failed most, by status and destination", "dlq stats");
+    dlq(runner, &url, &token, &["stats"]).await?;
     step(
         "Find a workflow run's failure by its run id",
         "dlq list --run-id wfr_demo_checkout_2",
@@ -391,8 +393,8 @@ pub async fn run(args: DemoArgs, runner: Runner) -> anyhow::Result<()> {
     let j1 = dir.join("retry.ndjson");
     let j2 = dir.join("resume.ndjson");
     step(
-        "Preview, then retry every failed message",
-        "dlq retry --all-matching --dry-run && dlq retry --all-matching --yes",
+        "Preview, then retry every failed message and wait until each is delivered",
+        "dlq retry --all-matching --dry-run && dlq retry --all-matching --yes --wait",
     );
     dlq(
         runner,
@@ -409,6 +411,7 @@ pub async fn run(args: DemoArgs, runner: Runner) -> anyhow::Result<()> {
             "retry",
             "--all-matching",
             "--yes",
+            "--wait=30s",
             "--journal",
             &j1.to_string_lossy(),
         ],
