@@ -280,6 +280,32 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn texts_read_back_as_they_were_written(
+            headers in proptest::collection::vec(("[A-Za-z][A-Za-z0-9-]{0,15}", "[ -~]{0,30}"), 0..4),
+            body in "(?s).{0,200}",
+        ) {
+            let mut hs: Vec<(String, String)> = headers
+                .into_iter()
+                .map(|(k, v)| (k, v.trim().to_string()))
+                .collect();
+            hs.sort();
+            let m = Message { headers: hs, body: body.clone().into_bytes() };
+            let t = to_text(&m).unwrap();
+            let back = from_text(&t, &m).unwrap();
+            proptest::prop_assert_eq!(&back.headers, &m.headers);
+            // A body that is JSON may come back re-spaced, never changed in meaning.
+            match serde_json::from_str::<serde_json::Value>(&body) {
+                Ok(v) if !body.trim().is_empty() => {
+                    let b: serde_json::Value = serde_json::from_slice(&back.body).unwrap();
+                    proptest::prop_assert_eq!(b, v);
+                }
+                _ => proptest::prop_assert_eq!(back.body, m.body),
+            }
+        }
+    }
+
     #[test]
     fn the_diff_names_changed_lines() {
         assert_eq!(diff("a\nb\nc\n", "a\nB\nc\n"), "-b\n+B\n");

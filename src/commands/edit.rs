@@ -81,6 +81,11 @@ pub async fn run(
     }
     let edited_text =
         edited_text.map_err(|e| usage(format!("cannot read the edited text: {e}")))?;
+    // The text as it was (whatever the body's own spacing) means no change.
+    if edited_text == text {
+        eprintln!("No change: nothing was sent.");
+        return Ok(());
+    }
     let after = edit::from_text(&edited_text, &before)
         .map_err(|e| usage(format!("{e}; nothing was sent")))?;
     if after == before {
