@@ -150,15 +150,18 @@ async fn list_on_a_terminal_shows_the_newest_failures_first() {
     // More than a page within the first window: the walk narrows it to its newest part.
     dev.fail_many(&format!("{}/t", rx.url), 250, &[]).await;
     let all = dev.wait_dlq("/v2/dlq", 250).await;
-    let mut ids: Vec<String> = all
+    // Newest by createdAt (the message's), then dlqId: the newest last.
+    let mut keyed: Vec<(i64, String)> = all
         .iter()
-        .map(|e| e["dlqId"].as_str().unwrap().to_string())
+        .map(|e| {
+            (
+                e["createdAt"].as_i64().unwrap(),
+                e["dlqId"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
-    // dlqIds sort by creation: the newest last.
-    ids.sort_by_key(|i| {
-        let (ms, seq) = i.split_once('-').unwrap();
-        (ms.parse::<i64>().unwrap(), seq.parse::<i64>().unwrap())
-    });
+    keyed.sort();
+    let ids: Vec<String> = keyed.into_iter().map(|(_, i)| i).collect();
     let home = tempfile::tempdir().unwrap();
     let tmux = Tmux::run(&dev, "newest", "list --limit 5", home.path());
     let screen = tmux.wait_for("EXIT=").await;
