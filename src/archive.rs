@@ -88,10 +88,18 @@ impl<W: Write> EntryWriter<W> {
     }
 
     pub fn write(&mut self, dlq: &str, entry: &DlqEntry) -> io::Result<()> {
-        let mut line = serde_json::to_vec(&Line::Entry(Box::new(Item {
-            dlq: dlq.to_string(),
-            entry: entry.clone(),
-        })))?;
+        // The shape of `Line::Entry`, borrowed: no copy of the entry per line.
+        #[derive(Serialize)]
+        struct EntryLine<'a> {
+            r#type: &'static str,
+            dlq: &'a str,
+            entry: &'a DlqEntry,
+        }
+        let mut line = serde_json::to_vec(&EntryLine {
+            r#type: "entry",
+            dlq,
+            entry,
+        })?;
         line.push(b'\n');
         self.hash.update(&line);
         self.out.write_all(&line)?;
@@ -184,11 +192,15 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>, ArchiveError> {
 /// Reads an export through once: its header, checked against its trailer (count and
 /// checksum). Nothing is kept but the header.
 pub fn verify(path: &Path) -> Result<Header, ArchiveError> {
-    verify_all(path).map(|(h, _)| h)
+    verify_all(path, |_| {}).map(|(h, _)| h)
 }
 
-/// [`verify`], with the trailer (whose checksum names the file's content).
-pub fn verify_all(path: &Path) -> Result<(Header, Trailer), ArchiveError> {
+/// [`verify`], with the trailer (whose checksum names the file's content), showing each entry
+/// to `each` as it passes (what it saw counts only if the file then proves whole).
+pub fn verify_all(
+    path: &Path,
+    mut each: impl FnMut(&Item),
+) -> Result<(Header, Trailer), ArchiveError> {
     let mut r = open(path)?;
     let mut header: Option<Header> = None;
     let mut trailer: Option<Trailer> = None;
@@ -229,9 +241,10 @@ pub fn verify_all(path: &Path) -> Result<(Header, Trailer), ArchiveError> {
                     "its first line is not an export header".into(),
                 ));
             }
-            (Line::Entry(_), _) => {
+            (Line::Entry(item), _) => {
                 hash.update(&line);
                 count += 1;
+                each(&item);
             }
             (Line::Trailer(t), _) => trailer = Some(t),
             (Line::Header(_), _) => {

@@ -170,16 +170,13 @@ async fn a_damaged_export_sends_nothing_and_to_rewrites_destinations() {
     assert_eq!(rx.requests().len(), before, "nothing was sent");
 
     // Filters select from the file; --to sends to staging.
-    let r = run(dlq(&[
-        "import",
-        f,
-        "--label",
-        "b",
-        "--to",
-        &format!("{}/staging", rx.url),
-        "--yes",
-    ]))
-    .await;
+    let staging = format!("{}/staging", rx.url);
+    let to_staging = |more: &[&str]| {
+        let mut args = vec!["import", f, "--label", "b", "--to", &staging, "--yes"];
+        args.extend_from_slice(more);
+        run(dlq(&args))
+    };
+    let r = to_staging(&[]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(rx.requests_to("/staging").len(), 2);
@@ -188,17 +185,7 @@ async fn a_damaged_export_sends_nothing_and_to_rewrites_destinations() {
     let r = run(dlq(&["import", f, "--label", "a", "--resume", "--yes"])).await;
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no earlier import"), "{}", r.stderr);
-    let r = run(dlq(&[
-        "import",
-        f,
-        "--label",
-        "b",
-        "--to",
-        &format!("{}/staging", rx.url),
-        "--resume",
-        "--yes",
-    ]))
-    .await;
+    let r = to_staging(&["--resume"]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("imported before"), "{}", r.stderr);
     // Off a terminal an import needs --yes.

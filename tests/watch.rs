@@ -67,12 +67,14 @@ async fn new_entries_are_printed_once_and_the_timeout_says_whether_any_came() {
         finish(watch(&dev, &["--interval", "100ms", "--timeout", "500ms"])).await;
     assert_eq!((code, lines.len()), (0, 0), "{stderr}");
 
-    // Filters apply: arrivals elsewhere are not printed.
+    // Filters apply: only the arrival at the filtered URL is printed.
     let child = watch(
         &dev,
         &[
             "--url",
             &format!("{}/only", rx.url),
+            "-o",
+            "ndjson",
             "--interval",
             "100ms",
             "--timeout",
@@ -81,8 +83,10 @@ async fn new_entries_are_printed_once_and_the_timeout_says_whether_any_came() {
     );
     tokio::time::sleep(Duration::from_millis(400)).await;
     dev.fail_many(&format!("{}/other", rx.url), 1, &[]).await;
-    let (code, lines, _) = finish(child).await;
-    assert_eq!((code, lines.len()), (0, 0));
+    dev.fail_many(&format!("{}/only", rx.url), 1, &[]).await;
+    let (code, lines, stderr) = finish(child).await;
+    assert_eq!((code, lines.len()), (3, 1), "{stderr}");
+    assert_eq!(lines[0]["url"], format!("{}/only", rx.url));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -72,7 +72,7 @@ pub struct Settled {
     pub unknown: usize,
 }
 
-pub fn settled(outcomes: &[Outcome]) -> Settled {
+pub fn settled<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> Settled {
     let mut s = Settled::default();
     for o in outcomes {
         match o.final_state {

@@ -273,8 +273,13 @@ pub fn dir() -> PathBuf {
 
 /// `<journal dir>/<time>-<action>.ndjson`.
 pub fn default_path(action: Action) -> PathBuf {
+    stamped(action.name())
+}
+
+/// `<journal dir>/<time>-<what>.ndjson`.
+pub fn stamped(what: &str) -> PathBuf {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-    dir().join(format!("{stamp}-{}.ndjson", action.name()))
+    dir().join(format!("{stamp}-{what}.ndjson"))
 }
 
 impl Loaded {

@@ -29,6 +29,7 @@ pub struct Spec {
     pub wait: Option<std::time::Duration>,
 }
 
+#[derive(Default)]
 pub struct Plan {
     /// One group per DLQ the run acts on.
     pub groups: Vec<Group>,
@@ -71,11 +72,7 @@ impl Plan {
             ),
             entries: Some(entries),
             needs_yes,
-            resume: None,
-            new_run_id: None,
-            selecting: None,
-            earlier: Vec::new(),
-            since_ms: None,
+            ..Plan::default()
         }
     }
 
@@ -184,10 +181,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
         }
         return Ok(Plan {
             groups,
-            entries: None,
-            needs_yes: false,
             resume: Some(path.clone()),
-            new_run_id: None,
             selecting: pending,
             earlier: loaded
                 .outcomes
@@ -196,6 +190,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 .cloned()
                 .collect(),
             since_ms: loaded.created_ms,
+            ..Plan::default()
         });
     }
     let mut fargs = b.filter.clone();
@@ -230,13 +225,8 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             let kind = DlqKind::Workflow;
             return Ok(Plan {
                 groups: Plan::one(kind, (spec.action)(kind), ids),
-                entries: None,
                 needs_yes,
-                resume: None,
-                new_run_id: None,
-                selecting: None,
-                earlier: Vec::new(),
-                since_ms: None,
+                ..Plan::default()
             });
         }
         // A bare id acts by what its entry is: a QStash message is retried, a workflow run
@@ -277,11 +267,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             groups,
             entries: Some(c.entries),
             needs_yes,
-            resume: None,
-            new_run_id: None,
-            selecting: None,
-            earlier: Vec::new(),
-            since_ms: None,
+            ..Plan::default()
         });
     }
     if b.interactive {
@@ -295,14 +281,8 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             .await?;
         if entries.is_empty() {
             return Ok(Plan {
-                groups: Vec::new(),
                 entries: Some(vec![]),
-                needs_yes: false,
-                resume: None,
-                new_run_id: None,
-                selecting: None,
-                earlier: Vec::new(),
-                since_ms: None,
+                ..Plan::default()
             });
         }
         // The picker's own marks take a few columns; a line never wraps.
@@ -347,18 +327,14 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
         if b.yes && !b.dry_run && spec.new_run_id.is_none() {
             return Ok(Plan {
                 groups: Plan::one(sel.kind, (spec.action)(sel.kind), Vec::new()),
-                entries: None,
                 needs_yes: true,
-                resume: None,
-                new_run_id: None,
                 selecting: Some(Pending {
                     sel,
                     until: chrono::Utc::now().timestamp_millis(),
                     since: None,
                     skip: Default::default(),
                 }),
-                earlier: Vec::new(),
-                since_ms: None,
+                ..Plan::default()
             });
         }
         let entries = Pager::new(&ctx.client, &sel, reading(b))

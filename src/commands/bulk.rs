@@ -3,9 +3,12 @@
 
 use std::io::Write;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
+use futures::StreamExt;
 use parking_lot::Mutex;
 
+use crate::bulk::follow::{Wait, follow};
 use crate::bulk::report::{Records, question};
 pub use crate::bulk::resolve::Spec;
 use crate::bulk::resolve::{JOURNAL_KEEP, Plan, resolve, usage};
@@ -16,11 +19,6 @@ use crate::bulk::{
 use crate::cli::{BulkArgs, BulkFormat};
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit};
-use futures::StreamExt;
-
-use std::sync::atomic::AtomicU64;
-
-use crate::bulk::follow::{Wait, follow};
 use crate::pager::Pager;
 use crate::render::progress::Bar;
 
@@ -251,8 +249,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
             }
         });
         let ids = futures::stream::iter([g.ids.clone()]).chain(listed);
-        let mut opts = run_options(&p, &spec, &b, g, spec.max_failures);
-        opts.failed_elsewhere = failed_elsewhere.clone();
+        let opts = run_options(&p, &spec, &b, g, spec.max_failures, &failed_elsewhere);
         let (out, h, e) =
             bulk::run_stream(&ctx.client, ids, &opts, journal.as_ref(), &tee, &stop).await;
         outcomes = out;
@@ -272,8 +269,7 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
                 .filter(|o| o.status == Status::Failed)
                 .count() as u64;
             let left = spec.max_failures.map(|m| m.saturating_sub(failed));
-            let mut opts = run_options(&p, &spec, &b, g, left);
-            opts.failed_elsewhere = failed_elsewhere.clone();
+            let opts = run_options(&p, &spec, &b, g, left, &failed_elsewhere);
             let (mut out, h, e) = bulk::run(
                 &ctx.client,
                 g.ids.clone(),
@@ -388,8 +384,13 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     if let Some(e) = list_error {
         let also = if total > 0 {
             format!(
-                "; the {} selected before are in the journal: finish them with --resume, then run the command again for the rest",
-                entries(total)
+                "; the {} selected before are in the journal: `dlq {} --resume {}` finishes them and lists the rest",
+                entries(total),
+                spec.verb.name(),
+                journal_path
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
             )
         } else {
             String::new()
@@ -407,8 +408,9 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         failed_again: failed_again.load(std::sync::atomic::Ordering::SeqCst) as usize,
     })?;
     if spec.wait.is_some() {
-        let all: Vec<Outcome> = outcomes.iter().chain(&earlier).cloned().collect();
-        verdict::after_wait(&crate::bulk::follow::settled(&all))?;
+        verdict::after_wait(&crate::bulk::follow::settled(
+            outcomes.iter().chain(&earlier),
+        ))?;
     }
     Ok(())
 }
@@ -422,13 +424,15 @@ fn wait_interval() -> std::time::Duration {
         .unwrap_or(std::time::Duration::from_secs(2))
 }
 
-/// How a group runs; `max_failures`: the failures it may still have.
+/// How a group runs; `max_failures`: the failures it may still have; `failed_elsewhere`:
+/// `--wait`'s count of entries that failed again.
 fn run_options(
     p: &Plan,
     spec: &Spec,
     b: &BulkArgs,
     g: &Group,
     max_failures: Option<u64>,
+    failed_elsewhere: &Option<Arc<AtomicU64>>,
 ) -> RunOptions {
     RunOptions {
         action: g.action,
@@ -437,7 +441,7 @@ fn run_options(
         concurrency: b.concurrency,
         rate: b.rate,
         max_failures,
-        failed_elsewhere: None,
+        failed_elsewhere: failed_elsewhere.clone(),
     }
 }
 

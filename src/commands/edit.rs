@@ -116,10 +116,7 @@ pub async fn run(
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(k));
         headers.push((k.clone(), v.clone()));
     }
-    let path = journal_path.unwrap_or_else(|| {
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        journal::dir().join(format!("{stamp}-edit.ndjson"))
-    });
+    let path = journal_path.unwrap_or_else(|| journal::stamped("edit"));
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }

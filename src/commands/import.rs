@@ -72,21 +72,20 @@ fn journal_path(checksum: &str, sel: &Selection, to: Option<&str>) -> PathBuf {
 #[allow(clippy::print_stderr)]
 pub async fn run(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     let shown = a.file.display().to_string();
-    // Nothing is sent from a file that is not whole and of a known version.
-    let (header, trailer) =
-        archive::verify_all(&a.file).map_err(|e| usage(format!("{shown}: {e}")))?;
     let sel = Selection::from_args(&a.filter, ctx.now_ms)?;
+    // Nothing is sent from a file that is not whole and of a known version; the same pass
+    // selects.
     let mut selected: Vec<String> = Vec::new();
     let mut runs = 0usize;
-    for item in archive::entries(&a.file).map_err(|e| usage(format!("{shown}: {e}")))? {
-        let item = item.map_err(|e| usage(format!("{shown}: {e}")))?;
+    let (header, trailer) = archive::verify_all(&a.file, |item| {
         let workflow = item.dlq == "workflow";
         if sel.matches_local(&item.entry, workflow) {
             selected.push(item.entry.dlq_id.clone());
         } else if workflow && sel.kind == crate::client::DlqKind::Qstash {
             runs += 1;
         }
-    }
+    })
+    .map_err(|e| usage(format!("{shown}: {e}")))?;
     if runs > 0 && !a.quiet {
         eprintln!(
             "note: {runs} failed workflow {} in the export {} not imported (a run's steps live in QStash: resume or restart runs with dlq retry while they are in the DLQ)",
