@@ -1,0 +1,393 @@
+//! A bulk run after it was confirmed: its state in one struct, carried through the stages
+//! execute (the groups, or listing and acting side by side) → follow (`--wait`) → report
+//! (records and the summary) → verdict (the exit code).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::Mutex;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::follow::{Results, Wait, follow};
+use super::interrupt::Interrupt;
+use super::journal::Journal;
+use super::listing::{self, Listed};
+use super::report::Records;
+use super::resolve::{Plan, Spec};
+use super::verdict::{self, entries};
+use super::{Action, Group, Halt, Outcome, RunOptions, Status};
+use crate::cli::{BulkArgs, BulkFormat};
+use crate::client::ApiError;
+use crate::ctx::Ctx;
+use crate::error::{CliError, Exit};
+use crate::pager::Pager;
+use crate::render::progress::Bar;
+
+/// The run's progress: the bar, and (`--wait`) the follower, told of each retried entry.
+struct Tee {
+    bar: Arc<Bar>,
+    follow: Option<UnboundedSender<Outcome>>,
+}
+
+impl super::Progress for Tee {
+    fn advance(&self, outcomes: &[Outcome]) {
+        self.bar.as_ref().advance(outcomes);
+        if let Some(f) = &self.follow {
+            for o in outcomes.iter().filter(|o| o.status == Status::Retried) {
+                let _ = f.send(o.clone());
+            }
+        }
+    }
+    fn grow(&self, n: u64) {
+        self.bar.grow(n);
+    }
+}
+
+/// What the run did, stage by stage.
+#[derive(Default)]
+pub struct Ran {
+    pub outcomes: Vec<Outcome>,
+    /// A resumed run: what its journal says was retried before (`--wait` follows them too).
+    pub earlier: Vec<Outcome>,
+    /// Ids planned (and, listing as it goes, selected).
+    pub total: usize,
+    pub halt: Option<Halt>,
+    pub journal_error: Option<std::io::Error>,
+    pub list_error: Option<ApiError>,
+}
+
+/// A confirmed run: the plan, the journal, Ctrl-C, the progress, the follower and the result.
+pub struct Runner<'a> {
+    ctx: &'a Ctx,
+    b: &'a BulkArgs,
+    spec: &'a Spec,
+    plan: Plan,
+    journal: Option<Mutex<Journal>>,
+    journal_path: Option<PathBuf>,
+    interrupt: Interrupt,
+    tee: Tee,
+    follower: Option<tokio::task::JoinHandle<Result<Results, ApiError>>>,
+    /// `--wait`: retried entries that failed again (they count toward `--max-failures`).
+    failed_again: Arc<AtomicU64>,
+    pub ran: Ran,
+}
+
+impl<'a> Runner<'a> {
+    /// Starts watching Ctrl-C, shows the bar, starts the follower of `--wait` (given what a
+    /// resumed run retried before).
+    #[allow(clippy::print_stderr)]
+    pub fn start(
+        ctx: &'a Ctx,
+        b: &'a BulkArgs,
+        spec: &'a Spec,
+        plan: Plan,
+        journal: Option<Journal>,
+    ) -> Runner<'a> {
+        let journal_path = journal.as_ref().map(|j| j.path().to_path_buf());
+        if let Some(p) = &journal_path
+            && !b.quiet
+        {
+            eprintln!(
+                "Journal: {} (continue an interrupted run with --resume)",
+                p.display()
+            );
+        }
+        let bar = Arc::new(Bar::new(
+            plan.total() as u64,
+            spec.verb.name(),
+            ctx.stderr_tty && !b.quiet,
+        ));
+        let failed_again = Arc::new(AtomicU64::new(0));
+        let (tx, follower) = match spec.wait {
+            Some(timeout) => {
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                let wait = wait_of(&plan, timeout);
+                let (client, failed) = (ctx.client.clone(), failed_again.clone());
+                let task = tokio::spawn(async move { follow(&client, rx, &wait, &failed).await });
+                for o in &plan.earlier {
+                    let _ = tx.send(o.clone());
+                }
+                (Some(tx), Some(task))
+            }
+            None => (None, None),
+        };
+        let ran = Ran {
+            total: plan.total(),
+            earlier: plan.earlier.clone(),
+            ..Ran::default()
+        };
+        Runner {
+            ctx,
+            b,
+            spec,
+            plan,
+            journal: journal.map(Mutex::new),
+            journal_path,
+            interrupt: Interrupt::watch(b.quiet),
+            tee: Tee { bar, follow: tx },
+            follower,
+            failed_again,
+            ran,
+        }
+    }
+
+    /// The execute stage: listing and acting side by side, or the groups one after the other.
+    pub async fn execute(&mut self) {
+        if self.plan.selecting.is_some() {
+            self.execute_listing().await;
+        } else {
+            self.execute_groups().await;
+        }
+        self.tee.bar.finish();
+    }
+
+    /// The groups run one after the other (QStash entries first), sharing the journal, the
+    /// progress bar, Ctrl-C and `--max-failures`.
+    async fn execute_groups(&mut self) {
+        for g in &self.plan.groups {
+            let failed = self
+                .ran
+                .outcomes
+                .iter()
+                .filter(|o| o.status == Status::Failed)
+                .count() as u64;
+            let left = self.spec.max_failures.map(|m| m.saturating_sub(failed));
+            let opts = self.options(g, left);
+            let (mut out, halt, jerr) = super::run(
+                &self.ctx.client,
+                g.ids.clone(),
+                &opts,
+                self.journal.as_ref(),
+                &self.tee,
+                &self.interrupt.flag,
+            )
+            .await;
+            self.ran.outcomes.append(&mut out);
+            if halt.is_some() || jerr.is_some() {
+                self.ran.halt = halt;
+                self.ran.journal_error = jerr;
+                break;
+            }
+        }
+    }
+
+    /// Each listed batch is journaled, then acted on (after the ids an interrupted run had
+    /// selected, when resuming it).
+    async fn execute_listing(&mut self) {
+        let (Some(pending), Some(g)) = (&self.plan.selecting, self.plan.groups.first()) else {
+            return;
+        };
+        let listed = Listed::after(g.ids.len());
+        let pager = Pager::new(&self.ctx.client, &pending.sel, pending.reading(self.b));
+        let stop = &self.interrupt.flag;
+        let stream = listing::ids(
+            pager,
+            &pending.skip,
+            &listed,
+            self.journal.as_ref(),
+            &self.tee,
+            stop,
+        );
+        let ids = futures::StreamExt::chain(futures::stream::iter([g.ids.clone()]), stream);
+        let opts = self.options(g, self.spec.max_failures);
+        let (out, halt, jerr) = super::run_stream(
+            &self.ctx.client,
+            ids,
+            &opts,
+            self.journal.as_ref(),
+            &self.tee,
+            stop,
+        )
+        .await;
+        self.ran.outcomes = out;
+        self.ran.halt = halt.or_else(|| stop.stopped().then_some(Halt::Interrupted));
+        self.ran.journal_error = jerr.or_else(|| listed.journal_error.lock().take());
+        self.ran.list_error = listed.list_error.lock().take();
+        self.ran.total = *listed.count.lock();
+    }
+
+    /// How a group runs; `max_failures`: the failures it may still have.
+    fn options(&self, g: &Group, max_failures: Option<u64>) -> RunOptions {
+        let mut headers = self.spec.headers.clone();
+        if matches!(g.action, Action::Resume | Action::Restart)
+            && let Some(id) = &self.plan.new_run_id
+        {
+            headers.push(("Upstash-Workflow-RunId".to_string(), id.clone()));
+        }
+        RunOptions {
+            action: g.action,
+            kind: g.kind(),
+            headers,
+            concurrency: self.b.concurrency,
+            rate: self.b.rate,
+            max_failures,
+            failed_elsewhere: self.follower.is_some().then(|| self.failed_again.clone()),
+        }
+    }
+
+    /// The follow stage (`--wait`): the last call is answered, so the follower has the
+    /// timeout left to settle the rest; Ctrl-C ends the wait too (what was not settled then
+    /// has no final state).
+    #[allow(clippy::print_stderr)]
+    pub async fn follow(&mut self) -> anyhow::Result<()> {
+        self.tee.follow = None;
+        let Some(task) = self.follower.take() else {
+            return Ok(());
+        };
+        if !self.b.quiet && self.ctx.stderr_tty && self.ran.halt.is_none() {
+            eprintln!("Waiting for the retried entries to be delivered (--wait)…");
+        }
+        let stop = self.interrupt.flag.clone();
+        let results = tokio::select! {
+            r = task => r,
+            () = stop.wait() => Ok(Ok(Results::default())),
+        };
+        let results = match results {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => {
+                return Err(anyhow::Error::new(e).context(
+                    "the retries were sent, but following them failed (see each with dlq show, or the logs)",
+                ));
+            }
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "following the retried entries stopped: {e}"
+                ));
+            }
+        };
+        let ran = &mut self.ran;
+        for o in ran.outcomes.iter_mut().chain(ran.earlier.iter_mut()) {
+            if let Some((f, n)) = results.get(&o.dlq_id) {
+                o.final_state = Some(*f);
+                o.new_dlq_id.clone_from(n);
+            }
+        }
+        Ok(())
+    }
+
+    /// A listing run whose filter matched nothing: it keeps no journal (it is removed).
+    pub fn matched_nothing(&self) -> bool {
+        let r = &self.ran;
+        let nothing = self.plan.selecting.is_some()
+            && self.plan.resume.is_none()
+            && r.total == 0
+            && r.list_error.is_none()
+            && r.journal_error.is_none();
+        if nothing && let Some(path) = &self.journal_path {
+            let _ = std::fs::remove_file(path);
+        }
+        nothing
+    }
+
+    /// The report stage: per-entry records on stdout (off a terminal, or with -o), then the
+    /// summary on stderr.
+    pub fn report(&self) -> anyhow::Result<()> {
+        let r = &self.ran;
+        let format = match (self.b.output, self.ctx.style.tty) {
+            (Some(f), _) => Some(records_format(f)),
+            (None, false) => Some(Records::Text),
+            (None, true) => None,
+        };
+        if let Some(f) = format {
+            let mut out = std::io::stdout().lock();
+            super::report::records(&mut out, f, &r.outcomes)?;
+            // `--resume --wait`: what the journal says was retried before, as followed now.
+            if self.spec.wait.is_some() {
+                super::report::records(&mut out, f, &r.earlier)?;
+            }
+        }
+        if !self.b.quiet {
+            // A closed stderr must not change the exit code the run earned.
+            let _ = super::report::ending(
+                &mut std::io::stderr().lock(),
+                self.spec.verb,
+                &super::summarize(&r.outcomes),
+                &r.outcomes,
+                r.total - r.outcomes.len(),
+                self.journal_path.as_deref(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The verdict stage: a journal or listing error, else the exit code the counts earn
+    /// (and with `--wait`, whether everything was delivered).
+    pub fn verdict(self) -> anyhow::Result<()> {
+        let r = self.ran;
+        let path = self
+            .journal_path
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        if let Some(e) = r.journal_error {
+            return Err(CliError {
+                exit: Exit::Error,
+                message: format!("cannot write the journal {path}: {e}; stopped sending"),
+            }
+            .into());
+        }
+        if let Some(e) = r.list_error {
+            let also = if r.total > 0 {
+                format!(
+                    "; the {} selected before are in the journal: `dlq {} --resume {path}` finishes them and lists the rest",
+                    entries(r.total),
+                    self.spec.verb.name(),
+                )
+            } else {
+                String::new()
+            };
+            return Err(anyhow::Error::new(e).context(format!(
+                "listing the DLQ stopped after {} were selected{also}",
+                entries(r.total)
+            )));
+        }
+        verdict::verdict(&verdict::Tally {
+            summary: super::summarize(&r.outcomes),
+            total: r.total,
+            halt: r.halt,
+            resumed: self.plan.resume.is_some(),
+            failed_again: self.failed_again.load(Ordering::SeqCst) as usize,
+        })?;
+        if self.spec.wait.is_some() {
+            verdict::after_wait(&super::follow::settled(r.outcomes.iter().chain(&r.earlier)))?;
+        }
+        Ok(())
+    }
+}
+
+/// How `--wait` follows: log times come from the server's clock, so a minute's margin; a
+/// resumed run also follows what its journal says was retried before.
+fn wait_of(p: &Plan, timeout: std::time::Duration) -> Wait {
+    let started_ms = chrono::Utc::now().timestamp_millis();
+    Wait {
+        callback: p.groups.iter().any(|g| g.action == Action::Callback),
+        since_ms: p.since_ms.unwrap_or(started_ms).min(started_ms) - 60_000,
+        timeout,
+        interval: wait_interval(),
+    }
+}
+
+/// How often `--wait` polls; `DLQ_WAIT_INTERVAL_MS` (a hidden test hook) shortens it.
+fn wait_interval() -> std::time::Duration {
+    std::env::var("DLQ_WAIT_INTERVAL_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(std::time::Duration::from_millis)
+        .unwrap_or(std::time::Duration::from_secs(2))
+}
+
+pub fn records_format(f: BulkFormat) -> Records {
+    match f {
+        BulkFormat::Text => Records::Text,
+        BulkFormat::Json => Records::Json,
+        BulkFormat::Ndjson => Records::Ndjson,
+    }
+}
+
+/// `-o json` of a run that selected nothing: an empty array.
+pub fn print_json_empty() -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "[]")
+}
