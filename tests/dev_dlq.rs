@@ -241,3 +241,51 @@ async fn bulk_delete_by_query_by_legacy_body_and_by_filter() {
     let (_, v) = dev.call(Method::DELETE, "/v2/dlq?label=x").await;
     assert_eq!(v, json!({ "deleted": 0 }), "no cursor when nothing matched");
 }
+
+/// A bulk retry by ids answers in the order the ids were asked for (the answer names no
+/// dlqId, so that order is how a client pairs them), whatever the dlqIds' own order.
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_retry_by_ids_answers_in_the_order_asked() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    for i in 0..3 {
+        dev.publish(
+            &format!("{}/o", rx.url),
+            &[("Upstash-Retries", "0")],
+            format!("b{i}"),
+        )
+        .await;
+    }
+    let all = dev.wait_dlq("/v2/dlq", 3).await;
+    let id_of = |body: &str| -> String {
+        all.iter().find(|e| e["body"] == body).unwrap()["dlqId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    rx.set(|_, _| (200, vec![], b"ok".to_vec()));
+    let asked = ["b2", "b0", "b1"];
+    let q: Vec<String> = asked
+        .iter()
+        .map(|b| format!("dlqIds={}", id_of(b)))
+        .collect();
+    let (status, v) = dev
+        .call(Method::POST, &format!("/v2/dlq/retry?{}", q.join("&")))
+        .await;
+    assert_eq!(status, 201, "{v}");
+    let got = rx.wait_for("/o", 6).await;
+    let answered: Vec<String> = v["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let m = r["messageId"].as_str().unwrap();
+            let req = got
+                .iter()
+                .find(|g| g.header("upstash-message-id") == Some(m))
+                .unwrap();
+            String::from_utf8(req.body.clone()).unwrap()
+        })
+        .collect();
+    assert_eq!(answered, asked);
+}

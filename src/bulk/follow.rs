@@ -20,7 +20,9 @@ use crate::client::{ApiError, Client, DlqFilter, DlqKind};
 pub enum FinalState {
     /// Delivered (a workflow run: finished; a failure function: succeeded).
     Delivered,
-    /// Failed again: back in the DLQ.
+    /// Failed again: back in the DLQ (`failed_again`; journals written before 0.2 say
+    /// `failed`).
+    #[serde(rename = "failed_again", alias = "failed")]
     Failed,
     /// Still being delivered or retried when the wait ended.
     Pending,

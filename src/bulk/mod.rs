@@ -17,6 +17,7 @@ pub mod interrupt;
 pub mod journal;
 pub mod listing;
 pub mod opening;
+pub mod order;
 pub mod plan;
 pub mod preview;
 pub mod report;
@@ -263,6 +264,8 @@ impl Progress for crate::render::progress::Bar {
 pub enum Halt {
     Interrupted,
     TooManyFailures,
+    /// Calls in a row could not reach the API (refused, reset, DNS): the server is gone.
+    Unreachable,
 }
 
 /// Counts by outcome.

@@ -68,19 +68,28 @@ pub fn ending<W: Write>(
         .iter()
         .filter(|o| o.status == Status::Failed)
         .collect();
-    for o in failed.iter().take(FAILURES_SHOWN) {
-        writeln!(
-            w,
-            "  {}: {}",
-            o.dlq_id,
-            sanitize::inline(o.error.as_deref().unwrap_or(""))
-        )?;
+    let alike = failures_alike(&failed);
+    for (error, ids) in alike.iter().take(FAILURES_SHOWN) {
+        let error = sanitize::inline(error);
+        match ids.as_slice() {
+            [one] => writeln!(w, "  {one}: {error}")?,
+            many => writeln!(
+                w,
+                "  {} entries ({}{}): {error}",
+                many.len(),
+                many[..many.len().min(3)].join(", "),
+                if many.len() > 3 { ", …" } else { "" }
+            )?,
+        }
     }
-    if failed.len() > FAILURES_SHOWN {
+    if alike.len() > FAILURES_SHOWN {
+        let more: usize = alike[FAILURES_SHOWN..]
+            .iter()
+            .map(|(_, ids)| ids.len())
+            .sum();
         writeln!(
             w,
-            "  …and {} more failures (-o ndjson for every record)",
-            failed.len() - FAILURES_SHOWN
+            "  …and {more} more failures (-o ndjson for every record)"
         )?;
     }
     if outcomes.iter().any(|o| o.final_state.is_some()) {
@@ -135,6 +144,22 @@ pub fn ending<W: Write>(
         }
     }
     Ok(())
+}
+
+/// Failures grouped by their error, in the order each error first appeared: a server that is
+/// gone makes one line, not hundreds.
+fn failures_alike<'a>(failed: &[&'a Outcome]) -> Vec<(&'a str, Vec<&'a str>)> {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut at: std::collections::HashMap<&str, usize> = Default::default();
+    for o in failed {
+        let e = o.error.as_deref().unwrap_or("");
+        let i = *at.entry(e).or_insert_with(|| {
+            groups.push((e, Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(o.dlq_id.as_str());
+    }
+    groups
 }
 
 /// "retry 3 DLQ entries and resume 2 workflow runs".
@@ -451,21 +476,28 @@ mod tests {
             Outcome::retried("ok", None, None),
             Outcome::not_found("gone"),
         ];
-        outcomes
-            .extend((0..22).map(|i| Outcome::failed(&format!("f{i}"), "HTTP 500\x1b[31m".into())));
+        outcomes.extend(
+            (0..22).map(|i| Outcome::failed(&format!("f{i}"), format!("HTTP 500 {i}\x1b[31m"))),
+        );
+        outcomes.extend((0..4).map(|i| Outcome::failed(&format!("g{i}"), "refused".into())));
         let text = ending_text(&outcomes, 5, Some(Path::new("/j/run.ndjson")));
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "Retried 1, already gone 1, failed 22, not attempted 5."
+            "Retried 1, already gone 1, failed 26, not attempted 5."
         );
-        assert_eq!(lines[1], "  f0: HTTP 500\\e[31m");
+        assert_eq!(lines[1], "  f0: HTTP 500 0\\e[31m");
         assert_eq!(lines.len(), 1 + 20 + 2);
         assert_eq!(
             lines[21],
-            "  …and 2 more failures (-o ndjson for every record)"
+            "  …and 6 more failures (-o ndjson for every record)"
         );
         assert_eq!(lines[22], "Finish with: dlq retry --resume /j/run.ndjson");
+        let alike = ending_text(&outcomes[24..], 0, None);
+        assert_eq!(
+            alike.lines().nth(1),
+            Some("  4 entries (g0, g1, g2, …): refused")
+        );
         assert_eq!(
             ending_text(&outcomes[..1], 1, None).lines().last(),
             Some("Try again with the same command.")

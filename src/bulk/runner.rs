@@ -56,6 +56,8 @@ pub struct Ran {
     pub halt: Option<Halt>,
     pub journal_error: Option<std::io::Error>,
     pub list_error: Option<ApiError>,
+    /// `Halt::Unreachable`: what the last calls met.
+    pub cause: Option<String>,
 }
 
 /// A confirmed run: the plan, the journal, Ctrl-C, the progress, the follower and the result.
@@ -155,7 +157,7 @@ impl<'a> Runner<'a> {
                 .count() as u64;
             let left = self.spec.max_failures.map(|m| m.saturating_sub(failed));
             let opts = self.options(g, left);
-            let (mut out, halt, jerr) = super::run(
+            let mut done = super::run(
                 &self.ctx.client,
                 g.ids.clone(),
                 &opts,
@@ -164,10 +166,11 @@ impl<'a> Runner<'a> {
                 &self.interrupt.flag,
             )
             .await;
-            self.ran.outcomes.append(&mut out);
-            if halt.is_some() || jerr.is_some() {
-                self.ran.halt = halt;
-                self.ran.journal_error = jerr;
+            self.ran.outcomes.append(&mut done.outcomes);
+            if done.halt.is_some() || done.journal_error.is_some() {
+                self.ran.halt = done.halt;
+                self.ran.journal_error = done.journal_error;
+                self.ran.cause = done.cause;
                 break;
             }
         }
@@ -192,7 +195,7 @@ impl<'a> Runner<'a> {
         );
         let ids = futures::StreamExt::chain(futures::stream::iter([g.ids.clone()]), stream);
         let opts = self.options(g, self.spec.max_failures);
-        let (out, halt, jerr) = super::run_stream(
+        let done = super::run_stream(
             &self.ctx.client,
             ids,
             &opts,
@@ -201,9 +204,14 @@ impl<'a> Runner<'a> {
             stop,
         )
         .await;
-        self.ran.outcomes = out;
-        self.ran.halt = halt.or_else(|| stop.stopped().then_some(Halt::Interrupted));
-        self.ran.journal_error = jerr.or_else(|| listed.journal_error.lock().take());
+        self.ran.outcomes = done.outcomes;
+        self.ran.cause = done.cause;
+        self.ran.halt = done
+            .halt
+            .or_else(|| stop.stopped().then_some(Halt::Interrupted));
+        self.ran.journal_error = done
+            .journal_error
+            .or_else(|| listed.journal_error.lock().take());
         self.ran.list_error = listed.list_error.lock().take();
         self.ran.total = *listed.count.lock();
     }
@@ -291,12 +299,15 @@ impl<'a> Runner<'a> {
             (None, true) => None,
         };
         if let Some(f) = format {
-            let mut out = std::io::stdout().lock();
-            super::report::records(&mut out, f, &r.outcomes)?;
-            // `--resume --wait`: what the journal says was retried before, as followed now.
-            if self.spec.wait.is_some() {
-                super::report::records(&mut out, f, &r.earlier)?;
-            }
+            // One document: `--resume --wait` adds what the journal says was retried before,
+            // as followed now.
+            let followed_before = if self.spec.wait.is_some() {
+                &r.earlier[..]
+            } else {
+                &[]
+            };
+            let all: Vec<Outcome> = r.outcomes.iter().chain(followed_before).cloned().collect();
+            super::report::records(&mut std::io::stdout().lock(), f, &all)?;
         }
         if !self.b.quiet {
             // A closed stderr must not change the exit code the run earned.
@@ -349,6 +360,7 @@ impl<'a> Runner<'a> {
             halt: r.halt,
             resumed: self.plan.resume.is_some(),
             failed_again: self.failed_again.load(Ordering::SeqCst) as usize,
+            unreachable: r.cause.map(|c| (self.ctx.client.base_url().to_string(), c)),
         })?;
         if self.spec.wait.is_some() {
             verdict::after_wait(&super::follow::settled(r.outcomes.iter().chain(&r.earlier)))?;

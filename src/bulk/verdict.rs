@@ -5,7 +5,7 @@ use super::{Halt, Summary};
 use crate::error::{CliError, Exit};
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     pub summary: Summary,
     /// Ids planned for this run.
@@ -16,6 +16,8 @@ pub struct Tally {
     pub resumed: bool,
     /// `--wait`: retried entries that failed again (they count toward `--max-failures`).
     pub failed_again: usize,
+    /// `Halt::Unreachable`: the API's address and what the last calls met.
+    pub unreachable: Option<(String, String)>,
 }
 
 /// "1 entry", "3 entries".
@@ -66,6 +68,22 @@ pub fn verdict(t: &Tally) -> Result<(), CliError> {
                 exit,
                 format!(
                     "stopped after {failures} (--max-failures); {} not attempted",
+                    entries(untouched)
+                ),
+            );
+        }
+        Some(Halt::Unreachable) => {
+            let exit = if s.done + s.not_found > 0 {
+                Exit::Partial
+            } else {
+                Exit::Error
+            };
+            let (url, cause) = t.unreachable.clone().unwrap_or_default();
+            return err(
+                exit,
+                format!(
+                    "stopped: {url} could not be reached by {} calls in a row ({cause}); {} not attempted",
+                    super::exec::UNREACHABLE_STOP,
                     entries(untouched)
                 ),
             );

@@ -19,10 +19,29 @@ pub enum ApiError {
         message: String,
         attempts: u32,
     },
-    #[error("network error: {message}{}", gave_up(*attempts))]
-    Network { message: String, attempts: u32 },
+    #[error("network error: {}{message}{}{}", at(url), gave_up(*attempts), hint_of(hint))]
+    Network {
+        message: String,
+        attempts: u32,
+        /// The request's address (query and credentials left out), when there was a request.
+        url: Option<String>,
+        /// The request never left: no connection was made, so nothing took effect.
+        unsent: bool,
+        /// What to do about it ("is `dlq dev` running?").
+        hint: Option<String>,
+    },
     #[error("unexpected response from the API: {0}")]
     Decode(String),
+}
+
+fn at(url: &Option<String>) -> String {
+    url.as_deref().map(|u| format!("{u}: ")).unwrap_or_default()
+}
+
+fn hint_of(hint: &Option<String>) -> String {
+    hint.as_deref()
+        .map(|h| format!("; {h}"))
+        .unwrap_or_default()
 }
 
 /// " (gave up after 4 attempts)", nothing for a single attempt.
@@ -41,9 +60,26 @@ impl ApiError {
 
     /// True when the request may or may not have taken effect (no definite answer).
     pub fn outcome_unknown(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Server { .. } | ApiError::Network { .. } | ApiError::RateLimited { .. }
-        )
+        match self {
+            ApiError::Server { .. } | ApiError::RateLimited { .. } => true,
+            ApiError::Network { unsent, .. } => !unsent,
+            _ => false,
+        }
+    }
+
+    /// The API could not be reached at all (refused, reset, DNS, TLS, timeout).
+    pub fn is_transport(&self) -> bool {
+        matches!(self, ApiError::Network { .. })
+    }
+
+    /// The error without the request's address and hint, for one entry's record among many
+    /// (the run's summary names the address once).
+    pub fn brief(&self) -> String {
+        match self {
+            ApiError::Network {
+                message, attempts, ..
+            } => format!("network error: {message}{}", gave_up(*attempts)),
+            other => other.to_string(),
+        }
     }
 }

@@ -107,6 +107,9 @@ impl Client {
             .map_err(|e| ApiError::Network {
                 message: format!("cannot build the HTTP client: {e}"),
                 attempts: 0,
+                url: None,
+                unsent: true,
+                hint: None,
             })?;
         let mut cfg = cfg;
         cfg.base_url = cfg.base_url.trim_end_matches('/').to_string();
@@ -196,10 +199,10 @@ impl Client {
                         Ok(body) => Ok((status, wait, body)),
                         // Asking again would get the same answer.
                         Err(BodyError::TooLarge(m)) => return Err(ApiError::Decode(m)),
-                        Err(BodyError::Transport(m)) => Err(m),
+                        Err(BodyError::Transport(m)) => Err((m, false)),
                     }
                 }
-                Err(e) => Err(describe(&e)),
+                Err(e) => Err((describe(&e), e.is_connect())),
             };
             match outcome {
                 Ok((status, wait, body)) => {
@@ -248,21 +251,23 @@ impl Client {
                     }
                     return Err(classify(status, message, attempt));
                 }
-                Err(message) => {
+                Err((message, unsent)) => {
                     self.log(&format!("< error {shown}: {message}"));
+                    let failed = |hint: Option<String>| ApiError::Network {
+                        message: message.clone(),
+                        attempts: attempt,
+                        url: Some(brief(&shown)),
+                        unsent,
+                        hint,
+                    };
                     // Nothing listens on this machine's port: retrying will not start it.
                     if message.to_ascii_lowercase().contains("connection refused")
                         && is_loopback(&self.cfg.base_url)
                     {
-                        return Err(ApiError::Network {
-                            message: format!(
-                                "{}: connection refused; is `dlq dev` running? (start it with `dlq dev`, or use --dev for its default address)",
-                                brief(&shown)
-                            ),
-                            attempts: attempt,
-                        });
+                        return Err(failed(Some(dev_hint(&self.cfg.base_url))));
                     }
-                    if retry_unknown && attempt < max {
+                    // A call that never left may be sent again whatever it does.
+                    if (retry_unknown || unsent) && attempt < max {
                         let d = self.backoff(attempt);
                         self.log(&format!(
                             "  retrying in {} ms (attempt {}/{max})",
@@ -272,10 +277,7 @@ impl Client {
                         tokio::time::sleep(d).await;
                         continue;
                     }
-                    return Err(ApiError::Network {
-                        message: format!("{}: {message}", brief(&shown)),
-                        attempts: attempt,
-                    });
+                    return Err(failed(None));
                 }
             }
         }
@@ -775,6 +777,19 @@ fn not_qstash(body: &[u8]) -> Option<String> {
 }
 
 /// Whether a base URL points at this machine.
+/// What to do when nothing listens at a loopback address: start `dlq dev` there.
+fn dev_hint(base: &str) -> String {
+    let port = url::Url::parse(base)
+        .ok()
+        .and_then(|u| u.port_or_known_default());
+    match port {
+        Some(p) if p != crate::wire::dev::DEFAULT_PORT => {
+            format!("is `dlq dev` running? (start it with `dlq dev --port {p}`)")
+        }
+        _ => "is `dlq dev` running? (start it with `dlq dev`)".to_string(),
+    }
+}
+
 fn is_loopback(base: &str) -> bool {
     match url::Url::parse(base)
         .ok()

@@ -295,7 +295,7 @@ pub async fn run(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         total: left.len(),
         halt: None,
         resumed: true,
-        failed_again: 0,
+        ..verdict::Tally::default()
     })?;
     Ok(())
 }

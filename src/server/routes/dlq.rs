@@ -442,14 +442,19 @@ pub fn select_for_bulk(
     if f.dlq_ids.is_empty() {
         return Ok(Some(db::select_dlq_rows(c, f, cursor, count)?));
     }
-    let mut wanted: Vec<String> = f.dlq_ids.clone();
-    wanted.sort();
-    wanted.dedup();
+    // The rows come back in the order the ids were asked for (each once), so an answer that
+    // names no dlqId still pairs with the request by position.
+    let mut wanted: Vec<&String> = Vec::with_capacity(f.dlq_ids.len());
+    let mut seen = std::collections::HashSet::new();
+    wanted.extend(f.dlq_ids.iter().filter(|i| seen.insert(i.as_str())));
     let (rows, _) = db::select_dlq_rows(c, f, None, wanted.len())?;
     if rows.len() != wanted.len() {
         return Ok(None);
     }
-    Ok(Some((rows, None)))
+    let mut by_id: std::collections::HashMap<String, DlqRow> =
+        rows.into_iter().map(|r| (r.dlq_id.clone(), r)).collect();
+    let ordered: Option<Vec<DlqRow>> = wanted.iter().map(|i| by_id.remove(i.as_str())).collect();
+    Ok(ordered.map(|rows| (rows, None)))
 }
 
 async fn bulk_retry(
