@@ -119,7 +119,7 @@ _dlq() {
 
     case "${cmd}" in
         dlq)
-            opts="-v -h -V --token --qstash-url --profile --dev --config --verbose --timeout --help --version list show stats watch export import retry delete dev demo generate help"
+            opts="-v -h -V --verbose --token --qstash-url --profile --dev --config --request-timeout --allow-http --help --version list show stats watch export import retry delete dev demo generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -141,7 +141,7 @@ _dlq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -153,7 +153,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__delete)
-            opts="-i -y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --all-matching --interactive --dry-run --yes --concurrency --rate --journal --resume --output --quiet --token --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            opts="-i -y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --all-matching --interactive --dry-run --yes --concurrency --rate --journal --resume --output --quiet --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,7 +271,7 @@ _dlq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -283,32 +283,12 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__demo)
-            opts="-v -h -V --keep-running --token --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            opts="-v -h -V --keep-running --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --qstash-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -317,7 +297,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__dev)
-            opts="-v -h -V --host --port --db --token --backoff-scale --schedule-scale --fault-rate --rate-limit --max-body --latency --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            opts="-v -h -V --host --port --db --token --backoff-scale --schedule-scale --fault-rate --rate-limit --max-body --latency --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -363,22 +343,6 @@ _dlq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --qstash-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -387,7 +351,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__export)
-            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --output --include-secrets --concurrency --token --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --output --include-secrets --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,7 +457,7 @@ _dlq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -505,32 +469,12 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__generate)
-            opts="-v -h -V --token --qstash-url --profile --dev --config --verbose --timeout --help --version completions man help"
+            opts="-v -h -V --verbose --help --version completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --qstash-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -539,32 +483,12 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__generate__subcmd__completions)
-            opts="-v -h -V --token --qstash-url --profile --dev --config --verbose --timeout --help --version bash elvish fish powershell zsh"
+            opts="-v -h -V --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --qstash-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -629,32 +553,12 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__generate__subcmd__man)
-            opts="-v -h -V --token --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            opts="-v -h -V --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --qstash-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -873,7 +777,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__import)
-            opts="-y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --to --dry-run --yes --concurrency --journal --resume --output --quiet --retries --delay --retry-delay --new-label --new-flow-control-key --new-flow-control-value --failure-callback --token --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            opts="-y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --to --dry-run --yes --concurrency --journal --resume --output --quiet --retries --delay --retry-delay --new-label --new-flow-control-key --new-flow-control-value --failure-callback --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1015,7 +919,7 @@ _dlq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1027,7 +931,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__list)
-            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --output --limit --all --reveal --full --concurrency --token --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --output --limit --all --reveal --full --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1137,7 +1041,7 @@ _dlq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1149,7 +1053,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__retry)
-            opts="-i -y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --all-matching --interactive --dry-run --yes --concurrency --rate --journal --resume --output --quiet --restart --failure-function --new-run-id --max-failures --wait --edit --retries --delay --retry-delay --new-label --new-flow-control-key --new-flow-control-value --failure-callback --token --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            opts="-i -y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --all-matching --interactive --dry-run --yes --concurrency --rate --journal --resume --output --quiet --restart --failure-function --new-run-id --max-failures --wait --edit --retries --delay --retry-delay --new-label --new-flow-control-key --new-flow-control-value --failure-callback --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1307,7 +1211,7 @@ _dlq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1319,7 +1223,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__show)
-            opts="-o -v -h -V --output --attempts --raw-body --raw-response --workflow --reveal --token --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            opts="-o -v -h -V --output --attempts --raw-body --raw-response --workflow --reveal --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1349,7 +1253,7 @@ _dlq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1361,7 +1265,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__stats)
-            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --by --output --concurrency --token --qstash-url --profile --dev --config --verbose --timeout --help --version"
+            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --by --output --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1471,7 +1375,7 @@ _dlq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1483,7 +1387,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__watch)
-            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --interval --exit-on-first --timeout --output --reveal --concurrency --token --qstash-url --profile --dev --config --verbose --help --version"
+            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --interval --exit-on-first --timeout --output --reveal --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1594,6 +1498,10 @@ _dlq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

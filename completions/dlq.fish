@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_dlq_global_optspecs
-    string join \n token= qstash-url= profile= dev config= v/verbose timeout= h/help V/version
+    string join \n v/verbose token= qstash-url= profile= dev config= request-timeout= allow-http h/help V/version
 end
 
 function __fish_dlq_needs_command
@@ -26,11 +26,12 @@ end
 
 complete -c dlq -n "__fish_dlq_needs_command" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_needs_command" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_needs_command" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_needs_command" -l profile -d 'Use this profile of the config file; it wins over QSTASH_URL/QSTASH_TOKEN [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_needs_command" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_needs_command" -l timeout -d 'Timeout of one API request [default: 30s]' -r
-complete -c dlq -n "__fish_dlq_needs_command" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_needs_command" -l request-timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_needs_command" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_needs_command" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_needs_command" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_needs_command" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_needs_command" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_needs_command" -f -a "list" -d 'List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids'
@@ -75,14 +76,15 @@ complete -c dlq -n "__fish_dlq_using_subcommand list" -l limit -d 'Show at most 
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l concurrency -d 'API calls in flight at once while reading (a 429 slows them all)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand list" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l profile -d 'Use this profile of the config file; it wins over QSTASH_URL/QSTASH_TOKEN [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand list" -l timeout -d 'Timeout of one API request [default: 30s]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l request-timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l all -d 'Show every matching entry'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l reveal -d 'Show sensitive header values instead of masking them'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l full -d 'CSV: the whole response body in its column [default: the first 200 characters]'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -s V -l version -d 'Print version'
@@ -90,15 +92,16 @@ complete -c dlq -n "__fish_dlq_using_subcommand show" -s o -l output -d 'Output 
 json\t''"
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand show" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand show" -l profile -d 'Use this profile of the config file; it wins over QSTASH_URL/QSTASH_TOKEN [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand show" -l timeout -d 'Timeout of one API request [default: 30s]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand show" -l request-timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l attempts -d 'Add the delivery attempts from the logs'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l raw-body -d 'Write the exact request body bytes to stdout (one id)'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l raw-response -d 'Write the exact response body bytes to stdout (one id)'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l workflow -d 'Look in the Workflow DLQ only'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l reveal -d 'Show sensitive header values instead of masking them'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_using_subcommand show" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -s V -l version -d 'Print version'
@@ -137,11 +140,12 @@ csv\t''"
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l concurrency -d 'API calls in flight at once while reading (a 429 slows them all)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand stats" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand stats" -l profile -d 'Use this profile of the config file; it wins over QSTASH_URL/QSTASH_TOKEN [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand stats" -l timeout -d 'Timeout of one API request [default: 30s]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand stats" -l request-timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_using_subcommand stats" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -s V -l version -d 'Print version'
@@ -173,12 +177,14 @@ ndjson\t''"
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l concurrency -d 'API calls in flight at once while reading (a 429 slows them all)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand watch" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand watch" -l profile -d 'Use this profile of the config file; it wins over QSTASH_URL/QSTASH_TOKEN [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
+complete -c dlq -n "__fish_dlq_using_subcommand watch" -l request-timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l exit-on-first -d 'Exit 3 as soon as an entry arrives (for CI and scripts)'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l reveal -d 'Show sensitive header values instead of masking them'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_using_subcommand watch" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -s V -l version -d 'Print version'
@@ -207,12 +213,13 @@ complete -c dlq -n "__fish_dlq_using_subcommand export" -s o -l output -d 'Write
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l concurrency -d 'API calls in flight at once while reading (a 429 slows them all)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand export" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l profile -d 'Use this profile of the config file; it wins over QSTASH_URL/QSTASH_TOKEN [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand export" -l timeout -d 'Timeout of one API request [default: 30s]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l request-timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l include-secrets -d 'Keep sensitive header values (Authorization, cookies, keys…); masked otherwise'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -s V -l version -d 'Print version'
@@ -252,15 +259,16 @@ complete -c dlq -n "__fish_dlq_using_subcommand import" -l new-flow-control-valu
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l failure-callback -d 'Override: failure callback URL (Upstash-Failure-Callback)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand import" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l profile -d 'Use this profile of the config file; it wins over QSTASH_URL/QSTASH_TOKEN [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand import" -l timeout -d 'Timeout of one API request [default: 30s]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l request-timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l dry-run -d 'Print what would be published; send nothing'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -s y -l yes -d 'Do not ask for confirmation (required off a terminal)'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l resume -d 'Continue an earlier, interrupted import of FILE with these filters (running the same import again does too; with --resume there must be one to continue)'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -s q -l quiet -d 'No progress bar or summary'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -s V -l version -d 'Print version'
@@ -304,9 +312,9 @@ complete -c dlq -n "__fish_dlq_using_subcommand retry" -l new-flow-control-value
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l failure-callback -d 'Override: failure callback URL (Upstash-Failure-Callback)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l profile -d 'Use this profile of the config file; it wins over QSTASH_URL/QSTASH_TOKEN [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l timeout -d 'Timeout of one API request [default: 30s]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l request-timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l all-matching -d 'Act on every entry the filters match (required with filters, so a bare filter never acts on the whole DLQ by accident; alone it means the whole DLQ)'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s i -l interactive -d 'Pick the entries in a list (terminal only)'
@@ -317,6 +325,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand retry" -l restart -d 'Workflow e
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l failure-function -d 'Workflow entries: run the failure callback/failureFunction again'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l edit -d 'Correct the message first: open its body and forwarded headers in $VISUAL/$EDITOR, show the diff, publish the edited copy, then delete the original (one QStash id)'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s V -l version -d 'Print version'
@@ -350,9 +359,9 @@ json\t''
 ndjson\t''"
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l profile -d 'Use this profile of the config file; it wins over QSTASH_URL/QSTASH_TOKEN [env: DLQ_PROFILE]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l timeout -d 'Timeout of one API request [default: 30s]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l request-timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l workflow -d 'Use the Workflow DLQ instead of the QStash DLQ'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l all-matching -d 'Act on every entry the filters match (required with filters, so a bare filter never acts on the whole DLQ by accident; alone it means the whole DLQ)'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -s i -l interactive -d 'Pick the entries in a list (terminal only)'
@@ -360,6 +369,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand delete" -l dry-run -d 'Print wha
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -s y -l yes -d 'Do not ask for confirmation (required off a terminal for filters and stdin)'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -s q -l quiet -d 'No progress bar or summary'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -s V -l version -d 'Print version'
@@ -373,51 +383,22 @@ complete -c dlq -n "__fish_dlq_using_subcommand dev" -l fault-rate -d 'Fail this
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l rate-limit -d 'Allow N requests per second on non-publish endpoints; excess gets 429 (0 = unlimited)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l max-body -d 'Largest accepted request body in bytes; larger ones get 413' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l latency -d 'Answer every API request DURATION later (a round trip, e.g. 50ms), to try dlq or an app as if QStash were far away; deliveries to endpoints are not delayed' -r
-complete -c dlq -n "__fish_dlq_using_subcommand dev" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand dev" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand dev" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand dev" -l timeout -d 'Timeout of one API request [default: 30s]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand dev" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s V -l version -d 'Print version'
-complete -c dlq -n "__fish_dlq_using_subcommand demo" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand demo" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand demo" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand demo" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand demo" -l timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -l keep-running -d 'Afterwards, leave the server running with a few fresh failures to explore, and print how to point dlq at it'
-complete -c dlq -n "__fish_dlq_using_subcommand demo" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l timeout -d 'Timeout of one API request [default: 30s]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Print the completion script of a shell'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Write dlq.1 and dlq-<command>.1 into a directory'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l timeout -d 'Timeout of one API request [default: 30s]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l profile -d 'Use this profile of the config file [env: DLQ_PROFILE]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l timeout -d 'Timeout of one API request [default: 30s]' -r
-complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -s V -l version -d 'Print version'

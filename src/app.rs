@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::cli::{EXIT_CODES, GlobalArgs};
+use crate::cli::{ClientArgs, EXIT_CODES};
 use crate::commands::{self, delete::DeleteArgs, demo::DemoArgs, dev::DevArgs};
 use crate::commands::{export::ExportArgs, import::ImportArgs, stats::StatsArgs, watch::WatchArgs};
 use crate::commands::{generate::GenerateArgs, list::ListArgs, retry::RetryArgs, show::ShowArgs};
@@ -14,8 +14,11 @@ use crate::error::CliError;
 #[derive(Debug, Parser)]
 #[command(name = "dlq", version, about, after_help = EXIT_CODES, propagate_version = true)]
 pub struct Cli {
+    /// Log each API request and its status to stderr (the token is never shown)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub client: ClientArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -84,7 +87,7 @@ pub enum Command {
 
 /// `dev` and `demo` run their own server: the options for reaching a QStash mean nothing there.
 fn own_options_only(cli: &Cli, cmd: &str) -> anyhow::Result<()> {
-    let given = cli.global.client_options();
+    let given = cli.client.given();
     if given.is_empty() {
         return Ok(());
     }
@@ -102,21 +105,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(_) => own_options_only(&cli, "demo")?,
         _ => {}
     }
+    let (outer, v) = (&cli.client, cli.verbose);
+    let ctx = |c: &ClientArgs| Ctx::new(&c.or(outer), v);
     match cli.command {
-        Command::Dev(args) => commands::dev::run(args, cli.global.verbose).await,
+        Command::Dev(args) => commands::dev::run(args, v).await,
         Command::Generate(args) => {
             use clap::CommandFactory;
             commands::generate::run(args, &Cli::command())
         }
         Command::Demo(args) => commands::demo::run(args, |argv| Box::pin(run_argv(argv))).await,
-        Command::List(args) => commands::list::run(&Ctx::new(&cli.global)?, args).await,
-        Command::Show(args) => commands::show::run(&Ctx::new(&cli.global)?, args).await,
-        Command::Stats(args) => commands::stats::run(&Ctx::new(&cli.global)?, args).await,
-        Command::Watch(args) => commands::watch::run(&Ctx::new(&cli.global)?, args).await,
-        Command::Export(args) => commands::export::run(&Ctx::new(&cli.global)?, args).await,
-        Command::Import(args) => commands::import::run(&Ctx::new(&cli.global)?, args).await,
-        Command::Retry(args) => commands::retry::run(&Ctx::new(&cli.global)?, args).await,
-        Command::Delete(args) => commands::delete::run(&Ctx::new(&cli.global)?, args).await,
+        Command::List(args) => commands::list::run(&ctx(&args.client)?, args).await,
+        Command::Show(args) => commands::show::run(&ctx(&args.client)?, args).await,
+        Command::Stats(args) => commands::stats::run(&ctx(&args.client)?, args).await,
+        Command::Watch(args) => commands::watch::run(&ctx(&args.client)?, args).await,
+        Command::Export(args) => commands::export::run(&ctx(&args.client)?, args).await,
+        Command::Import(args) => commands::import::run(&ctx(&args.client)?, args).await,
+        Command::Retry(args) => commands::retry::run(&ctx(&args.client)?, args).await,
+        Command::Delete(args) => commands::delete::run(&ctx(&args.client)?, args).await,
     }
 }
 

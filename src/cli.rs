@@ -17,42 +17,59 @@ pub const EXIT_CODES: &str = "Exit codes:
   5    authentication or authorisation failed
   130  interrupted";
 
-/// Where to connect and how to talk.
+/// Where to connect: every command that talks to a QStash takes these, before or after its
+/// name (`dlq --dev list` or `dlq list --dev`; after the name wins).
 #[derive(Debug, Args, Clone, Default)]
-pub struct GlobalArgs {
+#[command(next_help_heading = "Connection")]
+pub struct ClientArgs {
     /// QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]
-    #[arg(long, global = true, value_name = "TOKEN", hide_env_values = true)]
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]
-    #[arg(long, global = true, value_name = "URL", value_parser = crate::parse::parse_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::parse::parse_url, conflicts_with = "dev")]
     pub qstash_url: Option<String>,
-    /// Use this profile of the config file [env: DLQ_PROFILE]
-    #[arg(long, global = true, value_name = "NAME")]
+    /// Use this profile of the config file; it wins over QSTASH_URL/QSTASH_TOKEN [env: DLQ_PROFILE]
+    #[arg(long, value_name = "NAME", conflicts_with = "dev")]
     pub profile: Option<String>,
     /// Target a local `dlq dev` (http://127.0.0.1:8080) with its default token
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub dev: bool,
     /// Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Log each API request and its status to stderr (the token is never shown)
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
     /// Timeout of one API request [default: 30s]
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
-    pub timeout: Option<std::time::Duration>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub request_timeout: Option<std::time::Duration>,
+    /// Send the token over plain http:// to an address beyond this machine (anyone on the
+    /// network path can read it) [env: DLQ_ALLOW_HTTP=1]
+    #[arg(long)]
+    pub allow_http: bool,
 }
 
-impl GlobalArgs {
-    /// The client options given (they mean nothing to `dev` and `demo`).
-    pub fn client_options(&self) -> Vec<&'static str> {
+impl ClientArgs {
+    /// These options, with those given before the command's name filling what these leave.
+    pub fn or(&self, outer: &ClientArgs) -> ClientArgs {
+        ClientArgs {
+            token: self.token.clone().or_else(|| outer.token.clone()),
+            qstash_url: self.qstash_url.clone().or_else(|| outer.qstash_url.clone()),
+            profile: self.profile.clone().or_else(|| outer.profile.clone()),
+            dev: self.dev || outer.dev,
+            config: self.config.clone().or_else(|| outer.config.clone()),
+            request_timeout: self.request_timeout.or(outer.request_timeout),
+            allow_http: self.allow_http || outer.allow_http,
+        }
+    }
+
+    /// The options given (they mean nothing to `dev` and `demo`).
+    pub fn given(&self) -> Vec<&'static str> {
         [
             ("--token", self.token.is_some()),
             ("--qstash-url", self.qstash_url.is_some()),
             ("--profile", self.profile.is_some()),
             ("--dev", self.dev),
             ("--config", self.config.is_some()),
-            ("--timeout", self.timeout.is_some()),
+            ("--request-timeout", self.request_timeout.is_some()),
+            ("--allow-http", self.allow_http),
         ]
         .into_iter()
         .filter(|(_, given)| *given)
@@ -170,7 +187,7 @@ pub enum BulkFormat {
     Ndjson,
 }
 
-fn parse_id_or_stdin(s: &str) -> Result<String, String> {
+pub fn parse_id_or_stdin(s: &str) -> Result<String, String> {
     if s.trim() == "-" {
         Ok("-".into())
     } else {

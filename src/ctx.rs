@@ -3,13 +3,16 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-use crate::cli::GlobalArgs;
+use crate::cli::ClientArgs;
 use crate::client::{Client, ClientConfig, RetryPolicy};
+use crate::config::TargetName;
 use crate::error::CliError;
 use crate::render::Style;
 
 pub struct Ctx {
     pub client: Client,
+    /// What the client talks to (never the token): named in confirmations and journals.
+    pub target: TargetName,
     /// How stdout looks.
     pub style: Style,
     /// stderr is a terminal: progress bars, notes, prompts.
@@ -56,9 +59,9 @@ pub fn stdout_style() -> Style {
 }
 
 impl Ctx {
-    pub fn new(g: &GlobalArgs) -> Result<Ctx, CliError> {
-        let target = crate::config::resolve(g, &|k| std::env::var(k).ok())?;
-        let log: Option<crate::client::LogSink> = if g.verbose {
+    pub fn new(c: &ClientArgs, verbose: bool) -> Result<Ctx, CliError> {
+        let target = crate::config::resolve(c, &|k| std::env::var(k).ok())?;
+        let log: Option<crate::client::LogSink> = if verbose {
             Some(Arc::new(|line: &str| {
                 #[allow(clippy::print_stderr)]
                 {
@@ -68,10 +71,22 @@ impl Ctx {
         } else {
             None
         };
+        let name = target.name();
+        if let Some(l) = &log {
+            l(&format!("target: {name}"));
+            if !target.ignored.is_empty() {
+                l(&format!(
+                    "  {} in the environment ignored: the profile names the target",
+                    target.ignored.join(" and ")
+                ));
+            }
+        }
         let client = Client::new(ClientConfig {
             base_url: target.url,
             token: target.token,
-            timeout: g.timeout.unwrap_or(std::time::Duration::from_secs(30)),
+            timeout: c
+                .request_timeout
+                .unwrap_or(std::time::Duration::from_secs(30)),
             retry: RetryPolicy::from_env(),
             log,
         })
@@ -82,6 +97,7 @@ impl Ctx {
         let style = stdout_style();
         Ok(Ctx {
             client,
+            target: name,
             now_ms: style.now_ms,
             style,
             stderr_tty: env_flag("DLQ_FORCE_TTY") || std::io::stderr().is_terminal(),

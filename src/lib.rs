@@ -11,7 +11,7 @@ pub mod bulk;
 pub mod cli;
 pub(crate) mod client;
 pub mod commands;
-pub(crate) mod config;
+pub mod config;
 pub(crate) mod ctx;
 pub mod error;
 pub mod generate;

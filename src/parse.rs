@@ -260,23 +260,34 @@ pub fn parse_header_match(s: &str) -> Result<HeaderMatch, String> {
     })
 }
 
-/// A DLQ id: `<digits>-<digits>` in the service's form, but any id without spaces or
-/// slashes is accepted (ids are opaque).
+/// A DLQ id: `<digits>-<digits>`, the service's form (`1725323658779-0`). A message id or a
+/// workflow run id given instead is named, with the `list` filter that finds its entry.
 pub fn parse_dlq_id(s: &str) -> Result<String, String> {
     let t = s.trim();
+    let digits = |p: &str| !p.is_empty() && p.len() <= 19 && p.bytes().all(|b| b.is_ascii_digit());
+    if let Some((ms, seq)) = t.split_once('-')
+        && digits(ms)
+        && digits(seq)
+    {
+        return Ok(t.to_string());
+    }
+    let shown = crate::text::sanitize::inline(&crate::text::sanitize::prefix(t, 60));
+    if t.starts_with("msg_") {
+        return Err(format!(
+            "'{shown}' is a message id, not a DLQ id: find its entry with `dlq list --message-id {shown}`"
+        ));
+    }
+    if t.starts_with("wfr_") {
+        return Err(format!(
+            "'{shown}' is a workflow run id, not a DLQ id: find its entry with `dlq list --run-id {shown}`"
+        ));
+    }
     if t.is_empty() {
         return Err("expected a DLQ id such as 1725323658779-0; got an empty string".into());
     }
-    if t.len() > 200
-        || t.chars()
-            .any(|c| c.is_whitespace() || c == '/' || c == '?' || c == '#' || c.is_control())
-    {
-        return Err(format!(
-            "expected a DLQ id such as 1725323658779-0; got '{}'",
-            crate::text::sanitize::inline(s)
-        ));
-    }
-    Ok(t.to_string())
+    Err(format!(
+        "expected a DLQ id such as 1725323658779-0 (digits, a dash, digits); got '{shown}'"
+    ))
 }
 
 /// A non-empty single value (names, run ids, URLs in filters).
@@ -329,7 +340,17 @@ mod filter_tests {
     #[test]
     fn ids_and_headers() {
         assert_eq!(parse_dlq_id(" 1-0 "), Ok("1-0".into()));
-        for bad in ["", "a b", "a/b", "x?y"] {
+        assert!(
+            parse_dlq_id("msg_abc")
+                .unwrap_err()
+                .contains("--message-id msg_abc")
+        );
+        assert!(
+            parse_dlq_id("wfr_x")
+                .unwrap_err()
+                .contains("--run-id wfr_x")
+        );
+        for bad in ["", "a b", "a/b", "x?y", "garbage", "[", "1-", "-1", "1-2-3"] {
             assert!(parse_dlq_id(bad).is_err(), "{bad}");
         }
         assert_eq!(

@@ -33,8 +33,11 @@ async fn malformed_flag_values_exit_2_and_name_the_flag() {
         (&["list", "--run-id", ""], "--run-id"),
         (&["list", "--message-id", "  "], "--message-id"),
         (&["list", "--grep", ""], "--grep"),
-        (&["list", "--timeout", "0s"], "--timeout"),
-        (&["list", "--timeout", "forever"], "--timeout"),
+        (&["list", "--request-timeout", "0s"], "--request-timeout"),
+        (
+            &["list", "--request-timeout", "forever"],
+            "--request-timeout",
+        ),
         (&["list", "--qstash-url", "ftp://x"], "--qstash-url"),
         (&["list", "--qstash-url", ""], "--qstash-url"),
         (&["show", ""], "DLQ_ID"),
@@ -304,22 +307,49 @@ async fn errors_say_what_to_do() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_and_demo_take_only_their_own_options_and_dev_keeps_its_door_shut() {
-    for (args, needle) in [
+    // Before the command's name: dlq's own message; after it, clap's (they are not its options,
+    // and `dlq dev --help` does not list them).
+    for (args, needle, says) in [
         (
-            &["dev", "--qstash-url", "http://127.0.0.1:9"][..],
+            &["--qstash-url", "http://127.0.0.1:9", "dev"][..],
             "--qstash-url",
+            "takes only its own options",
         ),
-        (&["dev", "--profile", "prod"][..], "--profile"),
-        (&["demo", "--token", "t"][..], "--token"),
-        (&["demo", "--dev"][..], "--dev"),
+        (
+            &["--profile", "prod", "dev"][..],
+            "--profile",
+            "takes only its own options",
+        ),
+        (
+            &["--token", "t", "demo"][..],
+            "--token",
+            "takes only its own options",
+        ),
+        (&["demo", "--dev"][..], "--dev", "unexpected argument"),
+        (
+            &["dev", "--profile", "prod"][..],
+            "--profile",
+            "unexpected argument",
+        ),
     ] {
         let r = dlq_at("http://127.0.0.1:9", None, args, &[]).await;
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(
-            r.stderr.contains(needle) && r.stderr.contains("takes only its own options"),
+            r.stderr.contains(needle) && r.stderr.contains(says),
             "{}",
             r.stderr
         );
+    }
+    for cmd in ["dev", "demo"] {
+        let r = dlq_at("http://127.0.0.1:9", None, &[cmd, "--help"], &[]).await;
+        for client_flag in [
+            "--qstash-url",
+            "--profile",
+            "--request-timeout",
+            "--allow-http",
+        ] {
+            assert!(!r.out().contains(client_flag), "{cmd} --help: {}", r.out());
+        }
     }
     // Listening beyond loopback with the published default token is refused.
     let r = dlq_at(

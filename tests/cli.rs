@@ -37,6 +37,8 @@ mod render;
 mod retry_delete;
 /// `dlq stats`.
 mod stats;
+/// Dry runs agree with their runs, the chosen target is the one used and named.
+mod trust;
 /// `dlq watch`.
 mod watch;
 /// Upstash Workflow with the real SDK: the protocol, the CLI's workflow view.

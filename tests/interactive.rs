@@ -100,7 +100,8 @@ async fn pick_entries_confirm_and_retry_in_a_terminal() {
     tmux.keys("Down");
     tmux.keys("Space");
     tmux.keys("Enter");
-    tmux.wait_for("Retry 2 DLQ entries to 2 URLs?").await;
+    tmux.wait_for(&format!("Retry 2 DLQ entries to 2 URLs on {}?", dev.url))
+        .await;
     tmux.keys("y");
     let screen = tmux.wait_for("EXIT=").await;
     assert!(
@@ -131,7 +132,8 @@ async fn answering_no_changes_nothing() {
     let before = dev.wait_dlq("/v2/dlq", 2).await;
     let home = tempfile::tempdir().unwrap();
     let tmux = Tmux::run(&dev, "no", "delete --label x --all-matching", home.path());
-    tmux.wait_for("Delete 2 DLQ entries to 1 URL?").await;
+    tmux.wait_for(&format!("Delete 2 DLQ entries to 1 URL on {}?", dev.url))
+        .await;
     tmux.keys("n");
     let screen = tmux.wait_for("EXIT=").await;
     assert!(

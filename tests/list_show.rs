@@ -505,7 +505,7 @@ async fn auth_network_and_usage_errors_have_their_exit_codes() {
         vec!["list", "-o", "xml"],
         vec!["list", "--failure-state", "DONE"],
         vec!["list", "--header", "=x"],
-        vec!["list", "--timeout", "forever"],
+        vec!["list", "--request-timeout", "forever"],
     ] {
         let r = dev.dlq(&bad).await;
         assert_eq!(r.code, 2, "{bad:?}");

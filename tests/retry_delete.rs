@@ -685,7 +685,13 @@ async fn journals_single_ids_and_resume_without_a_path() {
                 .map(|e| e["dlqId"].as_str().unwrap().to_string())
                 .collect(),
         }],
-        None,
+        dlq::bulk::journal::Start {
+            selection: None,
+            target: Some(dlq::config::TargetName {
+                url: dev.url.clone(),
+                profile: None,
+            }),
+        },
     )
     .unwrap();
     assert_eq!(journals(), 1);

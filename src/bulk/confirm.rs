@@ -20,7 +20,7 @@ pub enum Decision {
 
 /// `--yes` and `--resume` go ahead; at a terminal every run asks, but for one id retried by
 /// name; off a terminal, what a filter or stdin selected needs `--yes`.
-pub fn decide(p: &Plan, verb: Verb, yes: bool, can_prompt: bool) -> Decision {
+pub fn decide(p: &Plan, verb: Verb, yes: bool, can_prompt: bool, target: &str) -> Decision {
     if yes || p.resume.is_some() {
         return Decision::Go;
     }
@@ -29,7 +29,7 @@ pub fn decide(p: &Plan, verb: Verb, yes: bool, can_prompt: bool) -> Decision {
         if single_retry {
             Decision::Go
         } else {
-            Decision::Ask(question(&p.groups, p.entries.as_deref()))
+            Decision::Ask(question(&p.groups, p.entries.as_deref(), target))
         }
     } else if p.needs_yes {
         Decision::Refuse(needs_yes(verb, p.total()))
@@ -40,7 +40,14 @@ pub fn decide(p: &Plan, verb: Verb, yes: bool, can_prompt: bool) -> Decision {
 
 /// Runs the stage: asks when [`decide`] says so; a "no" is exit 1 with "Nothing changed."
 pub fn confirm(ctx: &Ctx, p: &Plan, b: &BulkArgs, spec: &Spec) -> anyhow::Result<()> {
-    match decide(p, spec.verb, b.yes, ctx.stdin_tty && ctx.stderr_tty) {
+    let target = ctx.target.to_string();
+    match decide(
+        p,
+        spec.verb,
+        b.yes,
+        ctx.stdin_tty && ctx.stderr_tty,
+        &target,
+    ) {
         Decision::Go => Ok(()),
         Decision::Refuse(m) => Err(CliError::usage(m).into()),
         Decision::Ask(q) => {
@@ -78,38 +85,44 @@ mod tests {
     #[test]
     fn yes_and_resume_go_ahead() {
         assert_eq!(
-            decide(&plan(5, true), Verb::Delete, true, false),
+            decide(&plan(5, true), Verb::Delete, true, false, "T"),
             Decision::Go
         );
         let mut p = plan(5, true);
         p.resume = Some("j.ndjson".into());
-        assert_eq!(decide(&p, Verb::Delete, false, false), Decision::Go);
+        assert_eq!(decide(&p, Verb::Delete, false, false, "T"), Decision::Go);
     }
 
     #[test]
     fn a_terminal_asks_except_for_one_named_retry() {
         assert_eq!(
-            decide(&plan(1, false), Verb::Retry, false, true),
+            decide(&plan(1, false), Verb::Retry, false, true, "T"),
             Decision::Go
         );
         assert_eq!(
-            decide(&of(Action::Delete, 1, false), Verb::Delete, false, true),
-            Decision::Ask("Delete 1 DLQ entry?".into())
+            decide(
+                &of(Action::Delete, 1, false),
+                Verb::Delete,
+                false,
+                true,
+                "T"
+            ),
+            Decision::Ask("Delete 1 DLQ entry on T?".into())
         );
         assert_eq!(
-            decide(&plan(1, true), Verb::Retry, false, true),
-            Decision::Ask("Retry 1 DLQ entry?".into())
+            decide(&plan(1, true), Verb::Retry, false, true, "T"),
+            Decision::Ask("Retry 1 DLQ entry on T?".into())
         );
     }
 
     #[test]
     fn off_a_terminal_a_selection_needs_yes_and_named_ids_do_not() {
-        match decide(&plan(3, true), Verb::Retry, false, false) {
+        match decide(&plan(3, true), Verb::Retry, false, false, "T") {
             Decision::Refuse(m) => assert!(m.contains("retry 3 entries without --yes"), "{m}"),
             d => panic!("{d:?}"),
         }
         assert_eq!(
-            decide(&plan(3, false), Verb::Delete, false, false),
+            decide(&plan(3, false), Verb::Delete, false, false, "T"),
             Decision::Go
         );
     }

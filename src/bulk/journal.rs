@@ -10,6 +10,15 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{Action, Group, Outcome, Status};
+use crate::config::TargetName;
+
+/// What a new journal's plan record holds besides its groups.
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    /// The ids are selected as the run goes, by this selection.
+    pub selection: Option<Selection>,
+    pub target: Option<TargetName>,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
@@ -33,6 +42,9 @@ pub enum Record {
         /// What a selecting run lists, so that `--resume` can list the rest.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         selection: Option<Box<Selection>>,
+        /// What the run acts on (URL and profile, never the token): `--resume` acts only there.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<TargetName>,
     },
     /// More ids of the (first) group, selected while the run went on; `through`: the newest
     /// `createdAt` selected so far (entries are listed oldest first).
@@ -83,6 +95,8 @@ pub struct Loaded {
     pub through: Option<i64>,
     /// When the journal was begun (ms), from its plan record.
     pub created_ms: Option<i64>,
+    /// What the run acted on (journals before 0.2 do not say).
+    pub target: Option<TargetName>,
 }
 
 impl Loaded {
@@ -101,11 +115,8 @@ impl Loaded {
 impl Journal {
     /// Creates a journal and writes the plan (at least one group); with `selecting`, the
     /// first group's ids follow in [`Journal::selected`] records.
-    pub fn create(
-        path: &Path,
-        groups: &[Group],
-        selection: Option<Selection>,
-    ) -> std::io::Result<Journal> {
+    pub fn create(path: &Path, groups: &[Group], start: Start) -> std::io::Result<Journal> {
+        let Start { selection, target } = start;
         let Some((first, also)) = groups.split_first() else {
             return Err(std::io::Error::other("a journal needs a plan"));
         };
@@ -135,6 +146,7 @@ impl Journal {
                 also: also.to_vec(),
                 selecting: selection.is_some(),
                 selection: selection.map(Box::new),
+                target,
             };
             let mut buf = serde_json::to_vec(&plan)?;
             buf.push(b'\n');
@@ -207,6 +219,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     let mut selection = None;
     let mut through: Option<i64> = None;
     let mut created_ms = None;
+    let mut target = None;
     for line in BufReader::new(f).lines() {
         let line = line.map_err(|e| format!("cannot read journal {}: {e}", path.display()))?;
         if line.trim().is_empty() {
@@ -221,8 +234,10 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 selecting: s,
                 selection: sel,
                 created_at,
+                target: t,
                 ..
             }) if plan.is_none() => {
+                target = t;
                 created_ms = chrono::DateTime::parse_from_rfc3339(&created_at)
                     .ok()
                     .map(|t| t.timestamp_millis());
@@ -259,6 +274,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         selection,
         through,
         created_ms,
+        target,
     })
 }
 
@@ -332,23 +348,48 @@ pub fn prune(dir: &Path, max_age: std::time::Duration) -> usize {
     n
 }
 
-/// The newest unfinished journal in `dir` whose run `accepts` (retry or delete).
+/// The newest unfinished journal in `dir` of a run on `target` that `accepts` (retry or
+/// delete); journals that do not name their target are left to be given by path.
 pub fn latest_unfinished(
     dir: &Path,
+    target: &TargetName,
     accepts: impl Fn(Action) -> bool,
 ) -> Option<(PathBuf, Loaded)> {
     journals_in(dir).into_iter().find_map(|p| {
         let l = load(&p).ok()?;
-        (accepts(l.action) && !l.is_complete()).then_some((p, l))
+        (accepts(l.action) && !l.is_complete() && l.target.as_ref() == Some(target))
+            .then_some((p, l))
     })
+}
+
+/// Refuses to continue a journal on another target than its own, naming both.
+pub fn check_target(path: &Path, l: &Loaded, now: &TargetName) -> Result<(), String> {
+    match &l.target {
+        Some(t) if t != now => Err(format!(
+            "{} is the journal of a run on {t}, not on {now}: resume it against {t} (its URL and profile)",
+            path.display()
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn named(t: &TargetName) -> Start {
+        Start {
+            selection: None,
+            target: Some(t.clone()),
+        }
+    }
+
     #[test]
     fn prune_keeps_unfinished_and_recent_journals() {
+        let t = TargetName {
+            url: "http://127.0.0.1:1".into(),
+            profile: Some("p".into()),
+        };
         let dir = tempfile::tempdir().unwrap();
         let group = |ids: &[&str]| Group {
             action: Action::Delete,
@@ -356,10 +397,10 @@ mod tests {
             ids: ids.iter().map(|s| s.to_string()).collect(),
         };
         let done = dir.path().join("20200101T000000.000Z-delete.ndjson");
-        let mut j = Journal::create(&done, &[group(&["1-0"])], None).unwrap();
+        let mut j = Journal::create(&done, &[group(&["1-0"])], Start::default()).unwrap();
         j.outcomes(&[Outcome::deleted("1-0")]).unwrap();
         let open = dir.path().join("20200102T000000.000Z-delete.ndjson");
-        Journal::create(&open, &[group(&["2-0"])], None).unwrap();
+        Journal::create(&open, &[group(&["2-0"])], named(&t)).unwrap();
         assert_eq!(
             prune(dir.path(), std::time::Duration::from_secs(3600)),
             0,
@@ -367,9 +408,20 @@ mod tests {
         );
         assert_eq!(prune(dir.path(), std::time::Duration::ZERO), 1);
         assert!(!done.exists() && open.exists());
-        let (p, l) = latest_unfinished(dir.path(), |a| a == Action::Delete).unwrap();
-        assert_eq!((p, l.left()), (open, 1));
-        assert!(latest_unfinished(dir.path(), |a| a == Action::Retry).is_none());
+        let (p, l) = latest_unfinished(dir.path(), &t, |a| a == Action::Delete).unwrap();
+        assert_eq!((p, l.left()), (open.clone(), 1));
+        assert!(latest_unfinished(dir.path(), &t, |a| a == Action::Retry).is_none());
+        let other = TargetName {
+            url: "https://elsewhere.example".into(),
+            profile: None,
+        };
+        assert!(latest_unfinished(dir.path(), &other, |a| a == Action::Delete).is_none());
+        let e = check_target(&open, &l, &other).unwrap_err();
+        assert!(
+            e.contains("on http://127.0.0.1:1 (profile p), not on https://elsewhere.example"),
+            "{e}"
+        );
+        assert!(check_target(&open, &l, &t).is_ok());
     }
 
     #[test]
@@ -390,7 +442,7 @@ mod tests {
                     ids: vec!["3-0".into()],
                 },
             ],
-            None,
+            Start::default(),
         )
         .unwrap();
         j.outcomes(&[
@@ -423,7 +475,7 @@ mod tests {
             "a record after a torn line still counts"
         );
         assert!(
-            Journal::create(&p, &groups, None).is_err(),
+            Journal::create(&p, &groups, Start::default()).is_err(),
             "never overwrites a journal"
         );
     }
@@ -448,7 +500,15 @@ mod tests {
             },
             until: 99,
         };
-        let mut j = Journal::create(&p, std::slice::from_ref(&group), Some(sel.clone())).unwrap();
+        let mut j = Journal::create(
+            &p,
+            std::slice::from_ref(&group),
+            Start {
+                selection: Some(sel.clone()),
+                target: None,
+            },
+        )
+        .unwrap();
         j.selected(&["1-0".into(), "2-0".into()], Some(2)).unwrap();
         j.outcomes(&[Outcome::retried("1-0", None, None)]).unwrap();
         j.selected(&["3-0".into()], Some(3)).unwrap();

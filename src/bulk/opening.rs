@@ -6,6 +6,7 @@ use super::Action;
 use super::journal::{self, Journal};
 use super::resolve::{JOURNAL_KEEP, Plan};
 use crate::cli::BulkArgs;
+use crate::config::TargetName;
 use crate::error::{CliError, Exit};
 
 /// A single id needs no journal (its outcome is printed), unless one is asked for; a resumed
@@ -28,7 +29,7 @@ fn new_path(p: &Plan, given: Option<&std::path::Path>) -> PathBuf {
 }
 
 /// Opens the run's journal, if it keeps one: the resumed journal, or a new one with the plan.
-pub fn open(p: &Plan, b: &BulkArgs) -> Result<Option<Journal>, CliError> {
+pub fn open(p: &Plan, b: &BulkArgs, target: &TargetName) -> Result<Option<Journal>, CliError> {
     if !wanted(p, b.journal.as_deref()) {
         return Ok(None);
     }
@@ -40,7 +41,11 @@ pub fn open(p: &Plan, b: &BulkArgs) -> Result<Option<Journal>, CliError> {
                 select: s.sel.save(),
                 until: s.until,
             });
-            Journal::create(&path, &p.groups, selection)
+            let start = journal::Start {
+                selection,
+                target: Some(target.clone()),
+            };
+            Journal::create(&path, &p.groups, start)
         }
     };
     opened.map(Some).map_err(|e| CliError {
@@ -80,10 +85,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("run.ndjson");
         let p = plan(2);
-        let j = Journal::create(&new_path(&p, Some(&path)), &p.groups, None).unwrap();
+        let j = Journal::create(&new_path(&p, Some(&path)), &p.groups, Default::default()).unwrap();
         assert_eq!(j.path(), path);
         let l = journal::load(&path).unwrap();
         assert_eq!(l.ids, ["0-0", "1-0"]);
-        assert!(Journal::create(&path, &p.groups, None).is_err());
+        assert!(Journal::create(&path, &p.groups, Default::default()).is_err());
     }
 }

@@ -12,42 +12,149 @@ pub struct StdinIds {
     pub known: std::collections::HashMap<String, DlqKind>,
 }
 
-/// Reads `dlq list -o ids` (one id a line) or `-o ndjson` (takes `dlqId`) output.
-pub fn parse_stdin(text: &str) -> Result<StdinIds, CliError> {
-    let mut out = StdinIds::default();
-    for (n, line) in text.lines().enumerate() {
-        let l = line.trim();
-        if l.is_empty() {
-            continue;
-        }
-        if l.starts_with('{') {
-            let e: DlqEntry = serde_json::from_str(l).map_err(|e| {
-                CliError::usage(format!(
-                    "stdin line {}: not a DLQ entry JSON object: {e}",
-                    n + 1
-                ))
-            })?;
-            if e.dlq_id.is_empty() {
-                return Err(CliError::usage(format!(
-                    "stdin line {}: the JSON object has no dlqId",
-                    n + 1
-                )));
+/// The longest stdin line read (an NDJSON entry with large bodies fits); a longer one is an
+/// error, not a reason to hold it all.
+pub const MAX_LINE: usize = 64 * 1024 * 1024;
+
+/// What an NDJSON line or a JSON array item says of its entry: its id and whether it is a
+/// workflow run (every other field is ignored, so large bodies are not kept).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Item {
+    Id(String),
+    Entry {
+        #[serde(rename = "dlqId")]
+        dlq_id: Option<String>,
+        #[serde(rename = "workflowRunId")]
+        workflow_run_id: Option<serde::de::IgnoredAny>,
+    },
+}
+
+impl StdinIds {
+    fn push(&mut self, item: Item, at: &str) -> Result<(), CliError> {
+        match item {
+            Item::Id(id) => {
+                let id = crate::parse::parse_dlq_id(&id)
+                    .map_err(|e| CliError::usage(format!("stdin {at}: {e}")))?;
+                self.ids.push(id);
             }
-            let kind = if e.is_workflow() {
-                DlqKind::Workflow
+            Item::Entry {
+                dlq_id,
+                workflow_run_id,
+            } => {
+                let Some(id) = dlq_id.filter(|i| !i.is_empty()) else {
+                    return Err(CliError::usage(format!(
+                        "stdin {at}: the JSON object has no dlqId"
+                    )));
+                };
+                let id = crate::parse::parse_dlq_id(&id)
+                    .map_err(|e| CliError::usage(format!("stdin {at}: {e}")))?;
+                let kind = if workflow_run_id.is_some() {
+                    DlqKind::Workflow
+                } else {
+                    DlqKind::Qstash
+                };
+                self.known.insert(id.clone(), kind);
+                self.ids.push(id);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads ids from `dlq list -o ids` (one a line), `-o ndjson` (each line's `dlqId`, mixed with
+/// bare ids if need be) or `-o json` (an array of entries, or of ids). A bad line is named by
+/// its number and the start of its text.
+pub fn parse_stdin(mut input: impl std::io::BufRead) -> Result<StdinIds, CliError> {
+    let read_err = |e: std::io::Error| CliError::usage(format!("cannot read ids from stdin: {e}"));
+    let mut out = StdinIds::default();
+    if first_byte(&mut input).map_err(read_err)? == Some(b'[') {
+        let items: Vec<Item> = serde_json::from_reader(input).map_err(|e| {
+            CliError::usage(format!(
+                "stdin: not a JSON array of DLQ entries or ids: {}",
+                crate::text::sanitize::prefix(&e.to_string(), 200)
+            ))
+        })?;
+        for (n, item) in items.into_iter().enumerate() {
+            out.push(item, &format!("item {}", n + 1))?;
+        }
+    } else {
+        let mut buf = Vec::new();
+        let mut n = 0;
+        while bounded_line(&mut input, &mut buf, MAX_LINE)
+            .map_err(|e| CliError::usage(format!("stdin line {}: {e}", n + 1)))?
+        {
+            n += 1;
+            let line = String::from_utf8_lossy(&buf);
+            let l = line.trim();
+            if l.is_empty() {
+                continue;
+            }
+            let at = format!("line {n}");
+            let item = if l.starts_with('{') {
+                serde_json::from_str::<Item>(l).map_err(|e| {
+                    CliError::usage(format!(
+                        "stdin {at}: not a DLQ entry JSON object ({e}): {}",
+                        crate::text::sanitize::inline(&crate::text::sanitize::prefix(l, 60))
+                    ))
+                })?
             } else {
-                DlqKind::Qstash
+                Item::Id(l.to_string())
             };
-            out.known.insert(e.dlq_id.clone(), kind);
-            out.ids.push(e.dlq_id);
-        } else {
-            let id = crate::parse::parse_dlq_id(l)
-                .map_err(|e| CliError::usage(format!("stdin line {}: {e}", n + 1)))?;
-            out.ids.push(id);
+            out.push(item, &at)?;
         }
     }
     dedup(&mut out.ids);
     Ok(out)
+}
+
+/// The first byte that is not whitespace, left unread.
+fn first_byte(input: &mut impl std::io::BufRead) -> std::io::Result<Option<u8>> {
+    loop {
+        let buf = input.fill_buf()?;
+        let Some(i) = buf.iter().position(|b| !b.is_ascii_whitespace()) else {
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            let n = buf.len();
+            input.consume(n);
+            continue;
+        };
+        let b = buf[i];
+        input.consume(i);
+        return Ok(Some(b));
+    }
+}
+
+/// Reads one line into `buf` (without its newline); false at the end. A line longer than
+/// `max` is an error, and no more of it than `max` is held.
+pub fn bounded_line(
+    input: &mut impl std::io::BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<bool> {
+    buf.clear();
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(!buf.is_empty());
+        }
+        let (take, done) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        if buf.len() + take > max {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("longer than {} MiB", max / (1024 * 1024)),
+            ));
+        }
+        buf.extend_from_slice(&chunk[..take]);
+        input.consume(take + usize::from(done));
+        if done {
+            return Ok(true);
+        }
+    }
 }
 
 /// Removes repeated ids, keeping the first.
@@ -131,19 +238,43 @@ mod tests {
 
     #[test]
     fn stdin_forms() {
-        let s = parse_stdin("1-0\n\n 2-0 \n1-0\n").unwrap();
+        let s = parse_stdin("1-0\n\n 2-0 \n1-0\n".as_bytes()).unwrap();
         assert_eq!(s.ids, vec!["1-0", "2-0"]);
         assert!(s.known.is_empty());
         // Mixed NDJSON is fine: each line says what its entry is.
-        let s =
-            parse_stdin("{\"dlqId\":\"3-0\",\"workflowRunId\":\"w\"}\n{\"dlqId\":\"4-0\"}\n5-0")
-                .unwrap();
+        let s = parse_stdin(
+            "{\"dlqId\":\"3-0\",\"workflowRunId\":\"w\"}\n{\"dlqId\":\"4-0\"}\n5-0".as_bytes(),
+        )
+        .unwrap();
         assert_eq!(s.ids, vec!["3-0", "4-0", "5-0"]);
         assert_eq!(s.known["3-0"], DlqKind::Workflow);
         assert_eq!(s.known["4-0"], DlqKind::Qstash);
         assert!(!s.known.contains_key("5-0"));
-        let e = parse_stdin("1-0\nnot an id\n").unwrap_err();
-        assert!(e.message.contains("line 2"));
-        assert!(parse_stdin("{\"messageId\":\"m\"}").is_err());
+        // `dlq list -o json`: one pretty array.
+        let s = parse_stdin(
+            "[\n  {\n    \"dlqId\": \"6-0\",\n    \"workflowRunId\": \"w\"\n  },\n  \"7-0\"\n]\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(s.ids, vec!["6-0", "7-0"]);
+        assert_eq!(s.known["6-0"], DlqKind::Workflow);
+    }
+
+    #[test]
+    fn bad_stdin_is_named_by_line_and_never_echoed_whole() {
+        let e = parse_stdin("1-0\ngarbage\n".as_bytes()).unwrap_err();
+        assert!(
+            e.message.contains("line 2") && e.message.contains("garbage"),
+            "{}",
+            e.message
+        );
+        assert!(parse_stdin("{\"messageId\":\"m\"}".as_bytes()).is_err());
+        assert!(parse_stdin("[".as_bytes()).is_err());
+        let long = format!("{{{}", "x".repeat(100_000));
+        let e = parse_stdin(long.as_bytes()).unwrap_err();
+        assert!(e.message.len() < 400, "{}", e.message);
+        let mut buf = Vec::new();
+        let e = bounded_line(&mut "abcdef\n".as_bytes(), &mut buf, 3).unwrap_err();
+        assert!(e.to_string().contains("longer than"));
     }
 }

@@ -1,59 +1,140 @@
-//! The dry run's data: the planned entries, read where the selection did not read them.
+//! The dry run's data: exactly what the run would do to each entry. The planned entries are
+//! read where the selection did not read them (ids as arguments, NDJSON or JSON on stdin, a
+//! journal), so an id is "not in the DLQ" only when the API says so; entries the run would be
+//! refused for are named with the reason; the overrides are the run's own; and the exit code
+//! is the one the run would give.
 
-use crate::bulk::resolve::Plan;
-use crate::bulk::{Action, Group};
+use std::collections::HashMap;
+
+use crate::bulk::resolve::{Plan, Spec};
+use crate::bulk::{Action, Group, Summary, verdict};
+use crate::client::Headers;
 use crate::ctx::Ctx;
+use crate::error::CliError;
 use crate::model::DlqEntry;
 
-/// What a dry run shows: the groups less the ids that are not in the DLQ, each entry with its
-/// action, and the missing ids.
-pub struct Preview {
-    pub present: Vec<Group>,
-    pub rows: Vec<(DlqEntry, Action)>,
-    pub missing: Vec<String>,
+/// One entry the run would act on.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub entry: DlqEntry,
+    pub action: Action,
+    /// Why the run would fail for this entry without changing it (a failure function that
+    /// cannot be re-run).
+    pub refusal: Option<String>,
 }
 
-/// Reads the planned entries (those the selection did not read already).
-pub async fn gather(ctx: &Ctx, p: &Plan) -> anyhow::Result<Preview> {
-    let mut by_id: std::collections::HashMap<String, DlqEntry> = p
+/// What a dry run shows.
+#[derive(Debug, Clone, Default)]
+pub struct Preview {
+    /// The groups less the ids that are not in the DLQ.
+    pub present: Vec<Group>,
+    pub rows: Vec<Row>,
+    /// Ids the API does not have (already retried, deleted or expired).
+    pub missing: Vec<String>,
+    /// The publish settings the run sends (`--retries`, `--delay`, …, `--new-run-id`).
+    pub overrides: Headers,
+    /// What the run acts on.
+    pub target: String,
+    /// A resumed run: ids already gone are expected (an earlier attempt may have done them).
+    pub resumed: bool,
+}
+
+impl Preview {
+    /// The exit code the run would give: 3 or 4 when ids are missing, 3 or 1 when entries
+    /// would be refused (as the run's verdict decides).
+    pub fn verdict(&self) -> Result<(), CliError> {
+        let refused = self.rows.iter().filter(|r| r.refusal.is_some()).count();
+        let t = verdict::Tally {
+            summary: Summary {
+                done: self.rows.len() - refused,
+                not_found: self.missing.len(),
+                failed: refused,
+            },
+            total: self.rows.len() + self.missing.len(),
+            resumed: self.resumed,
+            ..verdict::Tally::default()
+        };
+        verdict::verdict(&t).map_err(|e| CliError {
+            exit: e.exit,
+            message: format!(
+                "dry run: the run would exit {}: {}",
+                e.exit as u8, e.message
+            ),
+        })
+    }
+}
+
+/// Reads the planned entries (those the selection did not read already, in as few calls as
+/// the API allows) and says what the run would do to each.
+pub async fn gather(ctx: &Ctx, p: &Plan, spec: &Spec) -> anyhow::Result<Preview> {
+    let mut by_id: HashMap<String, DlqEntry> = p
         .entries
         .iter()
         .flatten()
         .map(|e| (e.dlq_id.clone(), e.clone()))
         .collect();
-    let mut rows: Vec<(DlqEntry, Action)> = Vec::new();
-    let mut missing: Vec<String> = Vec::new();
-    let mut present: Vec<Group> = Vec::new();
+    let unread: Vec<String> = p
+        .groups
+        .iter()
+        .flat_map(|g| g.ids.iter())
+        .filter(|i| !by_id.contains_key(*i))
+        .cloned()
+        .collect();
+    if !unread.is_empty() {
+        by_id.extend(
+            ctx.client
+                .dlq_by_ids(&unread)
+                .await?
+                .into_iter()
+                .map(|e| (e.dlq_id.clone(), e)),
+        );
+    }
+    let mut v = Preview {
+        overrides: overrides(p, spec),
+        target: ctx.target.to_string(),
+        resumed: p.resume.is_some(),
+        ..Preview::default()
+    };
     for g in &p.groups {
         let mut here = Vec::new();
         for id in &g.ids {
-            let e = match by_id.remove(id) {
-                Some(e) => Some(e),
-                None if p.entries.is_some() => None,
-                None => match ctx.client.dlq_get(g.kind(), id).await {
-                    Ok(e) => Some(e),
-                    Err(e) if e.is_not_found() => None,
-                    Err(e) => return Err(e.into()),
-                },
-            };
-            match e {
-                Some(e) => {
+            match by_id.remove(id) {
+                Some(entry) => {
                     here.push(id.clone());
-                    rows.push((e, g.action));
+                    v.rows.push(Row {
+                        refusal: refusal(g.action, &entry),
+                        entry,
+                        action: g.action,
+                    });
                 }
-                None => missing.push(id.clone()),
+                None => v.missing.push(id.clone()),
             }
         }
         if !here.is_empty() {
-            present.push(Group {
+            v.present.push(Group {
                 ids: here,
                 ..g.clone()
             });
         }
     }
-    Ok(Preview {
-        present,
-        rows,
-        missing,
-    })
+    Ok(v)
+}
+
+/// Why the API would refuse the action on this entry, if it would.
+fn refusal(action: Action, e: &DlqEntry) -> Option<String> {
+    match action {
+        Action::Callback => {
+            crate::bulk::exec::callback_refusal(&e.dlq_id, e.failure_function_state.as_deref())
+        }
+        _ => None,
+    }
+}
+
+/// The headers the run sends with its calls.
+fn overrides(p: &Plan, spec: &Spec) -> Headers {
+    let mut h = spec.headers.clone();
+    if let Some(id) = &p.new_run_id {
+        h.push(("Upstash-Workflow-RunId".to_string(), id.clone()));
+    }
+    h
 }

@@ -6,6 +6,8 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::bulk::follow::{FinalState, settled};
+use crate::bulk::preview::{Preview, Row};
+use crate::bulk::verdict::entries;
 use crate::bulk::{Action, Group, Outcome, Status, Summary, Verb};
 use crate::model::DlqEntry;
 use crate::render::{Style, status_cell, when_cell};
@@ -25,8 +27,9 @@ const DRY_RUN_SHOWN: usize = 20;
 /// Failures listed after a run (all of them are in the records and the journal).
 const FAILURES_SHOWN: usize = 20;
 
-/// The confirmation: "Retry 3 DLQ entries to 2 URLs?" (the URLs when the entries were read).
-pub fn question(groups: &[Group], entries: Option<&[DlqEntry]>) -> String {
+/// The confirmation: "Retry 3 DLQ entries to 2 URLs on https://qstash.upstash.io (profile
+/// prod)?" (the URLs when the entries were read).
+pub fn question(groups: &[Group], entries: Option<&[DlqEntry]>, target: &str) -> String {
     let mut q = capitalized(&describe(groups));
     if let Some(es) = entries {
         let dests: std::collections::BTreeSet<&str> = es
@@ -36,7 +39,7 @@ pub fn question(groups: &[Group], entries: Option<&[DlqEntry]>) -> String {
         let n = dests.len();
         q.push_str(&format!(" to {n} {}", if n == 1 { "URL" } else { "URLs" }));
     }
-    q.push('?');
+    q.push_str(&format!(" on {}?", sanitize::inline(target)));
     q
 }
 
@@ -251,29 +254,91 @@ pub fn by_destination(entries: &[DlqEntry]) -> Vec<(String, String, usize)> {
     v
 }
 
+/// The dry run as records: one per entry (what would be done, or why it would be refused),
+/// then one per missing id.
+fn preview_records(v: &Preview) -> Vec<serde_json::Value> {
+    let overrides: serde_json::Map<String, serde_json::Value> = v
+        .overrides
+        .iter()
+        .map(|(k, val)| (k.clone(), serde_json::Value::String(val.clone())))
+        .collect();
+    v.rows
+        .iter()
+        .map(|r| {
+            let e = &r.entry;
+            let mut rec = serde_json::json!({
+                "dlqId": e.dlq_id, "action": r.action.name(), "plan": intent(r.action, e),
+                "workflowRunId": e.workflow_run_id, "url": e.url.clone().or_else(|| e.workflow_url.clone()),
+                "responseStatus": e.response_status,
+            });
+            if let Some(why) = &r.refusal {
+                rec["refused"] = why.clone().into();
+            }
+            if !overrides.is_empty() {
+                rec["overrides"] = overrides.clone().into();
+            }
+            rec
+        })
+        .chain(v.missing.iter().map(|id| {
+            serde_json::json!({"dlqId": id, "action": null, "plan": "not in the DLQ"})
+        }))
+        .collect()
+}
+
+/// The dry run's head: what would be done where, the overrides, what is missing or refused.
+fn preview_head<W: Write>(w: &mut W, v: &Preview) -> std::io::Result<()> {
+    let what = if v.present.is_empty() {
+        "do nothing".to_string()
+    } else {
+        describe(&v.present)
+    };
+    writeln!(
+        w,
+        "Dry run on {}: would {what} (nothing was changed)",
+        sanitize::inline(&v.target)
+    )?;
+    if !v.overrides.is_empty() {
+        let o: Vec<String> = v
+            .overrides
+            .iter()
+            .map(|(k, val)| format!("{k}: {val}"))
+            .collect();
+        writeln!(w, "With overrides: {}", sanitize::inline(&o.join(", ")))?;
+    }
+    if !v.missing.is_empty() {
+        let n = v.missing.len();
+        writeln!(
+            w,
+            "{} not in the DLQ and left out (already retried, deleted or expired): {}{}",
+            if n == 1 {
+                "1 id is".to_string()
+            } else {
+                format!("{n} ids are")
+            },
+            sanitize::inline(&v.missing[..n.min(5)].join(", ")),
+            if n > 5 { ", …" } else { "" }
+        )?;
+    }
+    let refused: Vec<&Row> = v.rows.iter().filter(|r| r.refusal.is_some()).collect();
+    if !refused.is_empty() {
+        writeln!(w, "{} would be refused:", entries(refused.len()))?;
+        for r in refused.iter().take(DRY_RUN_SHOWN) {
+            let why = r.refusal.as_deref().unwrap_or_default();
+            writeln!(w, "  {}: {}", r.entry.dlq_id, sanitize::inline(why))?;
+        }
+    }
+    Ok(())
+}
+
 /// The dry run: what would be done, grouped, then entry by entry (or as records with -o).
 pub fn preview<W: Write>(
     w: &mut W,
-    present: &[Group],
-    rows: &[(DlqEntry, Action)],
-    missing: &[String],
+    v: &Preview,
     format: Option<Records>,
     style: &Style,
 ) -> std::io::Result<()> {
     if let Some(f @ (Records::Json | Records::Ndjson)) = format {
-        let records: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|(e, a)| {
-                serde_json::json!({
-                    "dlqId": e.dlq_id, "action": a.name(), "plan": intent(*a, e),
-                    "workflowRunId": e.workflow_run_id, "url": e.url.clone().or_else(|| e.workflow_url.clone()),
-                    "responseStatus": e.response_status,
-                })
-            })
-            .chain(missing.iter().map(|id| {
-                serde_json::json!({"dlqId": id, "action": null, "plan": "not in the DLQ"})
-            }))
-            .collect();
+        let records = preview_records(v);
         if f == Records::Json {
             serde_json::to_writer_pretty(&mut *w, &records)?;
             writeln!(w)?;
@@ -285,32 +350,14 @@ pub fn preview<W: Write>(
         }
         return Ok(());
     }
-    let what = if present.is_empty() {
-        "do nothing".to_string()
-    } else {
-        describe(present)
-    };
-    writeln!(w, "Dry run: would {what} (nothing was changed)")?;
-    if !missing.is_empty() {
-        let n = missing.len();
-        writeln!(
-            w,
-            "{} not in the DLQ and left out (already retried, deleted or expired): {}{}",
-            if n == 1 {
-                "1 id is".to_string()
-            } else {
-                format!("{n} ids are")
-            },
-            sanitize::inline(&missing[..n.min(5)].join(", ")),
-            if n > 5 { ", …" } else { "" }
-        )?;
-    }
+    preview_head(w, v)?;
+    let rows = &v.rows;
     if rows.is_empty() {
         return Ok(());
     }
-    let entries: Vec<DlqEntry> = rows.iter().map(|(e, _)| e.clone()).collect();
+    let listed: Vec<DlqEntry> = rows.iter().map(|r| r.entry.clone()).collect();
     writeln!(w, "\nBy destination and status:")?;
-    for (dest, status, n) in by_destination(&entries) {
+    for (dest, status, n) in by_destination(&listed) {
         writeln!(w, "  {n:>6}  {status:>4}  {}", sanitize::inline(&dest))?;
     }
     writeln!(w, "\nEntries:")?;
@@ -322,12 +369,16 @@ pub fn preview<W: Write>(
     };
     let table: Vec<[String; 4]> = rows[..shown]
         .iter()
-        .map(|(e, a)| {
+        .map(|r| {
+            let plan = match &r.refusal {
+                Some(_) => format!("refused: {}", intent(r.action, &r.entry)),
+                None => intent(r.action, &r.entry),
+            };
             [
-                sanitize::inline(&e.dlq_id),
-                when_cell(e.created_at, style),
-                status_cell(e.response_status),
-                intent(*a, e),
+                sanitize::inline(&r.entry.dlq_id),
+                when_cell(r.entry.created_at, style),
+                status_cell(r.entry.response_status),
+                plan,
             ]
         })
         .collect();
@@ -457,10 +508,13 @@ mod tests {
         }])
         .collect();
         assert_eq!(
-            question(&groups, Some(&entries)),
-            "Retry 3 DLQ entries and resume 1 workflow run to 3 URLs?"
+            question(&groups, Some(&entries), "https://q.example (profile p)"),
+            "Retry 3 DLQ entries and resume 1 workflow run to 3 URLs on https://q.example (profile p)?"
         );
-        assert_eq!(question(&groups[..1], None), "Retry 3 DLQ entries?");
+        assert_eq!(
+            question(&groups[..1], None, "http://127.0.0.1:8080"),
+            "Retry 3 DLQ entries on http://127.0.0.1:8080?"
+        );
     }
 
     fn ending_text(outcomes: &[Outcome], untouched: usize, journal: Option<&Path>) -> String {

@@ -2,8 +2,6 @@
 //! filter, the interactive picker, or a journal to resume; the groups (one action per DLQ)
 //! the run acts on.
 
-use std::io::Read;
-
 use crate::bulk::{Action, Group, Verb, journal, plan};
 use crate::cli::BulkArgs;
 use crate::client::{DlqKind, Headers};
@@ -96,10 +94,12 @@ pub fn usage(msg: impl Into<String>) -> anyhow::Error {
 #[allow(clippy::print_stderr)]
 fn latest_journal(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<std::path::PathBuf> {
     let dir = journal::dir();
-    let Some((path, l)) = journal::latest_unfinished(&dir, |a| spec.verb.owns(a)) else {
+    let Some((path, l)) = journal::latest_unfinished(&dir, &ctx.target, |a| spec.verb.owns(a))
+    else {
         return Err(usage(format!(
-            "no unfinished {} journal in {}: give the journal's path to --resume",
+            "no unfinished {} journal of a run on {} in {}: give the journal's path to --resume",
             spec.verb.name(),
+            ctx.target,
             dir.display()
         )));
     };
@@ -139,6 +139,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
             ));
         }
         let loaded = journal::load(path).map_err(usage)?;
+        journal::check_target(path, &loaded, &ctx.target).map_err(usage)?;
         // A run stopped while it was listing: list the rest as well.
         let pending = match (&loaded.selection, loaded.selection_complete) {
             (Some(s), false) => Some(Pending {
@@ -209,11 +210,7 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                     "`-` reads the ids from stdin; give no other ids with it",
                 ));
             }
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| usage(format!("cannot read ids from stdin: {e}")))?;
-            let s = plan::parse_stdin(&text)?;
+            let s = plan::parse_stdin(std::io::stdin().lock())?;
             (s.ids, s.known, true)
         } else {
             let mut ids = b.ids.clone();

@@ -626,8 +626,9 @@ fn brief(shown: &str) -> String {
 }
 
 fn display_url(url: &str, query: &[(String, String)]) -> String {
+    let url = crate::text::mask_userinfo(url);
     if query.is_empty() {
-        return url.to_string();
+        return url;
     }
     let q: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(query.iter().filter(|(k, _)| k != "qstash_token"))
@@ -791,15 +792,7 @@ fn dev_hint(base: &str) -> String {
 }
 
 fn is_loopback(base: &str) -> bool {
-    match url::Url::parse(base)
-        .ok()
-        .and_then(|u| u.host().map(|h| h.to_owned()))
-    {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
+    url::Url::parse(base).is_ok_and(|u| crate::text::is_loopback_url(&u))
 }
 
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

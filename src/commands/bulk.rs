@@ -16,10 +16,10 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
         return nothing_selected(ctx, &b, &spec);
     }
     if b.dry_run {
-        return dry_run(ctx, &plan, &b).await;
+        return dry_run(ctx, &plan, &b, &spec).await;
     }
     confirm::confirm(ctx, &plan, &b, &spec)?;
-    let journal = opening::open(&plan, &b)?;
+    let journal = opening::open(&plan, &b, &ctx.target)?;
     let mut run = Runner::start(ctx, &b, &spec, plan, journal);
     run.execute().await;
     run.follow().await?;
@@ -30,19 +30,21 @@ pub async fn run(ctx: &Ctx, b: BulkArgs, spec: Spec) -> anyhow::Result<()> {
     run.verdict()
 }
 
-/// The dry run: the planned entries read (where the selection did not read them) and shown.
-async fn dry_run(ctx: &Ctx, plan: &crate::bulk::resolve::Plan, b: &BulkArgs) -> anyhow::Result<()> {
-    let v = crate::bulk::preview::gather(ctx, plan).await?;
-    let mut out = std::io::stdout().lock();
+/// The dry run: exactly what the run would do, and the exit code it would give.
+async fn dry_run(
+    ctx: &Ctx,
+    plan: &crate::bulk::resolve::Plan,
+    b: &BulkArgs,
+    spec: &Spec,
+) -> anyhow::Result<()> {
+    let v = crate::bulk::preview::gather(ctx, plan, spec).await?;
     preview(
-        &mut out,
-        &v.present,
-        &v.rows,
-        &v.missing,
+        &mut std::io::stdout().lock(),
+        &v,
         b.output.map(records_format),
         &ctx.style,
     )?;
-    Ok(())
+    Ok(v.verdict()?)
 }
 
 /// Nothing was selected: `[]` for `-o json`, a line on stderr unless `--quiet`; exit 0.

@@ -23,4 +23,6 @@ pub async fn run(ctx: &Ctx, a: DeleteArgs) -> anyhow::Result<()> {
 pub struct DeleteArgs {
     #[command(flatten)]
     pub bulk: BulkArgs,
+    #[command(flatten)]
+    pub client: crate::cli::ClientArgs,
 }

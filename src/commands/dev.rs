@@ -68,10 +68,16 @@ pub async fn run(args: DevArgs, verbose: bool) -> anyhow::Result<()> {
         writeln!(out, "export QSTASH_NEXT_SIGNING_KEY={next}")?;
         out.flush()?;
     }
+    // `--dev` means 127.0.0.1:8080 with the default token: offered only when that is this.
+    let dev_flag = if server.url() == crate::config::DEV_URL && token == DEFAULT_TOKEN {
+        " (or pass --dev)"
+    } else {
+        ""
+    };
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "dlq dev: listening on {} (Ctrl-C to stop). In another terminal, run the export lines above (or pass --dev), then e.g. `dlq list`",
+        "dlq dev: listening on {} (Ctrl-C to stop). In another terminal, run the export lines above{dev_flag}, then e.g. `dlq list`",
         server.url()
     );
     drop(err);

@@ -13,6 +13,7 @@ use crate::bulk::import::publish_of;
 use crate::bulk::report::{Records, ending, records};
 use crate::bulk::{Action, Group, Outcome, Status, Verb, journal, summarize, verdict};
 use crate::cli::{BulkFormat, FilterArgs, OverrideArgs};
+use crate::config::TargetName;
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit};
 use crate::render::progress::Bar;
@@ -53,18 +54,22 @@ pub struct ImportArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub overrides: OverrideArgs,
+    #[command(flatten)]
+    pub client: crate::cli::ClientArgs,
 }
 
 fn usage(msg: String) -> anyhow::Error {
     CliError::usage(msg).into()
 }
 
-/// The default journal of an import: named by the export's content, the selection and --to.
-fn journal_path(checksum: &str, sel: &Selection, to: Option<&str>) -> PathBuf {
+/// The default journal of an import: named by the export's content, the selection, --to and
+/// the target (an import into another account is another run).
+fn journal_path(checksum: &str, sel: &Selection, to: Option<&str>, target: &TargetName) -> PathBuf {
     let mut h = Sha256::new();
     h.update(checksum.as_bytes());
     h.update(serde_json::to_vec(&sel.save()).unwrap_or_default());
     h.update(to.unwrap_or("").as_bytes());
+    h.update(target.to_string().as_bytes());
     let key = archive::hex(&h.finalize());
     journal::dir().join(format!("import-{}.ndjson", &key[..16]))
 }
@@ -96,7 +101,7 @@ pub async fn run(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     let path = a
         .journal
         .clone()
-        .unwrap_or_else(|| journal_path(&trailer.sha256, &sel, a.to.as_deref()));
+        .unwrap_or_else(|| journal_path(&trailer.sha256, &sel, a.to.as_deref(), &ctx.target));
     if a.resume && !path.exists() {
         return Err(usage(format!(
             "--resume: no earlier import of {shown} with these filters to continue (its journal would be {})",
@@ -105,6 +110,7 @@ pub async fn run(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     }
     let done: HashSet<String> = if path.exists() {
         let l = journal::load(&path).map_err(usage)?;
+        journal::check_target(&path, &l, &ctx.target).map_err(usage)?;
         if l.action != Action::Import {
             return Err(usage(format!(
                 "{} is the journal of a {} run, not of an import",
@@ -208,7 +214,10 @@ pub async fn run(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
                 workflow: false,
                 ids: selected.clone(),
             }],
-            None,
+            journal::Start {
+                selection: None,
+                target: Some(ctx.target.clone()),
+            },
         )
     }
     .map_err(|e| CliError {

@@ -183,4 +183,6 @@ pub struct ListArgs {
     /// API calls in flight at once while reading (a 429 slows them all)
     #[arg(long, value_name = "N", default_value_t = crate::pager::DEFAULT_CONCURRENCY, value_parser = crate::cli::parse_concurrency)]
     pub concurrency: usize,
+    #[command(flatten)]
+    pub client: crate::cli::ClientArgs,
 }

@@ -89,6 +89,8 @@ pub struct RetryArgs {
     pub edit: bool,
     #[command(flatten)]
     pub overrides: crate::cli::OverrideArgs,
+    #[command(flatten)]
+    pub client: crate::cli::ClientArgs,
 }
 
 fn parse_wait(s: &str) -> Result<std::time::Duration, String> {

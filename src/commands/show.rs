@@ -37,10 +37,7 @@ pub async fn run(ctx: &Ctx, mut args: ShowArgs) -> anyhow::Result<()> {
                 CliError::usage("`-` reads the ids from stdin; give no other ids with it").into(),
             );
         }
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|e| CliError::usage(format!("cannot read ids from stdin: {e}")))?;
-        args.ids = crate::bulk::plan::parse_stdin(&text)?.ids;
+        args.ids = crate::bulk::plan::parse_stdin(std::io::stdin().lock())?.ids;
         if args.ids.is_empty() {
             return Err(CliError::usage("no DLQ ids on stdin").into());
         }
@@ -159,7 +156,7 @@ pub enum ShowFormat {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// DLQ ids (1725323658779-0 …), or - to read them from stdin (`dlq list -o ids` or ndjson)
-    #[arg(required = true, value_name = "DLQ_ID", value_parser = crate::parse::parse_dlq_id)]
+    #[arg(required = true, value_name = "DLQ_ID", value_parser = crate::cli::parse_id_or_stdin)]
     pub ids: Vec<String>,
     /// Output format
     #[arg(short, long, value_enum, default_value = "text")]
@@ -179,4 +176,6 @@ pub struct ShowArgs {
     /// Show sensitive header values instead of masking them
     #[arg(long)]
     pub reveal: bool,
+    #[command(flatten)]
+    pub client: crate::cli::ClientArgs,
 }

@@ -31,6 +31,8 @@ pub struct StatsArgs {
     /// API calls in flight at once while reading (a 429 slows them all)
     #[arg(long, value_name = "N", default_value_t = crate::pager::DEFAULT_CONCURRENCY, value_parser = crate::cli::parse_concurrency)]
     pub concurrency: usize,
+    #[command(flatten)]
+    pub client: crate::cli::ClientArgs,
 }
 
 pub async fn run(ctx: &Ctx, args: StatsArgs) -> anyhow::Result<()> {

@@ -43,6 +43,8 @@ pub struct WatchArgs {
     /// API calls in flight at once while reading (a 429 slows them all)
     #[arg(long, value_name = "N", default_value_t = crate::pager::DEFAULT_CONCURRENCY, value_parser = crate::cli::parse_concurrency)]
     pub concurrency: usize,
+    #[command(flatten)]
+    pub client: crate::cli::ClientArgs,
 }
 
 fn parse_interval(s: &str) -> Result<Duration, String> {

@@ -14,17 +14,28 @@ fn escape_char(c: char, out: &mut String, keep_newlines: bool) {
         c if (c as u32) < 0x20 || c == '\u{7f}' => {
             let _ = write!(out, "\\x{:02x}", c as u32);
         }
-        // C1 controls (8-bit CSI/OSC), bidi overrides and isolates, zero-width tricks.
+        // C1 controls (8-bit CSI/OSC), bidi overrides and isolates, invisible format
+        // characters (zero-width space, joiners, word joiner, invisible operators).
         c if ('\u{80}'..='\u{9f}').contains(&c)
             || ('\u{202a}'..='\u{202e}').contains(&c)
             || ('\u{2066}'..='\u{2069}').contains(&c)
-            || c == '\u{200e}'
-            || c == '\u{200f}'
+            || ('\u{200b}'..='\u{200f}').contains(&c)
+            || ('\u{2060}'..='\u{2064}').contains(&c)
+            || c == '\u{180e}'
             || c == '\u{feff}' =>
         {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
         }
         c => out.push(c),
+    }
+}
+
+/// The first `max` characters of `s`, and when that is not all of it, a marker with its whole
+/// length: an echoed input line never floods the terminal (or holds a whole secret).
+pub fn prefix(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => format!("{}… ({} bytes)", &s[..end], s.len()),
+        None => s.to_string(),
     }
 }
 
@@ -74,5 +85,19 @@ mod tests {
         assert!(s.contains("\\e[31m"));
         assert_eq!(block("a\nb\tc\r"), "a\nb\tc\\r");
         assert_eq!(block_bytes(b"a\xffb\n"), "a\\xffb\n");
+    }
+
+    #[test]
+    fn invisible_characters_show_as_escapes() {
+        assert_eq!(
+            inline("a\u{200b}b\u{200c}c\u{200d}d\u{2060}e"),
+            "a\\u{200b}b\\u{200c}c\\u{200d}d\\u{2060}e"
+        );
+    }
+
+    #[test]
+    fn a_prefix_names_the_whole_length() {
+        assert_eq!(prefix("short", 10), "short");
+        assert_eq!(prefix("abcdefghijkl", 3), "abc… (12 bytes)");
     }
 }
