@@ -55,12 +55,12 @@ complete -c dlq -n "__fish_dlq_using_subcommand list" -l label -d 'Label' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l flow-control-key -d 'Flow-control key' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l caller-ip -d 'IP address of the publisher' -r
-complete -c dlq -n "__fish_dlq_using_subcommand list" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand list" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand list" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l since -d 'Created within this long (90s, 2h, 7d) or since this time (as --from)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l workflow-url -d 'Workflow URL; implies --workflow' -r
-complete -c dlq -n "__fish_dlq_using_subcommand list" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l workflow-created-at -d 'Creation time of the workflow run (unix-ms:MS as the API gives it, or RFC 3339); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
 CALLBACK_SUCCESS\t''
 CALLBACK_FAIL\t''
@@ -72,7 +72,7 @@ json\t''
 ndjson\t''
 csv\t''
 ids\t''"
-complete -c dlq -n "__fish_dlq_using_subcommand list" -l limit -d 'Show at most N entries [default: 50 on a terminal, all otherwise]' -r
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l limit -d 'Show the newest N matching entries [default: 50 in a table on a terminal, all otherwise]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l concurrency -d 'API calls in flight at once while reading (a 429 slows them all)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r
@@ -114,12 +114,12 @@ complete -c dlq -n "__fish_dlq_using_subcommand stats" -l label -d 'Label' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l flow-control-key -d 'Flow-control key' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l caller-ip -d 'IP address of the publisher' -r
-complete -c dlq -n "__fish_dlq_using_subcommand stats" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand stats" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand stats" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
+complete -c dlq -n "__fish_dlq_using_subcommand stats" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand stats" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand stats" -l since -d 'Created within this long (90s, 2h, 7d) or since this time (as --from)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l workflow-url -d 'Workflow URL; implies --workflow' -r
-complete -c dlq -n "__fish_dlq_using_subcommand stats" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand stats" -l workflow-created-at -d 'Creation time of the workflow run (unix-ms:MS as the API gives it, or RFC 3339); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
 CALLBACK_SUCCESS\t''
 CALLBACK_FAIL\t''
@@ -158,12 +158,12 @@ complete -c dlq -n "__fish_dlq_using_subcommand watch" -l label -d 'Label' -r
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l flow-control-key -d 'Flow-control key' -r
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l caller-ip -d 'IP address of the publisher' -r
-complete -c dlq -n "__fish_dlq_using_subcommand watch" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand watch" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand watch" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
+complete -c dlq -n "__fish_dlq_using_subcommand watch" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand watch" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand watch" -l since -d 'Created within this long (90s, 2h, 7d) or since this time (as --from)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l workflow-url -d 'Workflow URL; implies --workflow' -r
-complete -c dlq -n "__fish_dlq_using_subcommand watch" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand watch" -l workflow-created-at -d 'Creation time of the workflow run (unix-ms:MS as the API gives it, or RFC 3339); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
 CALLBACK_SUCCESS\t''
 CALLBACK_FAIL\t''
@@ -197,12 +197,12 @@ complete -c dlq -n "__fish_dlq_using_subcommand export" -l label -d 'Label' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l flow-control-key -d 'Flow-control key' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l caller-ip -d 'IP address of the publisher' -r
-complete -c dlq -n "__fish_dlq_using_subcommand export" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand export" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand export" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l since -d 'Created within this long (90s, 2h, 7d) or since this time (as --from)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l workflow-url -d 'Workflow URL; implies --workflow' -r
-complete -c dlq -n "__fish_dlq_using_subcommand export" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l workflow-created-at -d 'Creation time of the workflow run (unix-ms:MS as the API gives it, or RFC 3339); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
 CALLBACK_SUCCESS\t''
 CALLBACK_FAIL\t''
@@ -232,12 +232,12 @@ complete -c dlq -n "__fish_dlq_using_subcommand import" -l label -d 'Label' -r
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l flow-control-key -d 'Flow-control key' -r
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l caller-ip -d 'IP address of the publisher' -r
-complete -c dlq -n "__fish_dlq_using_subcommand import" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand import" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand import" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l since -d 'Created within this long (90s, 2h, 7d) or since this time (as --from)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l workflow-url -d 'Workflow URL; implies --workflow' -r
-complete -c dlq -n "__fish_dlq_using_subcommand import" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l workflow-created-at -d 'Creation time of the workflow run (unix-ms:MS as the API gives it, or RFC 3339); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
 CALLBACK_SUCCESS\t''
 CALLBACK_FAIL\t''
@@ -281,12 +281,12 @@ complete -c dlq -n "__fish_dlq_using_subcommand retry" -l label -d 'Label' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l flow-control-key -d 'Flow-control key' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l caller-ip -d 'IP address of the publisher' -r
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l since -d 'Created within this long (90s, 2h, 7d) or since this time (as --from)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l workflow-url -d 'Workflow URL; implies --workflow' -r
-complete -c dlq -n "__fish_dlq_using_subcommand retry" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l workflow-created-at -d 'Creation time of the workflow run (unix-ms:MS as the API gives it, or RFC 3339); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
 CALLBACK_SUCCESS\t''
 CALLBACK_FAIL\t''
@@ -338,12 +338,12 @@ complete -c dlq -n "__fish_dlq_using_subcommand delete" -l label -d 'Label' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l flow-control-key -d 'Flow-control key' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l status -d 'Status of the last attempt: a code (404; 0 = no response) or a class (5xx)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l caller-ip -d 'IP address of the publisher' -r
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l since -d 'Created within this long (2h, 30m, 7d) or since this time' -r
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l from -d 'Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l until -d 'Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, @UNIX_SECONDS or unix-ms:MS)' -r
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l since -d 'Created within this long (90s, 2h, 7d) or since this time (as --from)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l run-id -d 'Workflow run id (wfr_…); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l workflow-url -d 'Workflow URL; implies --workflow' -r
-complete -c dlq -n "__fish_dlq_using_subcommand delete" -l workflow-created-at -d 'Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow' -r
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l workflow-created-at -d 'Creation time of the workflow run (unix-ms:MS as the API gives it, or RFC 3339); implies --workflow' -r
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l failure-state -d 'State of the workflow\'s failure callback (any case); implies --workflow' -r -f -a "CALLBACK_INPROGRESS\t''
 CALLBACK_SUCCESS\t''
 CALLBACK_FAIL\t''

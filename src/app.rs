@@ -28,9 +28,12 @@ pub struct Cli {
 pub enum Command {
     /// List DLQ entries, filtered, as a table, JSON, NDJSON, CSV or ids
     ///
-    /// Order: the table on a terminal shows the newest entries first (the 50 most recent, or
-    /// --limit N). --all and every other output (a table off a terminal, JSON, NDJSON, CSV, ids)
-    /// list entries oldest first (by createdAt, then dlqId), streaming.
+    /// Which: --limit N selects the newest N matching entries, on a terminal and off it (a table
+    /// on a terminal takes 50 unless --limit or --all); otherwise every matching entry.
+    ///
+    /// Order: the table on a terminal shows the newest first; every other output (a table off
+    /// a terminal, JSON, NDJSON, CSV, ids) lists oldest first (by createdAt, then dlqId),
+    /// streaming.
     #[command(after_help = EXIT_CODES)]
     List(ListArgs),
     /// Show DLQ entries completely: request, response, headers, bodies, attempts

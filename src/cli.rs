@@ -139,13 +139,14 @@ pub struct FilterArgs {
     /// IP address of the publisher
     #[arg(long, value_name = "IP", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
     pub caller_ip: Vec<String>,
-    /// Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, or Unix ms)
+    /// Created at or after this time (RFC 3339, YYYY-MM-DD in UTC, @UNIX_SECONDS or unix-ms:MS)
     #[arg(long, value_name = "TIME", value_parser = crate::parse::parse_time, help_heading = "Filters")]
     pub from: Option<i64>,
-    /// Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, or Unix ms)
+    /// Created at or before this time (RFC 3339, YYYY-MM-DD in UTC: the whole day, @UNIX_SECONDS
+    /// or unix-ms:MS)
     #[arg(long, value_name = "TIME", value_parser = crate::parse::parse_time_end, help_heading = "Filters")]
     pub until: Option<i64>,
-    /// Created within this long (2h, 30m, 7d) or since this time
+    /// Created within this long (90s, 2h, 7d) or since this time (as --from)
     #[arg(long, value_name = "DURATION|TIME", value_parser = crate::parse::parse_since, conflicts_with = "from", help_heading = "Filters")]
     pub since: Option<Since>,
     /// Workflow run id (wfr_…); implies --workflow
@@ -154,7 +155,8 @@ pub struct FilterArgs {
     /// Workflow URL; implies --workflow
     #[arg(long, value_name = "URL", value_delimiter = ',', value_parser = crate::parse::parse_nonempty, help_heading = "Filters")]
     pub workflow_url: Vec<String>,
-    /// Creation time of the workflow run (Unix ms or RFC 3339); implies --workflow
+    /// Creation time of the workflow run (unix-ms:MS as the API gives it, or RFC 3339); implies
+    /// --workflow
     #[arg(long, value_name = "TIME", value_parser = crate::parse::parse_time, help_heading = "Filters")]
     pub workflow_created_at: Option<i64>,
     /// State of the workflow's failure callback (any case); implies --workflow

@@ -176,8 +176,9 @@ pub fn parse_status(s: &str) -> Result<StatusFilter, String> {
     }
 }
 
-/// A point in time: RFC 3339 (`2026-11-28T10:00:00Z`), a date (`2026-11-28`, UTC midnight) or
-/// Unix milliseconds. Returns Unix ms.
+/// A point in time: RFC 3339 (`2026-11-28T10:00:00Z`), a date (`2026-11-28`, UTC midnight),
+/// Unix seconds as `@1732788000` or `unix:1732788000`, or Unix milliseconds as
+/// `unix-ms:1732788000000`. Returns Unix ms.
 /// Like [`parse_time`], but a bare date means the end of that day (UTC), so `--until
 /// 2026-11-30` includes the 30th.
 pub fn parse_time_end(s: &str) -> Result<i64, String> {
@@ -200,15 +201,33 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
     {
         return Ok(dt.and_utc().timestamp_millis());
     }
-    if !t.is_empty()
-        && t.len() <= 16
-        && t.bytes().all(|b| b.is_ascii_digit())
-        && let Ok(ms) = t.parse::<i64>()
-    {
+    // Unix times only in an explicit form: a bare number could be seconds, milliseconds or
+    // a duration meant as `90s`, and a wrong guess selects the whole DLQ.
+    let unix = |digits: &str, factor: i64| -> Option<i64> {
+        (!digits.is_empty() && digits.len() <= 16 && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| digits.parse::<i64>().ok())
+            .flatten()
+            .and_then(|n| n.checked_mul(factor))
+    };
+    let explicit = if let Some(d) = t.strip_prefix("unix-ms:") {
+        unix(d, 1)
+    } else if let Some(d) = t.strip_prefix("unix:").or_else(|| t.strip_prefix('@')) {
+        unix(d, 1000)
+    } else {
+        None
+    };
+    if let Some(ms) = explicit {
         return Ok(ms);
     }
+    let bare = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     Err(format!(
-        "expected a time as RFC 3339 (2026-11-28T10:00:00Z), a date (2026-11-28) or Unix milliseconds; got '{s}'"
+        "expected a time as RFC 3339 (2026-11-28T10:00:00Z), a date (2026-11-28), Unix seconds as @1732788000 (or unix:1732788000) or Unix milliseconds as unix-ms:1732788000000; got '{}'{}",
+        crate::text::sanitize::inline(&crate::text::sanitize::prefix(s, 40)),
+        if bare {
+            " (a bare number is not taken as a time: say which unit)"
+        } else {
+            ""
+        }
     ))
 }
 
@@ -229,7 +248,16 @@ pub fn parse_since(s: &str) -> Result<Since, String> {
         return Ok(Since::Ago(ms));
     }
     parse_time(s).map(Since::At).map_err(|_| {
-        format!("expected a duration such as 2h, 30m or 7d, or a time such as 2026-11-28T10:00:00Z; got '{s}'")
+        let t = s.trim();
+        let hint = if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            format!(" (a bare number has no unit: {t}s, {t}m, {t}h or {t}d?)")
+        } else {
+            String::new()
+        };
+        format!(
+            "expected a duration such as 90s, 2h or 3d, or a time such as 2026-11-28T10:00:00Z or @1732788000; got '{}'{hint}",
+            crate::text::sanitize::inline(&crate::text::sanitize::prefix(s, 40))
+        )
     })
 }
 
@@ -264,11 +292,7 @@ pub fn parse_header_match(s: &str) -> Result<HeaderMatch, String> {
 /// workflow run id given instead is named, with the `list` filter that finds its entry.
 pub fn parse_dlq_id(s: &str) -> Result<String, String> {
     let t = s.trim();
-    let digits = |p: &str| !p.is_empty() && p.len() <= 19 && p.bytes().all(|b| b.is_ascii_digit());
-    if let Some((ms, seq)) = t.split_once('-')
-        && digits(ms)
-        && digits(seq)
-    {
+    if dlq_id_numbers(t).is_some() {
         return Ok(t.to_string());
     }
     let shown = crate::text::sanitize::inline(&crate::text::sanitize::prefix(t, 60));
@@ -288,6 +312,28 @@ pub fn parse_dlq_id(s: &str) -> Result<String, String> {
     Err(format!(
         "expected a DLQ id such as 1725323658779-0 (digits, a dash, digits); got '{shown}'"
     ))
+}
+
+/// A dlqId's numbers: `1725323658779-0` → (1725323658779, 0); `None` for another form.
+pub fn dlq_id_numbers(id: &str) -> Option<(u64, u64)> {
+    let (ms, seq) = id.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(ms) && digits(seq)) {
+        return None;
+    }
+    Some((ms.parse().ok()?, seq.parse().ok()?))
+}
+
+/// dlqIds by their numbers (`…-2` before `…-10`; ids of another form after them, as strings):
+/// the order lists are printed in and bulk calls send ids in.
+pub fn compare_dlq_ids(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (dlq_id_numbers(a), dlq_id_numbers(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => a.cmp(b),
+    }
 }
 
 /// A non-empty single value (names, run ids, URLs in filters).
@@ -329,7 +375,16 @@ mod filter_tests {
     fn times() {
         assert_eq!(parse_time("2024-09-03T00:34:18Z"), Ok(1_725_323_658_000));
         assert_eq!(parse_time("2024-09-03"), Ok(1_725_321_600_000));
-        assert_eq!(parse_time("1725323658779"), Ok(1_725_323_658_779));
+        assert!(
+            parse_time("1725323658779")
+                .unwrap_err()
+                .contains("bare number")
+        );
+        assert_eq!(parse_time("unix-ms:1725323658779"), Ok(1_725_323_658_779));
+        assert_eq!(parse_time("@1725323658"), Ok(1_725_323_658_000));
+        assert_eq!(parse_time("unix:1725323658"), Ok(1_725_323_658_000));
+        assert!(parse_time("@").is_err() && parse_time("unix-ms:x").is_err());
+        assert!(parse_since("90").unwrap_err().contains("90s"));
         assert!(parse_time("yesterday").is_err());
         assert_eq!(parse_since("2h"), Ok(Since::Ago(7_200_000)));
         assert_eq!(parse_since("2024-09-03"), Ok(Since::At(1_725_321_600_000)));

@@ -70,8 +70,9 @@ async fn list_walks_more_than_100_entries_in_every_format() {
     );
     assert!(!r.out().contains('\u{1b}'), "no colour off a terminal");
 
+    // The newest 7, in the documented order.
     let r = dev.dlq(&["list", "--limit", "7", "-o", "ids"]).await;
-    assert_eq!(r.lines(), expected[..7].to_vec());
+    assert_eq!(r.lines(), expected[expected.len() - 7..].to_vec());
     let r = dev
         .dlq_env(&["list"], &[("DLQ_FORCE_TTY", "1"), ("DLQ_WIDTH", "100")])
         .await;

@@ -13,6 +13,8 @@ fn inert(s: &str) -> bool {
             || ('\u{80}'..='\u{9f}').contains(&c)
             || ('\u{202a}'..='\u{202e}').contains(&c)
             || ('\u{2066}'..='\u{2069}').contains(&c)
+            || ('\u{200b}'..='\u{200f}').contains(&c)
+            || ('\u{2060}'..='\u{2064}').contains(&c)
     })
 }
 
@@ -32,7 +34,9 @@ proptest! {
     fn times_round_trip(ms in 0i64..4_000_000_000_000) {
         let t = chrono::DateTime::from_timestamp_millis(ms).unwrap();
         prop_assert_eq!(parse_time(&t.to_rfc3339()), Ok(ms));
-        prop_assert_eq!(parse_time(&ms.to_string()), Ok(ms));
+        prop_assert_eq!(parse_time(&format!("unix-ms:{ms}")), Ok(ms));
+        prop_assert_eq!(parse_time(&format!("@{}", ms / 1000)), Ok(ms / 1000 * 1000));
+        prop_assert!(parse_time(&ms.to_string()).is_err(), "a bare number is no time");
     }
 
     #[test]

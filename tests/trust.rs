@@ -372,3 +372,89 @@ async fn dlq_dev_runs_with_its_own_token_and_listens_beyond_loopback_with_it() {
         child.kill().await.unwrap();
     }
 }
+
+/// A bare number is never taken as a time (it selected the whole DLQ as Unix milliseconds):
+/// every command that takes one refuses it and names the forms; the explicit forms work.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bare_number_is_refused_wherever_a_time_is_taken() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    let (es, _) = two_and_a_gone(&dev, &rx, "times").await;
+    let secs = (chrono::Utc::now().timestamp() - 3600).to_string();
+    for cmd in [
+        &["list"][..],
+        &["stats"],
+        &["watch", "--timeout", "1s"],
+        &["export", "-o", "-"],
+        &["retry", "--all-matching", "--yes"],
+        &["delete", "--all-matching", "--yes"],
+        &["import", "/nonexistent.ndjson"],
+    ] {
+        for (flag, value) in [
+            ("--since", "90"),
+            ("--from", secs.as_str()),
+            ("--until", "1"),
+        ] {
+            let mut args = cmd.to_vec();
+            args.extend([flag, value]);
+            let r = dev.dlq(&args).await;
+            assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+            assert!(r.stderr.contains(flag), "{args:?}: {}", r.stderr);
+            assert!(
+                r.stderr.contains("90s") || r.stderr.contains("@1732788000"),
+                "{args:?} names the forms: {}",
+                r.stderr
+            );
+        }
+    }
+    assert_eq!(
+        dev.dlq_all("/v2/dlq?label=times").await.len(),
+        es.len(),
+        "nothing acted on"
+    );
+    let at = format!("@{secs}");
+    let r = dev.dlq(&["list", "-o", "ids", "--from", &at]).await;
+    assert_eq!((r.code, r.lines().len()), (0, 2), "{}", r.stderr);
+    let r = dev
+        .dlq(&["list", "-o", "ids", "--until", "unix-ms:1000"])
+        .await;
+    assert_eq!((r.code, r.lines().len()), (0, 0), "{}", r.stderr);
+}
+
+/// `--limit N` selects the newest N on a terminal and off it, printed in the documented order.
+#[tokio::test(flavor = "multi_thread")]
+async fn limit_takes_the_newest_on_a_terminal_and_off_it() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    for i in 0..5 {
+        dev.fail_many(&format!("{}/lim{i}", rx.url), 1, &[]).await;
+        dev.wait_dlq("/v2/dlq", i + 1).await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let mut all = dev.dlq_all("/v2/dlq").await;
+    all.sort_by_key(|e| e["createdAt"].as_i64());
+    let newest: Vec<String> = ids(&all[3..]);
+    let r = dev.dlq(&["list", "--limit", "2", "-o", "ids"]).await;
+    assert_eq!(
+        r.lines(),
+        newest,
+        "oldest first off a terminal, but the newest two"
+    );
+    let r = dev.dlq(&["list", "--limit", "1", "-o", "json"]).await;
+    let v: Vec<Value> = serde_json::from_str(&r.out()).unwrap();
+    assert_eq!(v[0]["dlqId"], all[4]["dlqId"], "the latest failure");
+    let r = dev
+        .dlq_env(&["list", "--limit", "2"], &[("DLQ_FORCE_TTY", "1")])
+        .await;
+    let shown: Vec<String> = r
+        .lines()
+        .iter()
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        shown,
+        [newest[1].clone(), newest[0].clone()],
+        "newest first on a terminal"
+    );
+}

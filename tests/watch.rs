@@ -129,3 +129,56 @@ async fn a_watch_survives_a_failing_api_and_prints_nothing_twice() {
     assert!(stderr.contains("trying again in"), "{stderr}");
     assert_eq!(lines.len(), 3, "each arrival once: {lines:?}");
 }
+
+/// `--timeout` shorter than `--interval`: the watch looks once more at the deadline, so an
+/// entry that arrived between looks is seen (exit 3), never a false green.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_timeout_looks_at_the_deadline_before_it_says_nothing_came() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    let child = watch(&dev, &["-o", "ndjson", "--timeout", "1500ms"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    dev.fail_many(&format!("{}/between", rx.url), 1, &[]).await;
+    let (code, lines, stderr) = finish(child).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+}
+
+/// On a terminal an arrival's age is told from when it is printed, not from when the watch
+/// began ("just now", never "in 6s").
+#[tokio::test(flavor = "multi_thread")]
+async fn ages_are_told_from_now_not_from_the_start_of_the_watch() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_dlq"))
+        .args([
+            "watch",
+            "--interval",
+            "200ms",
+            "--exit-on-first",
+            "--timeout",
+            "30s",
+        ])
+        .env("QSTASH_URL", &dev.url)
+        .env("QSTASH_TOKEN", &dev.token)
+        .env("DLQ_FORCE_TTY", "1")
+        .env_remove("DLQ_NOW_MS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(6500)).await;
+    dev.fail_many(&format!("{}/late", rx.url), 1, &[]).await;
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("just now") && !text.contains(" in "),
+        "{text}"
+    );
+}

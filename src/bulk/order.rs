@@ -4,28 +4,7 @@
 //! strings, or by their numbers: `1725323658779-2` before `1725323658779-10`). So each call
 //! sends ids in an order all three agree on, and answers are paired by position only then.
 
-use std::cmp::Ordering;
-
-/// A dlqId's numbers: `1725323658779-0` → (1725323658779, 0); `None` for another form.
-pub fn numbers(id: &str) -> Option<(u64, u64)> {
-    let (ms, seq) = id.split_once('-')?;
-    let digits = |s: &str| !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit());
-    if !(digits(ms) && digits(seq)) {
-        return None;
-    }
-    Some((ms.parse().ok()?, seq.parse().ok()?))
-}
-
-/// dlqIds by their numbers (ids of another form after them, as strings): the order in which
-/// lists are printed and ids are sent.
-pub fn compare(a: &str, b: &str) -> Ordering {
-    match (numbers(a), numbers(b)) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => a.cmp(b),
-    }
-}
+pub use crate::parse::{compare_dlq_ids as compare, dlq_id_numbers as numbers};
 
 /// Splits `ids` into calls whose answers pair with their ids whatever the plausible order:
 /// each call sorted by number, an id whose string order disagrees with the one before it
@@ -51,6 +30,7 @@ pub fn calls(ids: &[String]) -> Vec<Vec<String>> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::cmp::Ordering;
 
     fn strs(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

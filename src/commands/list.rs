@@ -91,64 +91,82 @@ pub async fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
     if sel.kind == DlqKind::Workflow {
         run_id_as_the_sdk_names_it(ctx, &mut sel).await?;
     }
-    let limit = match (args.all, args.limit) {
+    let format = format_of(args.output);
+    let workflow = sel.kind == DlqKind::Workflow;
+    let out =
+        ListWriter::new(std::io::stdout().lock(), format, ctx.style, workflow).full(args.full);
+    let table = format == Format::Table;
+    match limit_of(&args, ctx.style.tty) {
+        Some(n) => newest(ctx, &sel, &args, out, n).await?,
+        None => everything(ctx, &sel, &args, out).await?,
+    }
+    if !workflow && table {
+        workflow_runs_also(ctx, &sel).await?;
+    }
+    Ok(())
+}
+
+/// `--limit N` (50 for a table on a terminal): the newest N matching entries, on a terminal
+/// and off it alike; `--all` and other output off a terminal: everything.
+fn limit_of(args: &ListArgs, tty: bool) -> Option<u64> {
+    match (args.all, args.limit) {
         (true, _) => None,
         (false, Some(n)) => Some(n),
-        (false, None) if ctx.style.tty => Some(TTY_LIMIT),
+        (false, None) if tty && args.output == ListFormat::Table => Some(TTY_LIMIT),
         (false, None) => None,
-    };
-    let format = match args.output {
+    }
+}
+
+fn format_of(f: ListFormat) -> Format {
+    match f {
         ListFormat::Table => Format::Table,
         ListFormat::Json => Format::Json,
         ListFormat::Ndjson => Format::Ndjson,
         ListFormat::Csv => Format::Csv,
         ListFormat::Ids => Format::Ids,
-    };
-    let workflow = sel.kind == DlqKind::Workflow;
-    let mut out =
-        ListWriter::new(std::io::stdout().lock(), format, ctx.style, workflow).full(args.full);
-    // A person at a terminal wants today's failures: newest first.
-    if let (true, Format::Table, Some(n)) = (ctx.style.tty, format, limit) {
-        let (mut entries, more) =
-            crate::pager::newest_first(&ctx.client, &sel, ctx.now_ms, n as usize).await?;
-        if !args.reveal {
-            entries.iter_mut().for_each(redact::entry);
-        }
-        out.write(&entries)?;
-        finish(ctx, out, more, "the newest {}; older ones may exist")?;
-        if !workflow {
-            workflow_runs_also(ctx, &sel).await?;
-        }
-        return Ok(());
     }
+}
+
+/// The newest `n` entries: newest first in a table on a terminal (a person wants today's
+/// failures at the top), else in the documented order (oldest first by createdAt, dlqId).
+async fn newest<W: std::io::Write>(
+    ctx: &Ctx,
+    sel: &Selection,
+    args: &ListArgs,
+    mut out: ListWriter<W>,
+    n: u64,
+) -> anyhow::Result<()> {
+    let (mut entries, more) =
+        crate::pager::newest_first(&ctx.client, sel, ctx.now_ms, n as usize).await?;
+    if !(ctx.style.tty && args.output == ListFormat::Table) {
+        entries.reverse();
+    }
+    if !args.reveal {
+        entries.iter_mut().for_each(redact::entry);
+    }
+    out.write(&entries)?;
+    finish(ctx, out, more, "the newest {}; older ones may exist")
+}
+
+/// Every matching entry, oldest first, streamed as the pager reads it.
+async fn everything<W: std::io::Write>(
+    ctx: &Ctx,
+    sel: &Selection,
+    args: &ListArgs,
+    mut out: ListWriter<W>,
+) -> anyhow::Result<()> {
     let mut pager = Pager::new(
         &ctx.client,
-        &sel,
+        sel,
         Reading::with_concurrency(args.concurrency),
     );
-    let mut more = false;
     while let Some(mut batch) = pager.next().await? {
-        if let Some(l) = limit {
-            let room = (l as usize).saturating_sub(out.written());
-            if batch.len() > room {
-                batch.truncate(room);
-                more = true;
-            }
-        }
         if !args.reveal {
             batch.iter_mut().for_each(redact::entry);
         }
         out.write(&batch)?;
-        if limit.is_some_and(|l| out.written() as u64 >= l) {
-            more |= pager.has_more();
-            break;
-        }
     }
-    finish(ctx, out, more, "the first {}; there may be more")?;
-    if !workflow && format == Format::Table {
-        workflow_runs_also(ctx, &sel).await?;
-    }
-    Ok(())
+    finish(ctx, out, false, "")
 }
 
 /// Output formats of `list`.
@@ -168,7 +186,8 @@ pub struct ListArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value = "table")]
     pub output: ListFormat,
-    /// Show at most N entries [default: 50 on a terminal, all otherwise]
+    /// Show the newest N matching entries [default: 50 in a table on a terminal, all
+    /// otherwise]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000), conflicts_with = "all")]
     pub limit: Option<u64>,
     /// Show every matching entry

@@ -120,28 +120,28 @@ pub async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<()> {
     let mut arrived: u64 = 0;
     let mut wait = args.interval;
     loop {
-        let sleep = match deadline {
+        // The last poll is at the deadline itself: what arrived before it is seen.
+        let (sleep, last) = match deadline {
             Some(d) => {
                 let left = d.saturating_duration_since(tokio::time::Instant::now());
-                if left.is_zero() {
-                    break;
-                }
-                wait.min(left)
+                (wait.min(left), left <= wait)
             }
-            None => wait,
+            None => (wait, false),
         };
         tokio::time::sleep(sleep).await;
-        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
-            break;
-        }
         let mut out = std::io::stdout().lock();
         let mut new = 0u64;
+        // Ages are told from now, not from when the watch began.
+        let style = crate::render::Style {
+            now_ms: crate::ctx::now_ms(),
+            ..ctx.style
+        };
         let polled = poll(ctx, &sel, args.concurrency, &mut seen, |mut e| {
             new += 1;
             if !args.reveal {
                 redact::entry(&mut e);
             }
-            watch::write(&mut out, &e, format == WatchFormat::Ndjson, &ctx.style)
+            watch::write(&mut out, &e, format == WatchFormat::Ndjson, &style)
         })
         .await?;
         drop(out);
@@ -155,6 +155,12 @@ pub async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<()> {
             Err(e @ (ApiError::Unauthorized { .. } | ApiError::BadRequest { .. })) => {
                 return Err(anyhow::Error::new(e).context("watching the DLQ"));
             }
+            Err(e) if last && arrived == 0 => {
+                // Nothing seen, and the deadline's look failed: that is no green.
+                return Err(anyhow::Error::new(e).context(
+                    "reading the DLQ at the end of the watch failed: whether anything arrived since the last look is unknown",
+                ));
+            }
             Err(e) => {
                 // What this poll printed stays seen; the next poll reads again.
                 wait = (wait * 2).min(MAX_BACKOFF).max(args.interval);
@@ -164,7 +170,7 @@ pub async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<()> {
                 );
             }
         }
-        if args.exit_on_first && arrived > 0 {
+        if (args.exit_on_first && arrived > 0) || last {
             break;
         }
     }

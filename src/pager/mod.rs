@@ -330,7 +330,7 @@ pub async fn newest_first(
         batch.sort_by(|a, b| {
             b.created_at
                 .cmp(&a.created_at)
-                .then_with(|| b.dlq_id.cmp(&a.dlq_id))
+                .then_with(|| crate::parse::compare_dlq_ids(&b.dlq_id, &a.dlq_id))
         });
         if batch.is_empty() {
             width = width.saturating_mul(4);

@@ -428,12 +428,12 @@ impl<T: Dated> Windows<T> {
     }
 }
 
-/// Oldest first, then by `dlqId`.
+/// Oldest first, then by `dlqId` (by its numbers: `…-2` before `…-10`).
 pub fn sort<T: Dated>(entries: &mut [T]) {
     entries.sort_by(|a, b| {
         a.created_at()
             .cmp(&b.created_at())
-            .then_with(|| a.dlq_id().cmp(b.dlq_id()))
+            .then_with(|| crate::parse::compare_dlq_ids(a.dlq_id(), b.dlq_id()))
     });
 }
 
