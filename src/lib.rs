@@ -15,6 +15,7 @@ pub mod config;
 pub(crate) mod ctx;
 pub mod error;
 pub mod generate;
+pub(crate) mod interrupt;
 pub mod model;
 pub(crate) mod pager;
 pub mod parse;

@@ -226,6 +226,15 @@ impl DlqEntry {
         self.workflow_run_id.is_some()
     }
 
+    /// The first value of a response header, by name in any case.
+    pub fn response_header_value(&self, name: &str) -> Option<String> {
+        self.response_header
+            .iter()
+            .flatten()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.first().cloned())
+    }
+
     /// The entry's labels (`labels`, or the deprecated single `label`).
     pub fn all_labels(&self) -> Vec<String> {
         match (&self.labels, &self.label) {

@@ -1,31 +1,55 @@
-//! Questions to the person at the terminal (never asked off a terminal).
+//! Questions to the person at the terminal (never asked off a terminal). Esc and "no" both
+//! mean "change nothing"; Ctrl-C clears what the prompt drew and exits 130.
 
 use crate::error::{CliError, Exit};
 
-/// Asks yes/no on stderr; false on anything but yes.
-pub fn confirm(question: &str) -> Result<bool, CliError> {
-    dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .interact_opt()
-        .map(|a| a.unwrap_or(false))
-        .map_err(|e| CliError {
-            exit: Exit::Error,
-            message: format!("cannot ask for confirmation: {e}"),
-        })
+/// Picker rows shown at once.
+const PICK_ROWS: usize = 20;
+
+fn interrupted() -> CliError {
+    CliError {
+        exit: Exit::Interrupted,
+        message: "interrupted: nothing changed".into(),
+    }
 }
 
-/// A multi-select list; returns the chosen indexes.
-pub fn pick(prompt: &str, items: &[String]) -> Result<Vec<usize>, CliError> {
-    dialoguer::MultiSelect::new()
-        .with_prompt(prompt)
-        .items(items)
-        .max_length(20)
-        .report(false)
-        .interact_opt()
-        .map(Option::unwrap_or_default)
-        .map_err(|e| CliError {
-            exit: Exit::Error,
-            message: format!("cannot show the picker: {e}"),
-        })
+/// A prompt's error: Ctrl-C (the read was interrupted) clears `lines` and is exit 130.
+fn failed(e: dialoguer::Error, lines: usize, what: &str) -> CliError {
+    let dialoguer::Error::IO(io) = &e;
+    if io.kind() == std::io::ErrorKind::Interrupted {
+        let term = dialoguer::console::Term::stderr();
+        let _ = term.clear_line();
+        let _ = term.clear_last_lines(lines);
+        let _ = term.show_cursor();
+        return interrupted();
+    }
+    CliError {
+        exit: Exit::Error,
+        message: format!("cannot {what}: {e}"),
+    }
+}
+
+/// Asks yes/no on stderr; false on anything but yes (Esc too).
+pub fn confirm(question: &str) -> Result<bool, CliError> {
+    crate::interrupt::prompting(|| {
+        dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .interact_opt()
+    })
+    .map(|a| a.unwrap_or(false))
+    .map_err(|e| failed(e, 0, "ask for confirmation"))
+}
+
+/// A multi-select list; the chosen indexes, or `None` when it was left with Esc.
+pub fn pick(prompt: &str, items: &[String]) -> Result<Option<Vec<usize>>, CliError> {
+    crate::interrupt::prompting(|| {
+        dialoguer::MultiSelect::new()
+            .with_prompt(prompt)
+            .items(items)
+            .max_length(PICK_ROWS)
+            .report(false)
+            .interact_opt()
+    })
+    .map_err(|e| failed(e, items.len().min(PICK_ROWS) + 1, "show the picker"))
 }

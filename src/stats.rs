@@ -52,11 +52,17 @@ impl By {
                 .clone()
                 .or_else(|| e.workflow_url.clone())
                 .unwrap_or_else(dash),
-            By::Error => {
-                let text = crate::workflow_run::error_message(e)
-                    .unwrap_or_else(|| String::from_utf8_lossy(&e.response_bytes()).into_owned());
-                fingerprint(&text)
-            }
+            By::Error => match crate::workflow_run::error_message(e) {
+                Some(text) => fingerprint(&text),
+                None => {
+                    let body = e.response_bytes();
+                    let ct = e.response_header_value("Content-Type");
+                    match crate::text::kind::kind(&body, ct.as_deref()) {
+                        crate::text::kind::Kind::Binary => "(binary body)".to_string(),
+                        _ => fingerprint(&String::from_utf8_lossy(&body)),
+                    }
+                }
+            },
             By::Label => match &e.labels {
                 Some(l) if !l.is_empty() => l.join(","),
                 _ => dash(),
@@ -88,6 +94,24 @@ pub const FINGERPRINT_CHARS: usize = 120;
 /// holding a digit becomes `<n>` (a number, keeping a unit such as `ms`) or `<id>` (ids, UUIDs,
 /// hashes, parts of timestamps); whitespace is collapsed. "timeout after 30012 ms" and
 /// "timeout after 30987 ms" both become "timeout after <n> ms".
+/// A short word with a few digits that names a thing rather than an instance of it: `S3`,
+/// `EC2`, `HTTP2`, `IPv6`, `sha256` (a letter first, at most 6 characters, one run of at most
+/// 3 digits, nothing else).
+fn is_name(word: &str) -> bool {
+    let b = word.as_bytes();
+    if b.len() > 6 || !b.first().is_some_and(|c| c.is_ascii_alphabetic()) {
+        return false;
+    }
+    if !b.iter().all(|c| c.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let runs = b
+        .windows(2)
+        .filter(|w| !w[0].is_ascii_digit() && w[1].is_ascii_digit())
+        .count();
+    runs == 1 && b.iter().filter(|c| c.is_ascii_digit()).count() <= 3
+}
+
 pub fn fingerprint(text: &str) -> String {
     let mut out = String::new();
     let mut word = String::new();
@@ -95,7 +119,7 @@ pub fn fingerprint(text: &str) -> String {
         if word.is_empty() {
             return;
         }
-        if !word.chars().any(|c| c.is_ascii_digit()) {
+        if !word.chars().any(|c| c.is_ascii_digit()) || is_name(word) {
             out.push_str(word);
         } else {
             let digits = word
@@ -245,6 +269,12 @@ mod tests {
             fingerprint("database unavailable")
         );
         assert_eq!(fingerprint(""), "(empty)");
+        // Names with digits stay; ids become alike.
+        assert_eq!(
+            fingerprint("S3 upload to EC2 over HTTP2 failed: a1b2c3"),
+            "S3 upload to EC2 over HTTP2 failed: <id>"
+        );
+        assert_eq!(fingerprint("order123456 gone"), "<id> gone");
     }
 
     #[test]
@@ -278,9 +308,15 @@ mod tests {
 
     proptest! {
         #[test]
-        fn fingerprints_are_digit_free_short_and_never_panic(s in ".{0,400}") {
+        fn fingerprints_keep_no_numbers_are_short_and_never_panic(s in ".{0,400}") {
             let f = fingerprint(&s);
-            prop_assert!(!f.chars().any(|c| c.is_ascii_digit()));
+            // Digits survive only inside short names (S3, HTTP2): never a run of four.
+            let longest = f
+                .split(|c: char| !c.is_ascii_digit())
+                .map(str::len)
+                .max()
+                .unwrap_or(0);
+            prop_assert!(longest <= 3, "{f}");
             prop_assert!(f.chars().count() <= FINGERPRINT_CHARS);
         }
     }

@@ -80,6 +80,15 @@ async fn export_delete_import_import_again_delivers_each_message_once() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.lines().len(), 5);
     assert!(r.out().contains("would publish PUT"), "{}", r.out());
+    assert!(
+        !r.out().contains("\\t"),
+        "cells apart by a tab, not a literal \\t"
+    );
+    let mut previewed: Vec<String> = r
+        .lines()
+        .iter()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect();
 
     let r = run(dlq(&["import", f, "--yes", "-o", "ndjson"])).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -90,6 +99,16 @@ async fn export_delete_import_import_again_delivers_each_message_once() {
         .collect();
     assert_eq!(recs.len(), 5);
     assert!(recs.iter().all(|o| o["outcome"] == "imported"), "{recs:?}");
+    let mut imported: Vec<String> = recs
+        .iter()
+        .map(|o| o["dlqId"].as_str().unwrap().to_string())
+        .collect();
+    previewed.sort();
+    imported.sort();
+    assert_eq!(
+        previewed, imported,
+        "the dry run named what the import published"
+    );
     // Again: nothing to do (its journal), and even without the journal QStash deduplicates.
     let r = run(dlq(&["import", f, "--yes"])).await;
     assert_eq!(r.code, 0, "{}", r.stderr);

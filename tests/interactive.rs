@@ -256,3 +256,30 @@ async fn the_progress_bar_shows_a_whole_number_rate() {
     );
     tmux.wait_for("EXIT=0").await;
 }
+
+/// Leaving the picker changes nothing and says so: Esc exits 1 as "no" does; Ctrl-C clears
+/// the list from the screen and exits 130.
+#[tokio::test(flavor = "multi_thread")]
+async fn esc_and_ctrl_c_leave_the_picker_changing_nothing() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    dev.fail_many(&format!("{}/esc", rx.url), 2, &[]).await;
+    let before = dev.wait_dlq("/v2/dlq", 2).await;
+    for (key, code) in [("Escape", "EXIT=1"), ("C-c", "EXIT=130")] {
+        let home = tempfile::tempdir().unwrap();
+        let tmux = Tmux::run(&dev, &format!("leave{code}"), "retry -i", home.path());
+        tmux.wait_for("Entries to retry").await;
+        tmux.keys(key);
+        let screen = tmux.wait_for("EXIT=").await;
+        assert!(screen.contains(code), "{key}: {screen}");
+        assert!(
+            screen.contains("Nothing changed.") || screen.contains("nothing changed"),
+            "{key}: {screen}"
+        );
+        assert!(
+            !screen.contains(before[0]["dlqId"].as_str().unwrap()),
+            "{key}: the list is gone from the screen: {screen}"
+        );
+    }
+    assert_eq!(dev.dlq_all("/v2/dlq").await, before, "nothing changed");
+}

@@ -365,7 +365,9 @@ async fn show_renders_request_response_and_meta_and_masks_secrets() {
     let r = dev.dlq(&["show", id, "--reveal"]).await;
     assert!(r.out().contains("Bearer sk_live_hunter2"));
     let r = dev.dlq(&["show", id, "-o", "json"]).await;
-    let v: Value = serde_json::from_slice(&r.stdout).unwrap();
+    let v: Value = serde_json::from_slice::<Vec<Value>>(&r.stdout)
+        .unwrap()
+        .remove(0);
     assert_eq!(v["header"]["Authorization"], json!(["<redacted>"]));
     assert_eq!(v["responseBody"], html);
     let r = dev.dlq(&["list", "-o", "ndjson"]).await;

@@ -44,7 +44,7 @@ async fn stats_group_failures_by_status_url_error_and_label() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let g = ndjson(&r.out());
     assert_eq!(g.len(), 2, "{g:?}");
-    assert_eq!(g[0]["status"], "500");
+    assert_eq!(g[0]["status"], 500, "a status is a number");
     assert_eq!(g[0]["url"], format!("{}/slow", rx.url));
     assert_eq!(
         (g[0]["count"].as_u64(), g[1]["count"].as_u64()),

@@ -835,7 +835,9 @@ async fn show_and_list_lead_with_the_failed_step_and_the_runs_steps() {
 
     // JSON keeps the API's fields and adds the decoded run under one key.
     let r = dev.dlq(&["show", &a, "-o", "json"]).await;
-    let v: Value = serde_json::from_str(&r.out()).unwrap();
+    let v: Value = serde_json::from_str::<Vec<Value>>(&r.out())
+        .unwrap()
+        .remove(0);
     assert_eq!(v["dlqId"], json!(a));
     assert_eq!(v["workflowRunId"], "wfr_order-a");
     assert!(

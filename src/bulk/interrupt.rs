@@ -33,6 +33,7 @@ pub struct Interrupt {
 impl Interrupt {
     /// Starts watching; `quiet` leaves out the note on stderr.
     pub fn watch(quiet: bool) -> Interrupt {
+        crate::interrupt::run_handles_it();
         let flag = StopFlag::default();
         let stop = flag.clone();
         let task = tokio::spawn(async move {

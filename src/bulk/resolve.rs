@@ -295,13 +295,18 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
                 }
             })
             .collect();
-        let chosen = crate::prompt::pick(
+        let Some(chosen) = crate::prompt::pick(
             &format!(
                 "Entries to {} (space selects, enter confirms)",
                 spec.verb.name()
             ),
             &items,
-        )?;
+        )?
+        else {
+            // Esc is "change nothing", as "no" at the confirmation.
+            ctx.hint("Nothing changed.");
+            return Err(CliError::declined().into());
+        };
         let picked: Vec<DlqEntry> = chosen
             .into_iter()
             .filter_map(|i| entries.get(i).cloned())

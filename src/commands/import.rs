@@ -156,17 +156,18 @@ pub async fn run(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
             if !left_set.contains(&item.entry.dlq_id) {
                 continue;
             }
-            let line = match publish_of(&item, a.to.as_deref(), &overrides) {
+            let plan = match publish_of(&item, a.to.as_deref(), &overrides) {
                 Ok((p, _)) => format!(
-                    "{}\twould publish {} {} ({} bytes)",
-                    item.entry.dlq_id,
+                    "would publish {} {} ({} bytes)",
                     item.entry.method.as_deref().unwrap_or("POST"),
                     p.destination,
                     p.body.len()
                 ),
-                Err(why) => format!("{}\twould skip: {why}", item.entry.dlq_id),
+                Err(why) => format!("would skip: {why}"),
             };
-            writeln!(out, "{}", crate::text::sanitize::inline(&line))?;
+            // Each cell made inert, the tab between them kept.
+            let cells = [&item.entry.dlq_id, &plan].map(|c| crate::text::sanitize::inline(c));
+            writeln!(out, "{}", cells.join("\t"))?;
         }
         if !a.quiet {
             eprintln!(

@@ -85,15 +85,9 @@ pub async fn run(ctx: &Ctx, mut args: ShowArgs) -> anyhow::Result<()> {
                 Ok(v)
             })
             .collect::<Result<Vec<serde_json::Value>, serde_json::Error>>()?;
-        if args.ids.len() == 1 {
-            if let Some(v) = values.first() {
-                serde_json::to_writer_pretty(&mut out, v)?;
-                writeln!(out)?;
-            }
-        } else {
-            serde_json::to_writer_pretty(&mut out, &values)?;
-            writeln!(out)?;
-        }
+        // One shape whatever the count: an array.
+        serde_json::to_writer_pretty(&mut out, &values)?;
+        writeln!(out)?;
     } else {
         for (i, e) in found.iter().enumerate() {
             if i > 0 {

@@ -29,7 +29,12 @@ fn object(by: &[By], g: &Group, total: u64) -> Value {
     let mut o = Map::new();
     for (b, k) in by.iter().zip(&g.key) {
         // "-" is the table's "none": null here.
-        let v = if k == MISSING { Value::Null } else { json!(k) };
+        let v = match (b, k.parse::<i64>()) {
+            _ if k == MISSING => Value::Null,
+            // A status is the API's number.
+            (By::Status, Ok(n)) => json!(n),
+            _ => json!(k),
+        };
         o.insert(b.name().into(), v);
     }
     o.insert("count".into(), json!(g.count));
@@ -234,7 +239,7 @@ mod tests {
         assert!(csv.contains("'=cmd"), "formulas defused: {csv}");
         let nd = render(Format::Ndjson, false);
         let first: Value = serde_json::from_str(nd.lines().next().unwrap()).unwrap();
-        assert_eq!(first["status"], "500");
+        assert_eq!(first["status"], 500);
         assert_eq!(first["count"], 3);
         assert_eq!(first["share"], 0.75);
         assert_eq!(first["exampleDlqId"], "61000-0");
