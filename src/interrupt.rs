@@ -5,10 +5,12 @@
 //! handling be (the run stops gracefully), and otherwise it exits 130 as before.
 
 use std::sync::Once;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 static WATCHING: Once = Once::new();
 static PROMPTING: AtomicBool = AtomicBool::new(false);
+/// SIGINTs the watcher has taken.
+static SEEN: AtomicU64 = AtomicU64::new(0);
 static RUN_HANDLES_IT: AtomicBool = AtomicBool::new(false);
 
 /// Starts the watcher (once; inside the runtime).
@@ -20,6 +22,7 @@ pub fn watch() {
         {
             tokio::spawn(async move {
                 while sig.recv().await.is_some() {
+                    SEEN.fetch_add(1, Ordering::SeqCst);
                     if !(PROMPTING.load(Ordering::SeqCst) || RUN_HANDLES_IT.load(Ordering::SeqCst))
                     {
                         std::process::exit(130);
@@ -30,11 +33,20 @@ pub fn watch() {
     });
 }
 
-/// Marks a prompt as showing while `f` runs.
-pub fn prompting<T>(f: impl FnOnce() -> T) -> T {
+/// Marks a prompt as showing while `f` runs; `interrupted` tells from its result whether it
+/// ended by Ctrl-C, whose SIGINT (raised by the prompt itself) the watcher must take while
+/// the prompt still counts as showing.
+pub fn prompting<T>(f: impl FnOnce() -> T, interrupted: impl Fn(&T) -> bool) -> T {
     watch();
+    let seen = SEEN.load(Ordering::SeqCst);
     PROMPTING.store(true, Ordering::SeqCst);
     let out = f();
+    if interrupted(&out) {
+        let until = std::time::Instant::now() + std::time::Duration::from_millis(500);
+        while SEEN.load(Ordering::SeqCst) == seen && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
     PROMPTING.store(false, Ordering::SeqCst);
     out
 }
