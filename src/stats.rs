@@ -68,13 +68,14 @@ impl By {
                 _ => dash(),
             },
             By::Queue => e.queue_name.clone().unwrap_or_else(dash),
-            By::Step => {
-                if e.workflow_run_id.is_some() {
-                    crate::workflow_run::row_summary(e).0.unwrap_or_else(dash)
-                } else {
-                    dash()
-                }
-            }
+            // A step is of one workflow: "step 4" of two workflows are two groups.
+            By::Step => match (&e.workflow_run_id, crate::workflow_run::row_summary(e).0) {
+                (Some(_), Some(step)) => match &e.workflow_url {
+                    Some(url) => format!("{step} in {url}"),
+                    None => step,
+                },
+                _ => dash(),
+            },
             By::Day => e
                 .created_at
                 .and_then(chrono::DateTime::from_timestamp_millis)

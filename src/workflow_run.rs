@@ -60,11 +60,17 @@ pub struct FailedStep {
     pub step_type: Option<String>,
     /// Its position in the run (step 1 is the first after the initial payload).
     pub position: Option<i64>,
+    /// The nearest named step before it (an SDK that names no failed step, as workflow-py,
+    /// still tells where the run was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 impl FailedStep {
-    /// `'charge' (Run, step 2)`, or `step 2 (Run)` when the SDK did not name it.
+    /// `'charge' (Run, step 2)`, or `step 2 (Run, after 'validate')` when the SDK did not name
+    /// it.
     pub fn describe(&self) -> String {
+        let after = self.after.as_ref().map(|a| format!("after '{a}'"));
         let (head, detail): (String, Vec<String>) = match (&self.name, self.position) {
             (Some(n), p) => (
                 format!("'{n}'"),
@@ -76,9 +82,12 @@ impl FailedStep {
             ),
             (None, Some(p)) => (
                 format!("step {p}"),
-                self.step_type.iter().cloned().collect(),
+                self.step_type.iter().cloned().chain(after).collect(),
             ),
-            (None, None) => ("unknown".into(), self.step_type.iter().cloned().collect()),
+            (None, None) => (
+                "unknown".into(),
+                self.step_type.iter().cloned().chain(after).collect(),
+            ),
         };
         if detail.is_empty() {
             head
@@ -182,15 +191,26 @@ fn step_of(message_id: String, bytes: &[u8]) -> Option<DecodedStep> {
     let text = |o: &mut Map<String, Value>, k: &str| {
         o.remove(k).and_then(|v| v.as_str().map(String::from))
     };
+    // Fields an SDK sends as null (workflow-py sends every field) say nothing.
+    o.retain(|_, v| !v.is_null());
     let step_id = int(&mut o, "stepId");
     let step_name = text(&mut o, "stepName");
     let step_type = text(&mut o, "stepType");
     let concurrent = int(&mut o, "concurrent");
     let target_step = int(&mut o, "targetStep");
-    let out = o.remove("out").map(|v| match v {
+    let mut out = o.remove("out").map(|v| match v {
         Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
         other => other,
     });
+    // A `context.call` result holds the answer's body as text: JSON inside JSON, decoded.
+    if step_type.as_deref() == Some("Call")
+        && let Some(Value::Object(r)) = out.as_mut()
+        && let Some(Value::String(b)) = r.get("body")
+        && let Ok(parsed) = serde_json::from_str::<Value>(b)
+        && (parsed.is_object() || parsed.is_array())
+    {
+        r.insert("body".into(), parsed);
+    }
     Some(DecodedStep {
         message_id,
         step_id,
@@ -209,11 +229,17 @@ fn failed_step(e: &DlqEntry, steps: &[DecodedStep]) -> FailedStep {
     let name = header(e.response_header.as_ref(), "Upstash-Error-Step-Name")
         .or_else(|| header(e.header.as_ref(), "Upstash-Workflow-Stepname"))
         .map(String::from);
+    let after = steps
+        .iter()
+        .filter(|s| !s.is_plan())
+        .filter_map(|s| s.step_name.clone())
+        .next_back();
     if let Some(plan) = steps.last().filter(|s| s.is_plan()) {
         return FailedStep {
             name: name.or_else(|| plan.step_name.clone()),
             step_type: plan.step_type.clone(),
             position: plan.target_step,
+            after: None,
         };
     }
     let last = steps
@@ -230,12 +256,71 @@ fn failed_step(e: &DlqEntry, steps: &[DecodedStep]) -> FailedStep {
             .and_then(|s| s.step_type.clone())
     });
     let step_type = step_type
-        .or_else(|| header(e.header.as_ref(), "Upstash-Workflow-Steptype").map(String::from));
+        .or_else(|| header(e.header.as_ref(), "Upstash-Workflow-Steptype").map(String::from))
+        .or_else(|| threw(e).then(|| "Run".to_string()));
     FailedStep {
+        after: if name.is_none() { after } else { None },
         name,
         step_type,
         position: Some(last + 1),
     }
+}
+
+/// The endpoint answered an error for the step it was executing: only a `context.run` step
+/// runs the app's code there (sleeps, calls and waits are planned and carried out by QStash),
+/// so that step was a Run.
+fn threw(e: &DlqEntry) -> bool {
+    e.response_status.is_some_and(|s| (400..600).contains(&s))
+}
+
+/// The workflow's failure callback reached an app whose SDK has no failure function: the JS
+/// SDK answers 200 with `Upstash-Workflow-Failure-Callback-Notfound: true` and
+/// `finishCondition: "failure-callback-undefined"`, which QStash records as a success.
+pub fn no_failure_function(e: &DlqEntry) -> bool {
+    let Some(info) = &e.failure_callback_info else {
+        return false;
+    };
+    let flagged = header(
+        info.response_headers.as_ref(),
+        "Upstash-Workflow-Failure-Callback-Notfound",
+    ) == Some("true");
+    let said = info.response_body.as_deref().is_some_and(|b| {
+        serde_json::from_str::<Value>(b)
+            .is_ok_and(|v| v["finishCondition"] == "failure-callback-undefined")
+    });
+    flagged || said
+}
+
+/// Results in the run's log that failed outside the app (a `context.call` answered an error,
+/// a `waitForEvent` timed out, an invoked run failed): resuming replays them, so the run may
+/// fail the same way however the outside cause was fixed; `--restart` makes them anew.
+pub fn cached_failures(run: &DecodedRun) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in run.steps.iter().filter(|s| !s.is_plan()) {
+        let what = match (s.step_type.as_deref(), s.out.as_ref()) {
+            (Some("Call"), Some(o)) => o
+                .get("status")
+                .and_then(Value::as_i64)
+                .filter(|st| *st >= 300)
+                .map(|st| format!("answered {st}")),
+            (Some("Wait"), Some(o)) => {
+                (o.get("timeout") == Some(&Value::Bool(true))).then(|| "timed out".to_string())
+            }
+            (Some("Invoke"), Some(o)) => (o.get("isFailed") == Some(&Value::Bool(true))
+                || o.get("isCanceled") == Some(&Value::Bool(true)))
+            .then(|| "ended without success".to_string()),
+            _ => None,
+        };
+        if let Some(w) = what {
+            out.push(format!(
+                "step {} '{}' ({}) {w}",
+                s.step_id.unwrap_or(0),
+                s.step_name.as_deref().unwrap_or("?"),
+                s.step_type.as_deref().unwrap_or("?")
+            ));
+        }
+    }
+    out
 }
 
 /// Decodes a workflow run's entry (`None` for a QStash entry). Sensitive keys in the payload
@@ -337,7 +422,7 @@ mod tests {
         );
         let f = r.failed_step.unwrap();
         assert_eq!((f.name.as_deref(), f.position), (Some("charge"), Some(2)));
-        assert_eq!(f.describe(), "'charge' (step 2)");
+        assert_eq!(f.describe(), "'charge' (Run, step 2)");
         assert_eq!(
             FailedStep {
                 position: Some(3),
@@ -349,6 +434,47 @@ mod tests {
         assert_eq!(r.error.as_deref(), Some("card declined"));
         let revealed = decode(&e, true).unwrap();
         assert_eq!(revealed.initial_payload["apiToken"], "t0p");
+    }
+
+    /// workflow-py names no failed step and sends every field, nulls too.
+    #[test]
+    fn an_unnamed_failed_step_is_placed_after_the_last_named_one() {
+        let e = entry(
+            &[
+                json!({"stepId": 1, "stepName": "validate", "stepType": "Run", "out": "1", "sleepFor": null, "callUrl": null}),
+            ],
+            500,
+            r#"{"error":"Exception","message":"card declined"}"#,
+            None,
+        );
+        let r = decode(&e, false).unwrap();
+        assert!(r.steps[0].other.is_empty(), "{:?}", r.steps[0].other);
+        assert_eq!(
+            r.failed_step.unwrap().describe(),
+            "step 2 (Run, after 'validate')"
+        );
+    }
+
+    #[test]
+    fn resuming_replays_results_that_failed_outside_the_app() {
+        let e = entry(
+            &[
+                json!({"stepId": 1, "stepName": "third party", "stepType": "Call", "out": "{\"status\":500,\"body\":\"x\"}"}),
+                json!({"stepId": 2, "stepName": "wait", "stepType": "Wait", "out": "{\"timeout\":true}"}),
+                json!({"stepId": 3, "stepName": "ok", "stepType": "Call", "out": "{\"status\":200}"}),
+            ],
+            500,
+            "boom",
+            None,
+        );
+        let r = decode(&e, false).unwrap();
+        assert_eq!(
+            cached_failures(&r),
+            [
+                "step 1 'third party' (Call) answered 500",
+                "step 2 'wait' (Wait) timed out"
+            ]
+        );
     }
 
     #[test]

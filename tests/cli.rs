@@ -43,3 +43,5 @@ mod trust;
 mod watch;
 /// Upstash Workflow with the real SDK: the protocol, the CLI's workflow view.
 mod workflow;
+/// Upstash Workflow with the official Python SDK.
+mod workflow_py;

@@ -817,13 +817,13 @@ async fn show_and_list_lead_with_the_failed_step_and_the_runs_steps() {
     let out = r.out();
     for needle in [
         "Workflow run       wfr_order-a",
-        "Failed step        'charge' (step 2)",
+        "Failed step        'charge' (Run, step 2)",
         "Error              card declined for order order-a",
         "Retries            0 (all used)",
         "Failure function   CALLBACK_SUCCESS, answered 200 OK: {\"result\":\"handled wfr_order-a\"}",
         "Steps\n  initial payload\n    {\n      \"orderId\": \"order-a\",",
         "  step 1 'validate' (Run)\n    {\n      \"orderId\": \"order-a\",\n      \"amount\": 3\n    }",
-        "  'charge' (step 2) failed: card declined for order order-a",
+        "  'charge' (Run, step 2) failed: card declined for order order-a",
         "\nRequest\n",
         "\nResponse\n  500 Internal Server Error",
     ] {
@@ -886,7 +886,10 @@ async fn show_and_list_lead_with_the_failed_step_and_the_runs_steps() {
     assert_eq!(r.lines().len(), 1, "{}", r.out());
     assert_eq!(
         (g["step"].as_str(), g["count"].as_u64()),
-        (Some("charge"), Some(runs as u64))
+        (
+            Some(format!("charge in {}/wf/order", app.url).as_str()),
+            Some(runs as u64)
+        )
     );
 }
 
@@ -913,7 +916,7 @@ async fn bare_ids_act_by_what_the_entry_is() {
         "{out}"
     );
     assert!(
-        out.contains("\tresume wfr_order-a from 'charge' (step 2)\n"),
+        out.contains("\tresume wfr_order-a from 'charge' (Run, step 2)\n"),
         "{out}"
     );
     assert!(out.contains("\tretry POST http://127.0.0.1:"), "{out}");

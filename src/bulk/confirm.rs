@@ -51,6 +51,22 @@ pub fn confirm(ctx: &Ctx, p: &Plan, b: &BulkArgs, spec: &Spec) -> anyhow::Result
         Decision::Go => Ok(()),
         Decision::Refuse(m) => Err(CliError::usage(m).into()),
         Decision::Ask(q) => {
+            // What the dry run would warn of is said before the question too.
+            let action: std::collections::HashMap<&str, super::Action> = p
+                .groups
+                .iter()
+                .flat_map(|g| g.ids.iter().map(|i| (i.as_str(), g.action)))
+                .collect();
+            for e in p.entries.iter().flatten() {
+                let a = action.get(e.dlq_id.as_str());
+                if let Some(w) = a.and_then(|a| super::preview::warning(*a, e)) {
+                    ctx.hint(&format!(
+                        "Warning: {}: {}",
+                        e.dlq_id,
+                        crate::text::sanitize::inline(&w)
+                    ));
+                }
+            }
             if crate::prompt::confirm(&q)? {
                 Ok(())
             } else {

@@ -285,11 +285,14 @@ pub async fn run_stream(
 
 /// Why a failure function cannot be re-run, from the entry's state, and what to do instead.
 pub async fn callback_refused(client: &Client, id: &str, api_message: &str) -> String {
-    let state = match client.dlq_get(DlqKind::Workflow, id).await {
-        Ok(e) => e.failure_function_state,
-        Err(_) => None,
-    };
-    callback_refusal(id, state.as_deref()).unwrap_or_else(|| {
+    let entry = client.dlq_get(DlqKind::Workflow, id).await.ok();
+    let state = entry
+        .as_ref()
+        .and_then(|e| e.failure_function_state.clone());
+    let none = entry
+        .as_ref()
+        .is_some_and(crate::workflow_run::no_failure_function);
+    callback_refusal(id, state.as_deref(), none).unwrap_or_else(|| {
         format!(
             "the API refused ({}): {api_message}",
             state.as_deref().unwrap_or("?")
@@ -297,8 +300,14 @@ pub async fn callback_refused(client: &Client, id: &str, api_message: &str) -> S
     })
 }
 
-/// Why a failure function in `state` cannot be re-run (`None` when it can: CALLBACK_FAIL).
-pub fn callback_refusal(id: &str, state: Option<&str>) -> Option<String> {
+/// Why a failure function in `state` cannot be re-run (`None` when it can: CALLBACK_FAIL);
+/// `none_configured`: the workflow's SDK answered that it has no failure function.
+pub fn callback_refusal(id: &str, state: Option<&str>, none_configured: bool) -> Option<String> {
+    if none_configured {
+        return Some(format!(
+            "the workflow has no failure function (its SDK answered the failure callback that it has none); resume or restart the run: dlq retry {id}"
+        ));
+    }
     Some(match state {
         Some("CALLBACK_FAIL") => return None,
         Some("CALLBACK_SUCCESS") => format!(

@@ -21,6 +21,8 @@ pub struct Row {
     /// Why the run would fail for this entry without changing it (a failure function that
     /// cannot be re-run).
     pub refusal: Option<String>,
+    /// Why the action may not do what is hoped (a resume that replays a failed call).
+    pub warning: Option<String>,
 }
 
 /// What a dry run shows.
@@ -103,6 +105,7 @@ pub async fn gather(ctx: &Ctx, p: &Plan, spec: &Spec) -> anyhow::Result<Preview>
                     here.push(id.clone());
                     v.rows.push(Row {
                         refusal: refusal(g.action, &entry),
+                        warning: warning(g.action, &entry),
                         entry,
                         action: g.action,
                     });
@@ -123,11 +126,29 @@ pub async fn gather(ctx: &Ctx, p: &Plan, spec: &Spec) -> anyhow::Result<Preview>
 /// Why the API would refuse the action on this entry, if it would.
 fn refusal(action: Action, e: &DlqEntry) -> Option<String> {
     match action {
-        Action::Callback => {
-            crate::bulk::exec::callback_refusal(&e.dlq_id, e.failure_function_state.as_deref())
-        }
+        Action::Callback => crate::bulk::exec::callback_refusal(
+            &e.dlq_id,
+            e.failure_function_state.as_deref(),
+            crate::workflow_run::no_failure_function(e),
+        ),
         _ => None,
     }
+}
+
+/// A resume replays the run's cached results: one that failed outside the app (a call that
+/// answered an error, a wait that timed out) makes the run fail the same way again.
+pub fn warning(action: Action, e: &DlqEntry) -> Option<String> {
+    if action != Action::Resume {
+        return None;
+    }
+    let run = crate::workflow_run::decode(e, false)?;
+    let cached = crate::workflow_run::cached_failures(&run);
+    (!cached.is_empty()).then(|| {
+        format!(
+            "resuming replays {}: the run may fail the same way however the cause was fixed; `--restart` runs it anew",
+            cached.join(" and ")
+        )
+    })
 }
 
 /// The headers the run sends with its calls.

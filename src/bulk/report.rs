@@ -274,6 +274,9 @@ fn preview_records(v: &Preview) -> Vec<serde_json::Value> {
             if let Some(why) = &r.refusal {
                 rec["refused"] = why.clone().into();
             }
+            if let Some(w) = &r.warning {
+                rec["warning"] = w.clone().into();
+            }
             if !overrides.is_empty() {
                 rec["overrides"] = overrides.clone().into();
             }
@@ -318,6 +321,14 @@ fn preview_head<W: Write>(w: &mut W, v: &Preview) -> std::io::Result<()> {
             sanitize::inline(&v.missing[..n.min(5)].join(", ")),
             if n > 5 { ", …" } else { "" }
         )?;
+    }
+    let warned: Vec<&Row> = v.rows.iter().filter(|r| r.warning.is_some()).collect();
+    if !warned.is_empty() {
+        writeln!(w, "Warning for {}:", entries(warned.len()))?;
+        for r in warned.iter().take(DRY_RUN_SHOWN) {
+            let why = r.warning.as_deref().unwrap_or_default();
+            writeln!(w, "  {}: {}", r.entry.dlq_id, sanitize::inline(why))?;
+        }
     }
     let refused: Vec<&Row> = v.rows.iter().filter(|r| r.refusal.is_some()).collect();
     if !refused.is_empty() {

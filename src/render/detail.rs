@@ -46,8 +46,14 @@ fn indent(s: &str) -> String {
         .join("\n")
 }
 
-/// The failure function's state and answer on one line.
+/// The failure function's state and answer on one line; an app whose SDK answered that it
+/// has none is "none configured", not a success.
 fn failure_function(e: &DlqEntry) -> Option<String> {
+    if crate::workflow_run::no_failure_function(e) {
+        return Some(
+            "none configured (the workflow's SDK answered that it has no failure function)".into(),
+        );
+    }
     let state = e
         .failure_function_state
         .clone()
@@ -58,8 +64,7 @@ fn failure_function(e: &DlqEntry) -> Option<String> {
             let _ = write!(line, ", answered {}", status_text(code));
         }
         if let Some(b) = info.response_body.as_deref().filter(|b| !b.is_empty()) {
-            let short: String = b.chars().take(200).collect();
-            let _ = write!(line, ": {}", sanitize::inline(&short));
+            let _ = write!(line, ": {}", sanitize::inline(&sanitize::prefix(b, 200)));
         }
     }
     Some(line)
@@ -136,6 +141,8 @@ fn steps_section(out: &mut String, run: &DecodedRun, style: &Style) {
         let mut extra: Vec<String> = st
             .other
             .iter()
+            // workflow-py sends the route's method with every step; POST is every route's.
+            .filter(|(k, v)| !(k.as_str() == "method" && v.as_str() == Some("POST")))
             .map(|(k, v)| {
                 format!(
                     "{}: {}",

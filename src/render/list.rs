@@ -38,6 +38,10 @@ pub const CSV_FIELDS: &[&str] = &[
     "responseBody",
 ];
 
+/// More CSV columns of a workflow listing, after the API's: the failed step and the error
+/// message, as the table shows them.
+pub const CSV_WORKFLOW_FIELDS: &[&str] = &["failedStep", "error"];
+
 /// Characters of the response body a CSV cell keeps (all of it with `--full`).
 pub const CSV_BODY_CHARS: usize = 200;
 
@@ -76,6 +80,15 @@ impl<W: Write> ListWriter<W> {
         self.written
     }
 
+    fn csv_fields(&self) -> Vec<&'static str> {
+        let extra = if self.workflow {
+            CSV_WORKFLOW_FIELDS
+        } else {
+            &[]
+        };
+        CSV_FIELDS.iter().chain(extra).copied().collect()
+    }
+
     /// Writes (or, for a terminal table, collects) some entries.
     pub fn write(&mut self, entries: &[DlqEntry]) -> io::Result<()> {
         for e in entries {
@@ -92,10 +105,14 @@ impl<W: Write> ListWriter<W> {
                 }
                 Format::Csv => {
                     if self.written == 0 {
-                        self.out.write_all(&csv_line(CSV_FIELDS)?)?;
+                        self.out.write_all(&csv_line(&self.csv_fields())?)?;
                     }
-                    let row: Vec<String> =
-                        csv_values(e, self.full).iter().map(|v| defuse(v)).collect();
+                    let mut row = csv_values(e, self.full);
+                    if self.workflow {
+                        let (step, error) = crate::workflow_run::row_summary(e);
+                        row.extend([step.unwrap_or_default(), error.unwrap_or_default()]);
+                    }
+                    let row: Vec<String> = row.iter().map(|v| defuse(v)).collect();
                     self.out.write_all(&csv_line(&row)?)?;
                 }
                 Format::Table if self.style.tty => self.rows.push(e.clone()),
@@ -120,11 +137,17 @@ impl<W: Write> ListWriter<W> {
                     .write_all(if self.written == 0 { b"[]\n" } else { b"\n]\n" })?
             }
             // The header row also when nothing matched, so a spreadsheet sees the columns.
-            Format::Csv if self.written == 0 => self.out.write_all(&csv_line(CSV_FIELDS)?)?,
+            Format::Csv if self.written == 0 => {
+                self.out.write_all(&csv_line(&self.csv_fields())?)?
+            }
             Format::Table if self.style.tty && !self.rows.is_empty() => {
                 let rows = std::mem::take(&mut self.rows);
                 let table = self.layout(&rows);
                 self.out.write_all(table.as_bytes())?;
+            }
+            // Off a terminal the columns are named whether or not anything matched.
+            Format::Table if !self.style.tty && self.written == 0 => {
+                writeln!(self.out, "{}", self.headers().join("\t"))?
             }
             _ => {}
         }

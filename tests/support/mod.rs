@@ -14,6 +14,7 @@ use parking_lot::Mutex;
 use serde_json::Value;
 
 pub mod workflow_app;
+pub mod workflow_py;
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]

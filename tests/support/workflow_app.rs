@@ -13,9 +13,53 @@ use super::Dev;
 use dlq::server::{DEFAULT_CURRENT_SIGNING_KEY, DEFAULT_NEXT_SIGNING_KEY};
 
 pub struct App {
-    pub url: String,
+    harness: Harness,
     child: tokio::process::Child,
+}
+
+impl std::ops::Deref for App {
+    type Target = Harness;
+    fn deref(&self) -> &Harness {
+        &self.harness
+    }
+}
+
+/// What the tests reach of a fixture app (Node or Python): its URL and the `/_/` endpoints
+/// both apps serve the same way.
+pub struct Harness {
+    pub url: String,
     http: reqwest::Client,
+}
+
+/// Starts a fixture app, reads the `{"port": N}` line it prints, and keeps draining its
+/// stdout so it never blocks on a full pipe.
+pub async fn spawn(
+    cmd: &mut tokio::process::Command,
+    what: &str,
+) -> (tokio::process::Child, Harness) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        // The SDKs log each failing step on the console; the tests assert on events.
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what} ({e})"));
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not start within 30 s"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("{what} exited before listening"));
+    let port = serde_json::from_str::<Value>(&line).unwrap()["port"]
+        .as_u64()
+        .unwrap();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let harness = Harness {
+        url: format!("http://127.0.0.1:{port}"),
+        http: reqwest::Client::new(),
+    };
+    (child, harness)
 }
 
 fn app_dir() -> PathBuf {
@@ -52,45 +96,26 @@ impl App {
         tokio::task::spawn_blocking(move || ensure_installed(&d))
             .await
             .unwrap();
-        let mut child = tokio::process::Command::new("node")
-            .arg("app.mjs")
-            .current_dir(&dir)
-            .env("QSTASH_URL", &dev.url)
-            .env("QSTASH_TOKEN", &dev.token)
-            .env("QSTASH_CURRENT_SIGNING_KEY", DEFAULT_CURRENT_SIGNING_KEY)
-            .env("QSTASH_NEXT_SIGNING_KEY", DEFAULT_NEXT_SIGNING_KEY)
-            .env("PORT", "0")
-            .env_remove("QSTASH_DEV")
-            .env_remove("QSTASH_REGION")
-            .env_remove("UPSTASH_WORKFLOW_URL")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            // The SDK logs each failing step on the console; the tests assert on events.
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start `node` for the workflow tests ({e}): install Node.js 20+")
-            });
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .expect("the workflow app did not start within 20 s")
-            .unwrap()
-            .expect("the workflow app exited before listening");
-        let port = serde_json::from_str::<Value>(&line).unwrap()["port"]
-            .as_u64()
-            .unwrap();
-        // Keep draining its stdout so it never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        App {
-            url: format!("http://127.0.0.1:{port}"),
-            child,
-            http: reqwest::Client::new(),
-        }
+        let (child, harness) = spawn(
+            tokio::process::Command::new("node")
+                .arg("app.mjs")
+                .current_dir(&dir)
+                .env("QSTASH_URL", &dev.url)
+                .env("QSTASH_TOKEN", &dev.token)
+                .env("QSTASH_CURRENT_SIGNING_KEY", DEFAULT_CURRENT_SIGNING_KEY)
+                .env("QSTASH_NEXT_SIGNING_KEY", DEFAULT_NEXT_SIGNING_KEY)
+                .env("PORT", "0")
+                .env_remove("QSTASH_DEV")
+                .env_remove("QSTASH_REGION")
+                .env_remove("UPSTASH_WORKFLOW_URL"),
+            "`node` for the workflow tests (install Node.js 20+)",
+        )
+        .await;
+        App { harness, child }
     }
+}
 
+impl Harness {
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let res = self
             .http
@@ -122,13 +147,17 @@ impl App {
     }
 
     pub async fn events(&self) -> Vec<Value> {
+        self.events_or_err().await.unwrap()
+    }
+
+    /// The events, or the error of an app that is not answering yet.
+    pub async fn events_or_err(&self) -> reqwest::Result<Vec<Value>> {
         let res = self
             .http
             .get(format!("{}/_/events", self.url))
             .send()
-            .await
-            .unwrap();
-        res.json::<Vec<Value>>().await.unwrap()
+            .await?;
+        res.json::<Vec<Value>>().await
     }
 
     /// The recorded events of one kind (and run, when given).

@@ -220,6 +220,30 @@ pub fn log(c: &Connection, run_id: &str, upto: Option<usize>) -> Result<Vec<LogE
     Ok(rows)
 }
 
+/// Whether the delivery of log entry `index` has done its work already: an SDK answering a
+/// sequential step publishes the next one before it answers, so when the log has grown past
+/// a sequential entry, its delivery's result is in the log (a step result of workflow-py can
+/// dead-letter while the delivery before it is still being answered). A parallel group's plan
+/// entry (stepId 0, `targetStep` t) is done once a result with stepId t follows it.
+pub fn superseded(log: &[LogEntry], index: usize) -> bool {
+    let step = |e: &LogEntry| serde_json::from_slice::<Value>(&e.body).ok();
+    let Some(entry) = log.iter().find(|e| e.index == index) else {
+        return false;
+    };
+    let later = log.iter().filter(|e| e.index > index);
+    let plan_target = (index > 0)
+        .then(|| step(entry))
+        .flatten()
+        .filter(|s| s.get("stepId").and_then(Value::as_i64) == Some(0))
+        .and_then(|s| s.get("targetStep").and_then(Value::as_i64));
+    match plan_target {
+        Some(t) => later
+            .filter_map(step)
+            .any(|s| s.get("stepId").and_then(Value::as_i64) == Some(t)),
+        None => later.count() > 0,
+    }
+}
+
 /// Copies a run's log to another run id.
 pub fn copy_log(c: &Connection, from: &str, to: &str) -> Result<()> {
     clear_log(c, to)?;
@@ -273,4 +297,48 @@ pub fn active_runs(c: &Connection) -> Result<Vec<Run>> {
         out.push(serde_json::from_str(&d?)?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(index: usize, body: Value) -> LogEntry {
+        LogEntry {
+            index,
+            message_id: format!("msg_{index}"),
+            call_type: "step".into(),
+            body: serde_json::to_vec(&body).unwrap(),
+            at: 0,
+        }
+    }
+
+    #[test]
+    fn a_delivery_is_done_once_the_log_holds_what_it_led_to() {
+        let init = LogEntry {
+            body: br#"{"orderId":"a"}"#.to_vec(),
+            ..entry(0, json!(null))
+        };
+        let sequential = vec![
+            init.clone(),
+            entry(1, json!({"stepId": 1, "stepName": "a"})),
+        ];
+        assert!(superseded(&sequential, 0), "init delivered: step 1 follows");
+        assert!(
+            !superseded(&sequential, 1),
+            "the newest entry's delivery is still owed"
+        );
+
+        let plan = |t| json!({"stepId": 0, "targetStep": t, "concurrent": 2});
+        let result = |id| json!({"stepId": id, "concurrent": 2});
+        let parallel = vec![
+            init,
+            entry(1, plan(1)),
+            entry(2, plan(2)),
+            entry(3, result(1)),
+        ];
+        assert!(superseded(&parallel, 1), "branch 1 answered");
+        assert!(!superseded(&parallel, 2), "branch 2 still owes its result");
+        assert!(!superseded(&parallel, 9), "an index not in the log");
+    }
 }

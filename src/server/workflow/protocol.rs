@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use serde_json::{Value, json};
 
 use super::{Invoker, Run, RunState, append_log, clear_log, copy_log, get_run, log, put_run};
-use super::{set_log_message_id, steps_json};
+use super::{set_log_message_id, steps_json, superseded};
 use crate::server::headers::{Origin, PublishOptions, build_message, parse_publish_headers};
 use crate::server::message::{
     AttemptResponse, CallType, DEFAULT_RETRIES, HeaderMap, Kind, Message, WorkflowInfo,
@@ -362,12 +362,13 @@ pub fn fail_run(
     run.state = RunState::RunFailed;
     run.completed_at = Some(now);
     run.dlq_id = Some(dlq_id.to_string());
+    let steps = log(c, &run.run_id, None)?;
     run.suspended = drop_pending(c, &run.run_id, &mut ended)?
         .into_iter()
         .filter(|m| {
-            m.workflow
-                .as_ref()
-                .is_some_and(|w| w.call == CallType::Step)
+            m.workflow.as_ref().is_some_and(|w| {
+                w.call == CallType::Step && !w.index.is_some_and(|i| superseded(&steps, i))
+            })
         })
         .collect();
     if let Some(f) = failure_message(&run, failed, resp, dlq_id, now) {
