@@ -45,3 +45,5 @@ mod watch;
 mod workflow;
 /// Upstash Workflow with the official Python SDK.
 mod workflow_py;
+/// What the workflow views say about failure functions, cached results and CSV columns.
+mod workflow_views;

@@ -11,7 +11,7 @@ use crate::support::Dev;
 use crate::support::workflow_app::App;
 
 /// The run's DLQ entry once it is there (and its failure function has finished).
-async fn dlq_entry(dev: &Dev, run: &str) -> Value {
+pub async fn dlq_entry(dev: &Dev, run: &str) -> Value {
     for _ in 0..2000 {
         let (_, v) = dev
             .get(&format!("/v2/workflows/dlq?workflowRunId={run}"))

@@ -19,13 +19,20 @@ pub enum Decision {
 }
 
 /// `--yes` and `--resume` go ahead; at a terminal every run asks, but for one id retried by
-/// name; off a terminal, what a filter or stdin selected needs `--yes`.
-pub fn decide(p: &Plan, verb: Verb, yes: bool, can_prompt: bool, target: &str) -> Decision {
+/// name with nothing to warn of; off a terminal, what a filter or stdin selected needs `--yes`.
+pub fn decide(
+    p: &Plan,
+    verb: Verb,
+    yes: bool,
+    can_prompt: bool,
+    target: &str,
+    warned: bool,
+) -> Decision {
     if yes || p.resume.is_some() {
         return Decision::Go;
     }
     if can_prompt {
-        let single_retry = !p.needs_yes && p.total() == 1 && verb == Verb::Retry;
+        let single_retry = !p.needs_yes && p.total() == 1 && verb == Verb::Retry && !warned;
         if single_retry {
             Decision::Go
         } else {
@@ -38,35 +45,51 @@ pub fn decide(p: &Plan, verb: Verb, yes: bool, can_prompt: bool, target: &str) -
     }
 }
 
-/// Runs the stage: asks when [`decide`] says so; a "no" is exit 1 with "Nothing changed."
+/// What the dry run would warn of, one line per entry (a resume that replays a cached failed
+/// result).
+fn warnings(p: &Plan) -> Vec<String> {
+    let action: std::collections::HashMap<&str, super::Action> = p
+        .groups
+        .iter()
+        .flat_map(|g| g.ids.iter().map(|i| (i.as_str(), g.action)))
+        .collect();
+    p.entries
+        .iter()
+        .flatten()
+        .filter_map(|e| {
+            let w = super::preview::warning(*action.get(e.dlq_id.as_str())?, e)?;
+            Some(format!(
+                "Warning: {}: {}",
+                e.dlq_id,
+                crate::text::sanitize::inline(&w)
+            ))
+        })
+        .collect()
+}
+
+/// Runs the stage: says what the dry run would warn of, then asks when [`decide`] says so;
+/// a "no" is exit 1 with "Nothing changed."
 pub fn confirm(ctx: &Ctx, p: &Plan, b: &BulkArgs, spec: &Spec) -> anyhow::Result<()> {
     let target = ctx.target.to_string();
-    match decide(
+    let warnings = warnings(p);
+    let can_prompt = ctx.stdin_tty && ctx.stderr_tty;
+    let decision = decide(
         p,
         spec.verb,
         b.yes,
-        ctx.stdin_tty && ctx.stderr_tty,
+        can_prompt,
         &target,
-    ) {
+        !warnings.is_empty(),
+    );
+    if !matches!(decision, Decision::Refuse(_)) {
+        for w in &warnings {
+            ctx.hint(w);
+        }
+    }
+    match decision {
         Decision::Go => Ok(()),
         Decision::Refuse(m) => Err(CliError::usage(m).into()),
         Decision::Ask(q) => {
-            // What the dry run would warn of is said before the question too.
-            let action: std::collections::HashMap<&str, super::Action> = p
-                .groups
-                .iter()
-                .flat_map(|g| g.ids.iter().map(|i| (i.as_str(), g.action)))
-                .collect();
-            for e in p.entries.iter().flatten() {
-                let a = action.get(e.dlq_id.as_str());
-                if let Some(w) = a.and_then(|a| super::preview::warning(*a, e)) {
-                    ctx.hint(&format!(
-                        "Warning: {}: {}",
-                        e.dlq_id,
-                        crate::text::sanitize::inline(&w)
-                    ));
-                }
-            }
             if crate::prompt::confirm(&q)? {
                 Ok(())
             } else {
@@ -101,18 +124,21 @@ mod tests {
     #[test]
     fn yes_and_resume_go_ahead() {
         assert_eq!(
-            decide(&plan(5, true), Verb::Delete, true, false, "T"),
+            decide(&plan(5, true), Verb::Delete, true, false, "T", false),
             Decision::Go
         );
         let mut p = plan(5, true);
         p.resume = Some("j.ndjson".into());
-        assert_eq!(decide(&p, Verb::Delete, false, false, "T"), Decision::Go);
+        assert_eq!(
+            decide(&p, Verb::Delete, false, false, "T", false),
+            Decision::Go
+        );
     }
 
     #[test]
     fn a_terminal_asks_except_for_one_named_retry() {
         assert_eq!(
-            decide(&plan(1, false), Verb::Retry, false, true, "T"),
+            decide(&plan(1, false), Verb::Retry, false, true, "T", false),
             Decision::Go
         );
         assert_eq!(
@@ -121,24 +147,40 @@ mod tests {
                 Verb::Delete,
                 false,
                 true,
-                "T"
+                "T",
+                false
             ),
             Decision::Ask("Delete 1 DLQ entry on T?".into())
         );
         assert_eq!(
-            decide(&plan(1, true), Verb::Retry, false, true, "T"),
+            decide(&plan(1, true), Verb::Retry, false, true, "T", false),
             Decision::Ask("Retry 1 DLQ entry on T?".into())
         );
     }
 
     #[test]
+    fn a_warning_makes_even_one_named_retry_ask() {
+        assert_eq!(
+            decide(
+                &of(Action::Resume, 1, false),
+                Verb::Retry,
+                false,
+                true,
+                "T",
+                true
+            ),
+            Decision::Ask("Resume 1 workflow run on T?".into())
+        );
+    }
+
+    #[test]
     fn off_a_terminal_a_selection_needs_yes_and_named_ids_do_not() {
-        match decide(&plan(3, true), Verb::Retry, false, false, "T") {
+        match decide(&plan(3, true), Verb::Retry, false, false, "T", false) {
             Decision::Refuse(m) => assert!(m.contains("retry 3 entries without --yes"), "{m}"),
             d => panic!("{d:?}"),
         }
         assert_eq!(
-            decide(&plan(3, false), Verb::Delete, false, false, "T"),
+            decide(&plan(3, false), Verb::Delete, false, false, "T", false),
             Decision::Go
         );
     }

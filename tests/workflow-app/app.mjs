@@ -35,6 +35,7 @@ const control = {
   thirdPartyStatus: 201,
   childFails: false,
   cFails: true,
+  failureAnswerBytes: 0,
 };
 let base = "";
 
@@ -68,6 +69,7 @@ const order = serve(
         tenant: context.headers.get("x-tenant"),
       });
       if (control.failureFunctionFails) throw new Error("the failure function is broken too");
+      if (control.failureAnswerBytes) return "x".repeat(control.failureAnswerBytes);
       return `handled ${context.workflowRunId}`;
     },
   },
@@ -130,6 +132,32 @@ const call = serve(async (context) => {
   return r.status;
 });
 
+// A call whose answer the next step checks: a failed answer is cached in the run's log, so a
+// resume replays it (only a restart calls again). Its result body is JSON, shown decoded.
+const checkedCall = serve(async (context) => {
+  const r = await context.call("charge api", {
+    url: `${base}/third-party?run=${encodeURIComponent(context.workflowRunId)}`,
+    method: "POST",
+    body: { amount: 5 },
+    retries: 0,
+  });
+  await context.run("use charge", () => {
+    record("step", { runId: context.workflowRunId, step: "use charge", status: r.status });
+    if (r.status >= 300) throw new Error(`charge api answered ${r.status}`);
+    return r.body;
+  });
+});
+
+// The order workflow without a failureFunction: QStash still calls the failure callback and
+// the SDK answers that there is none.
+const bare = serve(async (context) => {
+  await context.run("only", () => {
+    record("step", { runId: context.workflowRunId, step: "only" });
+    if (control.chargeFails) throw new Error("bare step failed");
+    return context.requestPayload;
+  });
+});
+
 // A call the server must refuse (more retries than it allows).
 const badCall = serve(async (context) => {
   await context.call("too many retries", { url: `${base}/third-party`, method: "POST", retries: 1000 });
@@ -190,6 +218,8 @@ const workflows = {
   "/wf/parallel-fail": parallelFail.handler,
   "/wf/call": call.handler,
   "/wf/bad-call": badCall.handler,
+  "/wf/checked-call": checkedCall.handler,
+  "/wf/bare": bare.handler,
   "/wf/wait": waiter.handler,
   "/wf/notifier": notifier.handler,
   "/wf/cancel": canceller.handler,
