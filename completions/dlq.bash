@@ -119,7 +119,7 @@ _dlq() {
 
     case "${cmd}" in
         dlq)
-            opts="-v -h -V --verbose --token --qstash-url --profile --dev --config --request-timeout --allow-http --help --version list show stats watch export import retry delete dev demo generate help"
+            opts="-v -h -V --verbose --no-pager --token --qstash-url --profile --dev --config --request-timeout --allow-http --help --version list show stats watch export import retry delete dev demo generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -153,7 +153,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__delete)
-            opts="-i -y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --all-matching --interactive --dry-run --yes --concurrency --rate --journal --resume --output --quiet --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
+            opts="-i -y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --all-matching --interactive --dry-run --yes --concurrency --rate --journal --resume --output --quiet --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -283,7 +283,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__demo)
-            opts="-v -h -V --keep-running --verbose --help --version"
+            opts="-v -h -V --keep-running --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -297,7 +297,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__dev)
-            opts="-v -h -V --host --port --db --token --backoff-scale --schedule-scale --fault-rate --rate-limit --max-body --latency --verbose --help --version"
+            opts="-v -h -V --host --port --db --token --backoff-scale --schedule-scale --fault-rate --rate-limit --max-body --latency --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -351,7 +351,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__export)
-            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --output --include-secrets --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
+            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --output --include-secrets --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,7 +469,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__generate)
-            opts="-v -h -V --verbose --help --version completions man help"
+            opts="-v -h -V --verbose --no-pager --help --version completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -483,7 +483,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__generate__subcmd__completions)
-            opts="-v -h -V --verbose --help --version bash elvish fish powershell zsh"
+            opts="-v -h -V --verbose --no-pager --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -553,7 +553,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__generate__subcmd__man)
-            opts="-v -h -V --verbose --help --version"
+            opts="-v -h -V --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -777,7 +777,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__import)
-            opts="-y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --to --dry-run --yes --concurrency --journal --resume --output --quiet --retries --delay --retry-delay --new-label --new-flow-control-key --new-flow-control-value --failure-callback --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
+            opts="-y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --to --dry-run --yes --concurrency --journal --resume --output --quiet --retries --delay --retry-delay --new-label --new-flow-control-key --new-flow-control-value --failure-callback --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -931,7 +931,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__list)
-            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --output --limit --all --reveal --full --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
+            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --output --limit --all --reveal --full --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1053,7 +1053,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__retry)
-            opts="-i -y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --all-matching --interactive --dry-run --yes --concurrency --rate --journal --resume --output --quiet --restart --failure-function --new-run-id --max-failures --wait --edit --retries --delay --retry-delay --new-label --new-flow-control-key --new-flow-control-value --failure-callback --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
+            opts="-i -y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --all-matching --interactive --dry-run --yes --concurrency --rate --journal --resume --output --quiet --restart --failure-function --new-run-id --max-failures --wait --edit --retries --delay --retry-delay --new-label --new-flow-control-key --new-flow-control-value --failure-callback --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1223,7 +1223,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__show)
-            opts="-o -v -h -V --output --attempts --raw-body --raw-response --workflow --reveal --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
+            opts="-o -v -h -V --output --attempts --raw-body --raw-response --workflow --reveal --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1265,7 +1265,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__stats)
-            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --by --output --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
+            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --by --output --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1387,7 +1387,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__watch)
-            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --interval --exit-on-first --timeout --output --reveal --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --help --version"
+            opts="-o -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --interval --exit-on-first --timeout --output --reveal --concurrency --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_dlq_global_optspecs
-    string join \n v/verbose token= qstash-url= profile= dev config= request-timeout= allow-http h/help V/version
+    string join \n v/verbose no-pager token= qstash-url= profile= dev config= request-timeout= allow-http h/help V/version
 end
 
 function __fish_dlq_needs_command
@@ -30,6 +30,7 @@ complete -c dlq -n "__fish_dlq_needs_command" -l profile -d 'Use this profile of
 complete -c dlq -n "__fish_dlq_needs_command" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
 complete -c dlq -n "__fish_dlq_needs_command" -l request-timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_needs_command" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_needs_command" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_needs_command" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_needs_command" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_needs_command" -s h -l help -d 'Print help'
@@ -86,6 +87,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand list" -l full -d 'CSV: the whole
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand list" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand list" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -s o -l output -d 'Output format' -r -f -a "text\t''
@@ -103,6 +105,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand show" -l reveal -d 'Show sensiti
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand show" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l url -d 'Destination URL' -r
@@ -147,6 +150,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand stats" -l workflow -d 'Use the W
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand stats" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l url -d 'Destination URL' -r
@@ -186,6 +190,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand watch" -l reveal -d 'Show sensit
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand watch" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand watch" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l url -d 'Destination URL' -r
@@ -221,6 +226,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand export" -l include-secrets -d 'K
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand export" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand export" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l url -d 'Destination URL' -r
@@ -270,6 +276,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand import" -s q -l quiet -d 'No pro
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand import" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand import" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l url -d 'Destination URL' -r
@@ -327,6 +334,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand retry" -l edit -d 'Correct the m
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l url -d 'Destination URL' -r
@@ -371,6 +379,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand delete" -s q -l quiet -d 'No pro
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l dev -d 'Target a local `dlq dev` (http://127.0.0.1:8080) with its default token'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -l allow-http -d 'Send the token over plain http:// to an address beyond this machine (anyone on the network path can read it) [env: DLQ_ALLOW_HTTP=1]'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand delete" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c dlq -n "__fish_dlq_using_subcommand delete" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l host -d 'Address to listen on (loopback unless told otherwise)' -r
@@ -384,22 +393,27 @@ complete -c dlq -n "__fish_dlq_using_subcommand dev" -l rate-limit -d 'Allow N r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l max-body -d 'Largest accepted request body in bytes; larger ones get 413' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l latency -d 'Answer every API request DURATION later (a round trip, e.g. 50ms), to try dlq or an app as if QStash were far away; deliveries to endpoints are not delayed' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand dev" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -l keep-running -d 'Afterwards, leave the server running with a few fresh failures to explore, and print how to point dlq at it'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand demo" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Print the completion script of a shell'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Write dlq.1 and dlq-<command>.1 into a directory'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
+complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from man" -s V -l version -d 'Print version'
 complete -c dlq -n "__fish_dlq_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script of a shell'

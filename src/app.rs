@@ -17,6 +17,9 @@ pub struct Cli {
     /// Log each API request and its status to stderr (the token is never shown)
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)
+    #[arg(long, global = true)]
+    pub no_pager: bool,
     #[command(flatten)]
     pub client: ClientArgs,
     #[command(subcommand)]
@@ -108,8 +111,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(_) => own_options_only(&cli, "demo")?,
         _ => {}
     }
-    let (outer, v) = (&cli.client, cli.verbose);
-    let ctx = |c: &ClientArgs| Ctx::new(&c.or(outer), v);
+    let (outer, v, no_pager) = (&cli.client, cli.verbose, cli.no_pager);
+    let ctx = |c: &ClientArgs| Ctx::new(&c.or(outer), v, no_pager);
     match cli.command {
         Command::Dev(args) => commands::dev::run(args, v).await,
         Command::Generate(args) => {

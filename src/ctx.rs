@@ -19,6 +19,8 @@ pub struct Ctx {
     pub stderr_tty: bool,
     /// stdin is a terminal: prompts can be answered.
     pub stdin_tty: bool,
+    /// The pager for long output on a terminal (`None`: write directly).
+    pub pager: Option<String>,
     pub now_ms: i64,
 }
 
@@ -59,7 +61,7 @@ pub fn stdout_style() -> Style {
 }
 
 impl Ctx {
-    pub fn new(c: &ClientArgs, verbose: bool) -> Result<Ctx, CliError> {
+    pub fn new(c: &ClientArgs, verbose: bool, no_pager: bool) -> Result<Ctx, CliError> {
         let target = crate::config::resolve(c, &|k| std::env::var(k).ok())?;
         let log: Option<crate::client::LogSink> = if verbose {
             Some(Arc::new(|line: &str| {
@@ -95,7 +97,9 @@ impl Ctx {
             message: e.to_string(),
         })?;
         let style = stdout_style();
+        let pager = crate::paging::command(no_pager, style.tty, &|k| std::env::var(k).ok());
         Ok(Ctx {
+            pager,
             client,
             target: name,
             now_ms: style.now_ms,
@@ -103,6 +107,11 @@ impl Ctx {
             stderr_tty: env_flag("DLQ_FORCE_TTY") || std::io::stderr().is_terminal(),
             stdin_tty: std::io::stdin().is_terminal(),
         })
+    }
+
+    /// Writes text output to stdout, through the pager when it is longer than a screen.
+    pub fn page(&self, text: &str) -> std::io::Result<()> {
+        crate::paging::write(text, self.pager.as_deref(), self.style.width)
     }
 
     /// A note for people on stderr (only on a terminal).

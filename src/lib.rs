@@ -18,6 +18,7 @@ pub mod generate;
 pub(crate) mod interrupt;
 pub mod model;
 pub(crate) mod pager;
+pub(crate) mod paging;
 pub mod parse;
 pub(crate) mod prompt;
 pub mod render;

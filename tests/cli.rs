@@ -27,6 +27,8 @@ mod interactive;
 mod list_show;
 /// The parallel pager against `dlq dev`: generated distributions, every entry once.
 mod pager;
+/// Long output through the pager; long values cut.
+mod paging;
 /// Property tests of the parsers and the renderer.
 mod properties;
 /// Kills, interrupts, faults and restarts: nothing lost, nothing duplicated.

@@ -118,6 +118,28 @@ async fn a_long_failure_function_answer_is_cut_with_its_size() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_300_kb_step_result_is_cut_on_a_terminal() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    app.control(json!({"blobBytes": 300_000})).await;
+    app.trigger(json!({"url": "/wf/order", "workflowRunId": "big-1", "retries": 0, "body": {"orderId": "b1", "amount": 1}}))
+        .await;
+    let id = id_of(&dlq_entry(&dev, "wfr_big-1").await);
+    let r = dev.dlq_env(&["show", &id], &[("DLQ_FORCE_TTY", "1")]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = r.out();
+    assert!(out.contains("… cut at 16 KiB of 300"), "{}", &out[..500]);
+    assert!(out.len() < 200_000, "{} bytes", out.len());
+    // JSON has all of it.
+    let r = dev.dlq(&["show", &id, "-o", "json"]).await;
+    let v: Vec<Value> = serde_json::from_str(&r.out()).unwrap();
+    let blob = v[0]["decodedRun"]["steps"][0]["out"]["blob"]
+        .as_str()
+        .unwrap();
+    assert_eq!(blob.len(), 300_000);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn workflow_csv_has_the_failed_step_and_the_error() {
     let dev = Dev::start().await;
     let app = App::start(&dev).await;

@@ -93,17 +93,35 @@ pub async fn run(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
     }
     let format = format_of(args.output);
     let workflow = sel.kind == DlqKind::Workflow;
-    let out =
-        ListWriter::new(std::io::stdout().lock(), format, ctx.style, workflow).full(args.full);
     let table = format == Format::Table;
-    match limit_of(&args, ctx.style.tty) {
-        Some(n) => newest(ctx, &sel, &args, out, n).await?,
-        None => everything(ctx, &sel, &args, out).await?,
+    if table && ctx.style.tty && ctx.pager.is_some() {
+        // A table on a terminal is laid out whole anyway: it goes through the pager.
+        let mut buf = Vec::new();
+        let out = ListWriter::new(&mut buf, format, ctx.style, workflow).full(args.full);
+        write_selected(ctx, &sel, &args, out).await?;
+        ctx.page(&String::from_utf8_lossy(&buf))?;
+    } else {
+        let out =
+            ListWriter::new(std::io::stdout().lock(), format, ctx.style, workflow).full(args.full);
+        write_selected(ctx, &sel, &args, out).await?;
     }
     if !workflow && table {
         workflow_runs_also(ctx, &sel).await?;
     }
     Ok(())
+}
+
+/// The newest N or everything, as `--limit` says.
+async fn write_selected<W: std::io::Write>(
+    ctx: &Ctx,
+    sel: &Selection,
+    args: &ListArgs,
+    out: ListWriter<W>,
+) -> anyhow::Result<()> {
+    match limit_of(args, ctx.style.tty) {
+        Some(n) => newest(ctx, sel, args, out, n).await,
+        None => everything(ctx, sel, args, out).await,
+    }
 }
 
 /// `--limit N` (50 for a table on a terminal): the newest N matching entries, on a terminal

@@ -31,22 +31,40 @@ pub async fn fetch(ctx: &Ctx, id: &str, workflow_only: bool) -> Result<Option<Dl
 }
 
 pub async fn run(ctx: &Ctx, mut args: ShowArgs) -> anyhow::Result<()> {
-    if args.ids.iter().any(|i| i == "-") {
-        if args.ids.len() > 1 {
-            return Err(
-                CliError::usage("`-` reads the ids from stdin; give no other ids with it").into(),
-            );
-        }
-        args.ids = crate::bulk::plan::parse_stdin(std::io::stdin().lock())?.ids;
-        if args.ids.is_empty() {
-            return Err(CliError::usage("no DLQ ids on stdin").into());
-        }
-    }
+    args.ids = ids(std::mem::take(&mut args.ids))?;
     if (args.raw_body || args.raw_response) && args.ids.len() != 1 {
         return Err(
             CliError::usage("--raw-body and --raw-response take exactly one DLQ id").into(),
         );
     }
+    let (found, missing) = fetch_all(ctx, &args).await?;
+    match found.first() {
+        Some(e) if args.raw_body || args.raw_response => write_raw(e, args.raw_body)?,
+        _ if args.output == ShowFormat::Json => write_json(&found, args.reveal)?,
+        _ => write_text(ctx, &found, &args).await?,
+    }
+    verdict(ctx, &missing, found.is_empty(), args.ids.len())
+}
+
+/// The ids asked for: the arguments, or stdin's (`-`).
+fn ids(ids: Vec<String>) -> anyhow::Result<Vec<String>> {
+    if !ids.iter().any(|i| i == "-") {
+        return Ok(ids);
+    }
+    if ids.len() > 1 {
+        return Err(
+            CliError::usage("`-` reads the ids from stdin; give no other ids with it").into(),
+        );
+    }
+    let read = crate::bulk::plan::parse_stdin(std::io::stdin().lock())?.ids;
+    if read.is_empty() {
+        return Err(CliError::usage("no DLQ ids on stdin").into());
+    }
+    Ok(read)
+}
+
+/// The entries found (masked unless `--reveal`) and the ids that were not.
+async fn fetch_all(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<(Vec<DlqEntry>, Vec<String>)> {
     let mut found = Vec::new();
     let mut missing = Vec::new();
     for id in &args.ids {
@@ -60,68 +78,82 @@ pub async fn run(ctx: &Ctx, mut args: ShowArgs) -> anyhow::Result<()> {
             None => missing.push(id.clone()),
         }
     }
-    let mut out = std::io::stdout().lock();
-    if let Some(e) = found.first()
-        && (args.raw_body || args.raw_response)
-    {
-        let bytes = if args.raw_body {
-            e.body_bytes()
-        } else {
-            e.response_bytes()
-        };
-        out.write_all(&bytes)?;
-        out.flush()?;
-    } else if args.output == ShowFormat::Json {
-        // The API's fields as returned, plus a workflow run's steps decoded under one key.
-        let values = found
-            .iter()
-            .map(|e| {
-                let mut v = serde_json::to_value(e)?;
-                if let (Some(run), Some(o)) =
-                    (workflow_run::decode(e, args.reveal), v.as_object_mut())
-                {
-                    o.insert(DECODED_KEY.into(), serde_json::to_value(run)?);
-                }
-                Ok(v)
-            })
-            .collect::<Result<Vec<serde_json::Value>, serde_json::Error>>()?;
-        // One shape whatever the count: an array.
-        serde_json::to_writer_pretty(&mut out, &values)?;
-        writeln!(out)?;
+    Ok((found, missing))
+}
+
+/// The exact request or response body bytes.
+fn write_raw(e: &DlqEntry, body: bool) -> std::io::Result<()> {
+    let bytes = if body {
+        e.body_bytes()
     } else {
-        for (i, e) in found.iter().enumerate() {
-            if i > 0 {
-                writeln!(out)?;
+        e.response_bytes()
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(&bytes)?;
+    out.flush()
+}
+
+/// The API's fields as returned, plus a workflow run's steps decoded under one key; one
+/// shape whatever the count: an array.
+fn write_json(found: &[DlqEntry], reveal: bool) -> anyhow::Result<()> {
+    let values = found
+        .iter()
+        .map(|e| {
+            let mut v = serde_json::to_value(e)?;
+            if let (Some(run), Some(o)) = (workflow_run::decode(e, reveal), v.as_object_mut()) {
+                o.insert(DECODED_KEY.into(), serde_json::to_value(run)?);
             }
-            let attempts = match (&e.message_id, args.attempts) {
-                (Some(m), true) => Some(ctx.client.message_logs(m).await?),
-                _ => None,
-            };
-            let run = workflow_run::decode(e, args.reveal);
-            out.write_all(
-                detail::render(e, run.as_ref(), attempts.as_deref(), &ctx.style).as_bytes(),
-            )?;
+            Ok(v)
+        })
+        .collect::<Result<Vec<serde_json::Value>, serde_json::Error>>()?;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &values)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Each entry as people read it, through the pager when it is longer than a screen.
+async fn write_text(ctx: &Ctx, found: &[DlqEntry], args: &ShowArgs) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for (i, e) in found.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
         }
-        out.flush()?;
+        let attempts = match (&e.message_id, args.attempts) {
+            (Some(m), true) => Some(ctx.client.message_logs(m).await?),
+            _ => None,
+        };
+        let run = workflow_run::decode(e, args.reveal);
+        text.push_str(&detail::render(
+            e,
+            run.as_ref(),
+            attempts.as_deref(),
+            &ctx.style,
+        ));
     }
-    drop(out);
+    ctx.page(&text)?;
+    Ok(())
+}
+
+/// Exit 0 when all were found, 4 when none, 3 when some.
+fn verdict(ctx: &Ctx, missing: &[String], none_found: bool, asked: usize) -> anyhow::Result<()> {
     let gone = |id: &str| {
         format!(
             "DLQ entry {} not found (already retried, deleted or expired)",
             sanitize::inline(id)
         )
     };
-    if missing.len() == 1 && found.is_empty() {
+    if missing.len() == 1 && none_found {
         return Err(CliError {
             exit: Exit::NotFound,
             message: gone(&missing[0]),
         }
         .into());
     }
-    for id in &missing {
+    for id in missing {
         ctx.warn(&gone(id));
     }
-    match (found.is_empty(), missing.is_empty()) {
+    match (none_found, missing.is_empty()) {
         (_, true) => Ok(()),
         (true, false) => Err(CliError {
             exit: Exit::NotFound,
@@ -130,11 +162,7 @@ pub async fn run(ctx: &Ctx, mut args: ShowArgs) -> anyhow::Result<()> {
         .into()),
         (false, false) => Err(CliError {
             exit: Exit::Partial,
-            message: format!(
-                "{} of {} DLQ entries not found",
-                missing.len(),
-                args.ids.len()
-            ),
+            message: format!("{} of {asked} DLQ entries not found", missing.len()),
         }
         .into()),
     }

@@ -66,13 +66,19 @@ pub async fn run(ctx: &Ctx, args: StatsArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let groups = stats.sorted();
-    write(
-        &mut std::io::stdout().lock(),
-        format,
-        &ctx.style,
-        &by,
-        &groups,
-        total,
-    )?;
+    if format == Format::Table {
+        let mut buf = Vec::new();
+        write(&mut buf, format, &ctx.style, &by, &groups, total)?;
+        ctx.page(&String::from_utf8_lossy(&buf))?;
+    } else {
+        write(
+            &mut std::io::stdout().lock(),
+            format,
+            &ctx.style,
+            &by,
+            &groups,
+            total,
+        )?;
+    }
     Ok(())
 }

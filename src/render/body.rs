@@ -9,6 +9,9 @@ pub use crate::text::html::html_text;
 /// Longest body shown on a terminal before it is cut (the raw flags give all of it).
 pub const TTY_LIMIT: usize = 64 * 1024;
 
+/// Longest decoded workflow value (a step's result, the payload) shown on a terminal.
+pub const STEP_LIMIT: usize = 16 * 1024;
+
 pub use crate::text::kind::{Kind, kind};
 
 /// Renders a body as indented lines.
@@ -71,9 +74,21 @@ fn cut(s: String, limit: usize, total: usize, raw_flag: &str) -> String {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
+    // At a line's end when one is near, so no colour sequence is split; else mid-line with
+    // any colour ended.
+    let mut kept = match s[..end].rfind('\n') {
+        Some(nl) if nl >= limit / 2 => s[..nl].to_string(),
+        _ => s[..end].to_string(),
+    };
+    if let Some(esc) = kept.rfind('\x1b') {
+        if !kept[esc..].contains('m') {
+            kept.truncate(esc);
+        }
+        kept.push_str("\x1b[0m");
+    }
     format!(
         "{}\n… cut at {} KiB of {} bytes (all of it: {raw_flag})",
-        &s[..end],
+        kept,
         limit / 1024,
         total
     )
@@ -112,6 +127,16 @@ pub fn json(v: &serde_json::Value, style: &Style) -> String {
     let mut out = String::new();
     pretty(v, 0, style, &mut out);
     out
+}
+
+/// A decoded workflow value, cut on a terminal at [`STEP_LIMIT`] with its full size named.
+pub fn step_value(v: &serde_json::Value, style: &Style) -> String {
+    let out = json(v, style);
+    if !style.tty {
+        return out;
+    }
+    let size = serde_json::to_string(v).map_or(0, |s| s.len());
+    cut(out, STEP_LIMIT, size, "-o json")
 }
 
 fn pretty(v: &serde_json::Value, indent: usize, style: &Style, out: &mut String) {
@@ -166,6 +191,27 @@ fn pretty(v: &serde_json::Value, indent: usize, style: &Style, out: &mut String)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_keeps_whole_lines_and_ends_its_colour() {
+        let lines = "line\n".repeat(100);
+        let c = cut(lines.clone(), 52, 500, "--raw-body");
+        assert_eq!(
+            c,
+            format!(
+                "{}\n… cut at 0 KiB of 500 bytes (all of it: --raw-body)",
+                &lines[..49]
+            )
+        );
+        let coloured = format!("\x1b[32m{}", "g".repeat(100));
+        let c = cut(coloured, 3, 100, "x");
+        assert!(
+            c.starts_with("\x1b[0m\n"),
+            "a split escape is dropped: {c:?}"
+        );
+        let c = cut(format!("\x1b[32m{}", "g".repeat(100)), 10, 100, "x");
+        assert!(c.starts_with("\x1b[32mggggg\x1b[0m\n"), "{c:?}");
+    }
 
     #[test]
     fn kinds() {

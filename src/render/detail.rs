@@ -112,7 +112,7 @@ fn run_summary(out: &mut String, e: &DlqEntry, run: &DecodedRun, style: &Style) 
 /// The run's steps as the failed delivery carried them: the initial payload, each result.
 fn steps_section(out: &mut String, run: &DecodedRun, style: &Style) {
     let _ = writeln!(out, "\n{}", paint(style, BOLD, "Steps"));
-    let value = |v: &serde_json::Value| indent(&indent(&body::json(v, style)));
+    let value = |v: &serde_json::Value| indent(&indent(&body::step_value(v, style)));
     let _ = writeln!(out, "  {}", paint(style, DIM, "initial payload"));
     if run.initial_payload.is_null() {
         let _ = writeln!(out, "    {}", paint(style, DIM, "(empty)"));

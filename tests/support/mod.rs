@@ -375,6 +375,8 @@ pub async fn dlq_with_stdin(
         .env("QSTASH_URL", url)
         // The client's backoff, 100× shorter: failing-API tests need not sleep through it.
         .env("DLQ_RETRY_SCALE", RETRY_SCALE)
+        // Tests that pretend a terminal (DLQ_FORCE_TTY) read stdout: no pager unless asked.
+        .env("PAGER", "cat")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());

@@ -36,6 +36,7 @@ const control = {
   childFails: false,
   cFails: true,
   failureAnswerBytes: 0,
+  blobBytes: 0,
 };
 let base = "";
 
@@ -44,7 +45,9 @@ const order = serve(
     const payload = context.requestPayload;
     const v = await context.run("validate", () => {
       record("step", { runId: context.workflowRunId, step: "validate", retried: context.retried });
-      return { orderId: payload.orderId, amount: payload.amount };
+      // `blobBytes` makes the result large (a 300 KB step result).
+      const blob = control.blobBytes ? "y".repeat(control.blobBytes) : undefined;
+      return { orderId: payload.orderId, amount: payload.amount, blob };
     });
     const charged = await context.run("charge", () => {
       record("step", { runId: context.workflowRunId, step: "charge", retried: context.retried, label: context.label });
