@@ -218,3 +218,50 @@ fn attempts_are_aligned() {
     assert_eq!(cols.len(), 3);
     assert!(cols.iter().all(|c| *c == cols[0]), "{attempts}");
 }
+
+#[test]
+fn at_60_columns_every_table_fits_and_urls_keep_their_path() {
+    // The QStash list: the URL shows the end of its path.
+    let out = list(Format::Table, tty(60));
+    insta::assert_snapshot!("table_tty_60", out);
+    assert!(out.lines().all(|l| l.chars().count() <= 60), "{out}");
+    assert!(out.contains("?tenant=42"), "{out}");
+
+    // The workflow list: the URL and then the run id give way; the step and the error stay.
+    let mut buf = Vec::new();
+    let mut w = ListWriter::new(&mut buf, Format::Table, tty(60), true);
+    w.write(&[sdk_run_entry()]).unwrap();
+    w.finish().unwrap();
+    let out = String::from_utf8(buf).unwrap();
+    insta::assert_snapshot!("table_workflow_tty_60", out);
+    assert!(out.lines().all(|l| l.chars().count() <= 60), "{out}");
+    assert!(
+        out.contains("STEP") && out.contains("charge") && out.contains("ERROR"),
+        "{out}"
+    );
+
+    // Stats: the times give way; the key, the count, the share and the example stay.
+    let by = [dlq::stats::By::Status, dlq::stats::By::Url];
+    let mut s = dlq::stats::Stats::new(&by);
+    for e in fixtures() {
+        s.add(&e);
+    }
+    let total = s.total();
+    let mut buf = Vec::new();
+    dlq::render::stats::write(
+        &mut buf,
+        dlq::render::stats::Format::Table,
+        &tty(60),
+        &by,
+        &s.sorted(),
+        total,
+    )
+    .unwrap();
+    let out = String::from_utf8(buf).unwrap();
+    insta::assert_snapshot!("stats_tty_60", out);
+    assert!(out.lines().all(|l| l.chars().count() <= 60), "{out}");
+    assert!(
+        out.contains("EXAMPLE") && out.contains("?tenant=42"),
+        "{out}"
+    );
+}

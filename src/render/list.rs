@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use super::{Style, paint, rfc3339, sanitize, status_color};
+use super::table::{self, Cell, Column, Fit};
+use super::{Style, rfc3339, sanitize, status_color};
 use crate::model::DlqEntry;
 
 /// The output formats of `list`.
@@ -200,126 +201,53 @@ impl<W: Write> ListWriter<W> {
         c
     }
 
-    /// The terminal table. Laid out here rather than with comfy-table on purpose: two columns
-    /// give way by different rules (a URL loses its middle so the host and the end of the
-    /// path stay readable, the response is cut at its end), the URL column is dropped below
-    /// 56 columns, the status cell alone is coloured, and off a terminal the same cells are
-    /// streamed tab-separated; comfy-table truncates only at the end and lays out whole tables.
+    /// The terminal table: the columns' rules (below), the cells shaped to them, then laid out
+    /// by [`table::render`]. Below 56 columns the URL is dropped; the response or error stays.
     fn layout(&self, rows: &[DlqEntry]) -> String {
-        let mut headers = self.headers();
-        let mut cells: Vec<Vec<String>> = rows.iter().map(|e| self.cells(e)).collect();
-        // Below 56 columns the URL gives way entirely; the response or error stays.
+        let mut cols = self.columns();
+        let mut cells: Vec<Vec<Cell>> = rows
+            .iter()
+            .map(|e| {
+                let mut c: Vec<Cell> = self.cells(e).into_iter().map(Cell::from).collect();
+                c[2].color = Some(status_color(e.response_status.unwrap_or(-1)));
+                c
+            })
+            .collect();
         if self.style.width < NARROW {
-            let url = headers.len() - 2;
-            headers.remove(url);
+            let url = cols.len() - 2;
+            cols.remove(url);
             for r in &mut cells {
                 r.remove(url);
             }
         }
-        let has_url = self.style.width >= NARROW;
-        let n = headers.len();
-        let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-        for r in &cells {
-            for (i, c) in r.iter().enumerate() {
-                widths[i] = widths[i].max(c.chars().count());
-            }
-        }
-        // Fit the width: the URL and RESPONSE columns give way (only the last one when the
-        // URL is gone).
-        let gaps = 2 * (n - 1);
-        if has_url {
-            let fixed: usize = widths[..n - 2].iter().sum::<usize>() + gaps;
-            let room = self.style.width.saturating_sub(fixed).max(20);
-            let (url_w, resp_w) = (widths[n - 2], widths[n - 1]);
-            if url_w + resp_w > room {
-                let url_fit = url_w.min((room * 3 / 5).max(10));
-                widths[n - 2] = url_fit;
-                widths[n - 1] = room.saturating_sub(url_fit).max(8).min(resp_w);
-            }
+        table::render(&cols, &cells, &self.style, true)
+    }
+
+    /// The table's columns and how each gives way: the URL first, then (for runs) the run's
+    /// id and the age; the step, the response and the error are cut at their end.
+    fn columns(&self) -> Vec<Column> {
+        let h = self.headers();
+        let mut cols = vec![Column::keep(h[0]), Column::keep(h[1]), Column::keep(h[2])];
+        if self.workflow {
+            cols[1] = Column::keep(h[1]).drop(2);
+            cols.extend([
+                Column::fit(h[3], Fit::End, 10).drop(1),
+                Column::fit(h[4], Fit::End, 10),
+                Column::fit(h[5], Fit::Url, 12).drop(0),
+                Column::fit(h[6], Fit::End, 10),
+            ]);
         } else {
-            let fixed: usize = widths[..n - 1].iter().sum::<usize>() + gaps;
-            widths[n - 1] = widths[n - 1].min(self.style.width.saturating_sub(fixed).max(8));
+            cols.extend([
+                Column::fit(h[3], Fit::Url, 16),
+                Column::fit(h[4], Fit::End, 8),
+            ]);
         }
-        let mut out = String::new();
-        let head: Vec<String> = headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| pad(h, widths[i]))
-            .collect();
-        out.push_str(&paint(&self.style, super::BOLD, head.join("  ").trim_end()));
-        out.push('\n');
-        for (row, e) in cells.iter().zip(rows) {
-            let mut line = Vec::with_capacity(n);
-            for (i, c) in row.iter().enumerate() {
-                // URLs lose their middle: the host and the end of the path stay visible.
-                let short = if has_url && i == n - 2 {
-                    shorten_url(c, widths[i])
-                } else {
-                    truncate(c, widths[i])
-                };
-                let fitted = pad(&short, widths[i]);
-                if i == 2 {
-                    line.push(paint(
-                        &self.style,
-                        status_color(e.response_status.unwrap_or(-1)),
-                        &fitted,
-                    ));
-                } else {
-                    line.push(fitted);
-                }
-            }
-            out.push_str(line.join("  ").trim_end());
-            out.push('\n');
-        }
-        out
+        cols
     }
 }
 
 /// Terminal width below which the table drops its URL column.
 const NARROW: usize = 56;
-
-/// A URL fitted into `w` characters by cutting its middle: `https://api.example/…/hook`.
-pub fn shorten_url(url: &str, w: usize) -> String {
-    let n = url.chars().count();
-    if n <= w {
-        return url.to_string();
-    }
-    let host_end = url
-        .find("://")
-        .map(|i| i + 3)
-        .and_then(|start| url[start..].find('/').map(|j| start + j))
-        .unwrap_or(url.len());
-    let head: String = url[..host_end].to_string();
-    let head_n = head.chars().count();
-    // Room for the host, "/…" and some of the tail; otherwise cut at the end.
-    if head_n + 3 > w {
-        return truncate(url, w);
-    }
-    let tail_n = w - head_n - 2;
-    let tail: String = url.chars().skip(n - tail_n).collect();
-    format!("{head}/…{tail}")
-}
-
-fn pad(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n >= w {
-        s.to_string()
-    } else {
-        format!("{s}{}", " ".repeat(w - n))
-    }
-}
-
-fn truncate(s: &str, w: usize) -> String {
-    if s.chars().count() <= w {
-        s.to_string()
-    } else if w == 0 {
-        String::new()
-    } else {
-        let mut t: String = s.chars().take(w - 1).collect();
-        t.push('…');
-        t
-    }
-}
 
 /// The first line of the response body (or a note for binary/empty bodies).
 pub fn snippet(e: &DlqEntry) -> String {
@@ -413,29 +341,5 @@ mod tests {
             "line\\nbreak\n",
             "control characters escaped"
         );
-    }
-
-    #[test]
-    fn urls_lose_their_middle() {
-        let u = "https://api.example.com/v1/customers/42/orders/hook";
-        assert_eq!(shorten_url(u, 100), u);
-        let s = shorten_url(u, 36);
-        assert_eq!(s.chars().count(), 36);
-        assert!(
-            s.starts_with("https://api.example.com/…") && s.ends_with("hook"),
-            "{s}"
-        );
-        assert_eq!(
-            shorten_url("https://a-very-long-host-name.example/x/y", 20)
-                .chars()
-                .count(),
-            20
-        );
-    }
-
-    #[test]
-    fn truncation() {
-        assert_eq!(truncate("abcdef", 4), "abc…");
-        assert_eq!(truncate("abc", 4), "abc");
     }
 }

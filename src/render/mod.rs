@@ -7,6 +7,7 @@ pub mod list;
 pub mod progress;
 pub mod redact;
 pub mod stats;
+pub mod table;
 pub mod watch;
 pub use crate::text::sanitize;
 

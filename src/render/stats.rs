@@ -5,7 +5,8 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
-use super::list::{csv_line, defuse, shorten_url};
+use super::list::{csv_line, defuse};
+use super::table::{self, Cell, Column, Fit};
 use super::{Style, rfc3339, sanitize, when_cell};
 use crate::stats::{By, Group, MISSING};
 
@@ -107,30 +108,10 @@ fn table<W: Write>(
     groups: &[Group],
     total: u64,
 ) -> io::Result<()> {
-    let mut header: Vec<String> = by.iter().map(|b| b.name().to_uppercase()).collect();
-    header.extend(
-        ["COUNT", "SHARE", "FIRST SEEN", "LAST SEEN", "EXAMPLE"]
-            .iter()
-            .map(|s| s.to_string()),
-    );
     let rows: Vec<Vec<String>> = groups
         .iter()
         .map(|g| {
-            let mut r: Vec<String> = by
-                .iter()
-                .zip(&g.key)
-                .map(|(b, k)| {
-                    let k = sanitize::inline(k);
-                    // On a terminal long keys give way; off it every cell is whole.
-                    match (style.tty, b) {
-                        (true, By::Url) => shorten_url(&k, 48),
-                        (true, By::Error | By::Step | By::Label) if k.chars().count() > 60 => {
-                            k.chars().take(59).chain(['…']).collect()
-                        }
-                        _ => k,
-                    }
-                })
-                .collect();
+            let mut r: Vec<String> = g.key.iter().map(|k| sanitize::inline(k)).collect();
             r.push(g.count.to_string());
             r.push(share(g.count, total));
             r.push(when_cell(g.first, style));
@@ -139,34 +120,19 @@ fn table<W: Write>(
             r
         })
         .collect();
-    if !style.tty {
+    if style.tty {
+        let cells: Vec<Vec<Cell>> = rows
+            .into_iter()
+            .map(|r| r.into_iter().map(Cell::from).collect())
+            .collect();
+        out.write_all(table::render(&columns(by), &cells, style, true).as_bytes())?;
+    } else {
+        let header: Vec<String> = columns(by).into_iter().map(|c| c.header).collect();
         writeln!(out, "{}", header.join("\t"))?;
         for r in &rows {
             writeln!(out, "{}", r.join("\t"))?;
         }
         return Ok(());
-    }
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                s.push_str(c);
-                s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
-            }
-        }
-        s
-    };
-    writeln!(out, "{}", line(&header))?;
-    for r in &rows {
-        writeln!(out, "{}", line(r))?;
     }
     writeln!(
         out,
@@ -176,6 +142,30 @@ fn table<W: Write>(
         groups.len(),
         if groups.len() == 1 { "group" } else { "groups" }
     )
+}
+
+/// The keys give way (a URL its middle, other keys their end); on a narrow terminal the
+/// first and last seen times are given up, then the example.
+fn columns(by: &[By]) -> Vec<Column> {
+    let mut cols: Vec<Column> = by
+        .iter()
+        .map(|b| {
+            let name = b.name().to_uppercase();
+            match b {
+                By::Url => Column::fit(name, Fit::Url, 24),
+                By::Status => Column::keep(name),
+                _ => Column::fit(name, Fit::End, 20),
+            }
+        })
+        .collect();
+    cols.extend([
+        Column::keep("COUNT").right(),
+        Column::keep("SHARE").right(),
+        Column::keep("FIRST SEEN").drop(0),
+        Column::keep("LAST SEEN").drop(1),
+        Column::keep("EXAMPLE"),
+    ]);
+    cols
 }
 
 #[cfg(test)]
@@ -226,8 +216,8 @@ mod tests {
         assert_eq!(
             render(Format::Table, true),
             "STATUS  URL                         COUNT  SHARE  FIRST SEEN  LAST SEEN  EXAMPLE\n\
-             500     https://api.example/orders  3      75.0%  2m ago      1m ago     61000-0\n\
-             404     =cmd|' /C calc'!A0          1      25.0%  1m ago      1m ago     2000-0\n\
+             500     https://api.example/orders      3  75.0%  2m ago      1m ago     61000-0\n\
+             404     =cmd|' /C calc'!A0              1  25.0%  1m ago      1m ago     2000-0\n\
              4 entries in 2 groups\n"
         );
         let plain = render(Format::Table, false);
