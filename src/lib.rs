@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub(crate) mod ctx;
 pub mod error;
+pub(crate) mod fsx;
 pub mod generate;
 pub(crate) mod interrupt;
 pub mod model;

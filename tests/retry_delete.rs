@@ -1255,3 +1255,103 @@ async fn max_failures_stops_within_one_calls_worth() {
     );
     assert_eq!(dev.dlq_all("/v2/dlq").await.len(), 400);
 }
+
+/// `--edit`: the scratch file is its owner's only, in a private directory, and holds no
+/// secret; a body declared JSON that no longer is gets a warning; `--wait` follows the copy.
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_edit_keeps_secrets_out_of_its_file_warns_of_broken_json_and_waits() {
+    let dev = Dev::start().await;
+    let rx = failing().await;
+    let url = format!("{}/orders", rx.url);
+    let headers = [
+        ("Upstash-Retries", "0"),
+        ("Content-Type", "application/json"),
+        ("Upstash-Forward-Authorization", "Bearer sk_live_9"),
+    ];
+    for qty in [-1, -2, -3] {
+        dev.publish(&url, &headers, format!(r#"{{"qty":{qty}}}"#))
+            .await;
+    }
+    let dlq = dev.wait_dlq("/v2/dlq", 3).await;
+    let id = |qty: &str| {
+        dlq.iter()
+            .find(|e| e["body"].as_str().unwrap().contains(qty))
+            .unwrap()["dlqId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    recover(&rx);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let editor = |name: &str, edit: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(
+            &p,
+            format!(
+                "#!/bin/sh\nstat -c %a \"$1\" > {d}/mode\nstat -c %a \"$(dirname \"$1\")\" > {d}/dirmode\ncp \"$1\" {d}/seen\n{edit}\n"
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        p.display().to_string()
+    };
+
+    let fix = editor("fix", "sed -i -e 's/\"qty\": -1/\"qty\": 1/' \"$1\"");
+    let r = dev
+        .dlq_env(
+            &["retry", &id("-1"), "--edit", "--yes", "--wait=30s"],
+            &[("EDITOR", &fix)],
+        )
+        .await;
+    assert_eq!(r.code, 0, "{}\n{}", r.out(), r.stderr);
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+    assert_eq!(
+        (read("mode").trim(), read("dirmode").trim()),
+        ("600", "700")
+    );
+    let seen = read("seen");
+    assert!(
+        !seen.contains("sk_live_9") && seen.contains("Authorization: <hidden, kept>"),
+        "{seen}"
+    );
+    let lines = r.lines();
+    assert!(
+        lines[0].contains("\tedited\tmsg_") && lines[1].ends_with("\tdelivered"),
+        "{lines:?}"
+    );
+    let got = rx.wait_for("/orders", 4).await;
+    assert_eq!(got[3].body, br#"{"qty":1}"#);
+    assert_eq!(
+        got[3].header("authorization"),
+        Some("Bearer sk_live_9"),
+        "the kept secret is sent"
+    );
+
+    // Broken JSON under a JSON content type: said before it is sent.
+    let broken = editor("broken", "sed -i -e 's/\"qty\": -2/\"qty\": 2,/' \"$1\"");
+    let r = dev
+        .dlq_env(
+            &["retry", &id("-2"), "--edit", "--yes"],
+            &[("EDITOR", &broken)],
+        )
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Warning: the body is not valid JSON"),
+        "{}",
+        r.stderr
+    );
+
+    // A text that does not read back: nothing is sent, the original stays.
+    let bad = editor("bad", "sed -i -e 's/^Content-Type: /Content-Type /' \"$1\"");
+    let r = dev
+        .dlq_env(
+            &["retry", &id("-3"), "--edit", "--yes"],
+            &[("EDITOR", &bad)],
+        )
+        .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("nothing was sent"), "{}", r.stderr);
+    assert_eq!(dev.get(&format!("/v2/dlq/{}", id("-3"))).await.0, 200);
+}

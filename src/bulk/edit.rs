@@ -14,8 +14,12 @@ use crate::model::DlqEntry;
 const PREAMBLE: &str =
     "# Edit the headers forwarded to the destination (Name: value) and the body below the
 # blank line, then save and quit. Lines starting with # up here are ignored. Leaving the
-# file unchanged sends nothing.
+# file unchanged sends nothing. Secret values (Authorization, tokens, keys) read
+# <hidden, kept>: left so, the original value is sent; replace it to change it.
 ";
+
+/// What a secret header's value reads in the text: the scratch file never holds it.
+pub const KEPT: &str = "<hidden, kept>";
 
 /// What an edit changes: the forwarded headers and the body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +72,11 @@ pub fn to_text(m: &Message) -> Result<String, String> {
     };
     let mut out = String::from(PREAMBLE);
     for (k, v) in &m.headers {
+        let v = if crate::text::secrets::is_sensitive(k) {
+            KEPT
+        } else {
+            v
+        };
         out.push_str(&format!("{k}: {v}\n"));
     }
     out.push('\n');
@@ -103,7 +112,16 @@ pub fn from_text(text: &str, original: &Message) -> Result<Message, String> {
         if k.is_empty() || k.contains(char::is_whitespace) {
             return Err(format!("'{k}' is not a header name"));
         }
-        headers.push((k.to_string(), v.trim().to_string()));
+        let v = match v.trim() {
+            KEPT => original
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| format!("{k} reads {KEPT} but the original message has no {k}"))?,
+            v => v.to_string(),
+        };
+        headers.push((k.to_string(), v));
     }
     let mut body = text[consumed.min(text.len())..].to_string();
     if !original.body.ends_with(b"\n") && body.ends_with('\n') {
@@ -127,14 +145,28 @@ pub fn from_text(text: &str, original: &Message) -> Result<Message, String> {
     })
 }
 
-/// The changed lines of two texts, `-` for removed and `+` for added (a longest common
-/// subsequence diff; edits are small).
-pub fn diff(before: &str, after: &str) -> String {
+/// One line of a diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line<'a> {
+    Same(&'a str),
+    Removed(&'a str),
+    Added(&'a str),
+    /// Unchanged lines left out between two changes.
+    Gap(usize),
+}
+
+/// Unchanged lines shown around each change.
+const CONTEXT: usize = 2;
+
+/// The changed lines of two texts with `CONTEXT` unchanged lines around each change (a
+/// longest common subsequence diff; edits are small); `None` when the texts are too long
+/// to compare line by line.
+pub fn diff<'a>(before: &'a str, after: &'a str) -> Option<Vec<Line<'a>>> {
     let a: Vec<&str> = before.lines().collect();
     let b: Vec<&str> = after.lines().collect();
     let (n, m) = (a.len(), b.len());
     if n * m > 4_000_000 {
-        return format!("(the texts are too long to compare line by line: {n} and {m} lines)\n");
+        return None;
     }
     let mut l = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
@@ -147,20 +179,83 @@ pub fn diff(before: &str, after: &str) -> String {
         }
     }
     let (mut i, mut j) = (0, 0);
-    let mut out = String::new();
+    let mut all = Vec::new();
     while i < n || j < m {
         if i < n && j < m && a[i] == b[j] {
+            all.push(Line::Same(a[i]));
             i += 1;
             j += 1;
         } else if i < n && (j == m || l[i + 1][j] >= l[i][j + 1]) {
-            out.push_str(&format!("-{}\n", a[i]));
+            all.push(Line::Removed(a[i]));
             i += 1;
         } else {
-            out.push_str(&format!("+{}\n", b[j]));
+            all.push(Line::Added(b[j]));
             j += 1;
         }
     }
+    Some(with_context(&all))
+}
+
+/// Keeps the changes and `CONTEXT` lines around them; runs left out become one `Gap`.
+fn with_context<'a>(all: &[Line<'a>]) -> Vec<Line<'a>> {
+    let changed: Vec<usize> = (0..all.len())
+        .filter(|&k| !matches!(all[k], Line::Same(_)))
+        .collect();
+    let near = |k: usize| changed.iter().any(|&c| c.abs_diff(k) <= CONTEXT);
+    let mut out = Vec::new();
+    let mut skipped = 0;
+    for (k, line) in all.iter().enumerate() {
+        if near(k) {
+            if skipped > 0 && !out.is_empty() {
+                out.push(Line::Gap(skipped));
+            }
+            skipped = 0;
+            out.push(*line);
+        } else {
+            skipped += 1;
+        }
+    }
     out
+}
+
+/// A diff as text: `-` removed, `+` added, two spaces before context, `…` for a gap; the
+/// changes red and green when `color`.
+pub fn diff_text(lines: &[Line], color: bool) -> String {
+    let paint = |code: &str, s: String| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s
+        }
+    };
+    let mut out = String::new();
+    for l in lines {
+        let line = match l {
+            Line::Same(s) => format!("  {}", crate::text::sanitize::inline(s)),
+            Line::Removed(s) => paint("31", format!("-{}", crate::text::sanitize::inline(s))),
+            Line::Added(s) => paint("32", format!("+{}", crate::text::sanitize::inline(s))),
+            Line::Gap(n) => paint(
+                "2",
+                format!("  … {n} unchanged line{}", if *n == 1 { "" } else { "s" }),
+            ),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Why a body sent as JSON is not JSON (`None` when it is, or is not declared JSON).
+pub fn json_problem(m: &Message) -> Option<String> {
+    let declared = m.headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("content-type") && v.to_ascii_lowercase().contains("json")
+    });
+    if !declared || m.body.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    serde_json::from_slice::<serde_json::Value>(&m.body)
+        .err()
+        .map(|e| format!("the body is not valid JSON ({e}) though its Content-Type says JSON"))
 }
 
 /// The publish headers of an edited message: its forwarded headers, the original's method,
@@ -194,10 +289,11 @@ pub enum Step {
 
 /// Appends a step and flushes it to the OS.
 pub fn record(path: &Path, step: &Step) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
+    // The journal holds the forwarded headers: its owner's only, never through a symlink.
+    let mut f = match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => crate::fsx::create_private(path)?,
+        _ => crate::fsx::open_append(path)?,
+    };
     let mut line = serde_json::to_vec(step)?;
     line.push(b'\n');
     f.write_all(&line)?;
@@ -307,9 +403,56 @@ mod tests {
     }
 
     #[test]
-    fn the_diff_names_changed_lines() {
-        assert_eq!(diff("a\nb\nc\n", "a\nB\nc\n"), "-b\n+B\n");
-        assert_eq!(diff("a\n", "a\n"), "");
+    fn the_diff_shows_changes_with_two_lines_of_context() {
+        let d = |a, b| diff_text(&diff(a, b).unwrap(), false);
+        assert_eq!(d("a\nb\nc\n", "a\nB\nc\n"), "  a\n-b\n+B\n  c\n");
+        assert_eq!(d("a\n", "a\n"), "");
+        let before = "1\n2\n3\n4\n5\n6\n7\n8\n9\n";
+        let after = "one\n2\n3\n4\n5\n6\n7\n8\nnine\n";
+        assert_eq!(
+            d(before, after),
+            "-1\n+one\n  2\n  3\n  … 3 unchanged lines\n  7\n  8\n-9\n+nine\n"
+        );
+        let coloured = diff_text(&diff("a\n", "b\n").unwrap(), true);
+        assert_eq!(coloured, "\x1b[31m-a\x1b[0m\n\x1b[32m+b\x1b[0m\n");
+    }
+
+    #[test]
+    fn secret_headers_never_reach_the_text_and_are_kept_unless_replaced() {
+        let m = Message {
+            headers: vec![
+                ("Authorization".into(), "Bearer sk_live_1".into()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: b"{}".to_vec(),
+        };
+        let text = to_text(&m).unwrap();
+        assert!(!text.contains("sk_live_1") && text.contains("Authorization: <hidden, kept>"));
+        assert_eq!(from_text(&text, &m).unwrap(), m);
+        let replaced = text.replace("Authorization: <hidden, kept>", "Authorization: Bearer new");
+        assert_eq!(from_text(&replaced, &m).unwrap().headers[0].1, "Bearer new");
+        let added = text.replace("Content-Type", "X-Api-Key: <hidden, kept>\nContent-Type");
+        assert!(
+            from_text(&added, &m)
+                .unwrap_err()
+                .contains("has no X-Api-Key")
+        );
+    }
+
+    #[test]
+    fn a_json_body_that_is_not_json_is_named() {
+        let m = |ct: &str, body: &str| Message {
+            headers: vec![("Content-Type".into(), ct.into())],
+            body: body.as_bytes().to_vec(),
+        };
+        assert!(
+            json_problem(&m("application/json", "{\"a\": 1,}"))
+                .unwrap()
+                .contains("not valid JSON")
+        );
+        assert_eq!(json_problem(&m("application/json", "{\"a\": 1}")), None);
+        assert_eq!(json_problem(&m("text/plain", "{oops")), None);
+        assert_eq!(json_problem(&m("application/json", "")), None);
     }
 
     #[test]

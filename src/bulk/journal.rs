@@ -3,7 +3,7 @@
 //! (the process was killed mid-write) is ignored when resuming. It never holds the token.
 
 use std::collections::HashSet;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
@@ -134,9 +134,12 @@ impl Journal {
         }
         // The plan is written to a side file and renamed into place, so a journal always
         // starts with a whole plan, even if the process is killed while writing it.
-        let tmp = path.with_extension(format!("plan-{}.tmp", std::process::id()));
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let (tmp, mut f) = crate::fsx::create_scratch(dir, ".dlq-journal-", ".tmp")?;
         {
-            let mut f = File::create(&tmp)?;
             let plan = Record::Plan {
                 version: 1,
                 action: first.action,
@@ -153,8 +156,9 @@ impl Journal {
             f.write_all(&buf)?;
             f.sync_all()?;
         }
+        drop(f);
         std::fs::rename(&tmp, path)?;
-        let file = OpenOptions::new().append(true).open(path)?;
+        let file = crate::fsx::open_append(path)?;
         Ok(Journal {
             path: path.to_path_buf(),
             file,
@@ -163,7 +167,7 @@ impl Journal {
 
     /// Opens an existing journal to continue it.
     pub fn reopen(path: &Path) -> std::io::Result<Journal> {
-        let file = OpenOptions::new().append(true).open(path)?;
+        let file = crate::fsx::open_append(path)?;
         let mut j = Journal {
             path: path.to_path_buf(),
             file,

@@ -382,7 +382,7 @@ fn wait_of(p: &Plan, timeout: std::time::Duration) -> Wait {
 }
 
 /// How often `--wait` polls; `DLQ_WAIT_INTERVAL_MS` (a hidden test hook) shortens it.
-fn wait_interval() -> std::time::Duration {
+pub fn wait_interval() -> std::time::Duration {
     std::env::var("DLQ_WAIT_INTERVAL_MS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -27,15 +27,44 @@ fn editor(ctx: &Ctx) -> anyhow::Result<String> {
     Err(usage("--edit needs an editor: set $VISUAL or $EDITOR"))
 }
 
+/// What `retry ID --edit` was asked to do.
+pub struct EditRun<'a> {
+    pub id: &'a str,
+    pub yes: bool,
+    pub journal: Option<PathBuf>,
+    pub overrides: &'a crate::client::Headers,
+    /// `--wait`: follow the edited copy this long.
+    pub wait: Option<std::time::Duration>,
+}
+
 /// Edits the message of QStash DLQ entry `id`, then publishes it and deletes the original.
 #[allow(clippy::print_stderr)]
-pub async fn run(
-    ctx: &Ctx,
-    id: &str,
-    yes: bool,
-    journal_path: Option<PathBuf>,
-    overrides: &crate::client::Headers,
-) -> anyhow::Result<()> {
+pub async fn run(ctx: &Ctx, r: EditRun<'_>) -> anyhow::Result<()> {
+    let (entry, destination) = load(ctx, r.id).await?;
+    let before = edit::message_of(&entry);
+    let Some((text, after)) = edit_until_read(ctx, r.id, &before)? else {
+        eprintln!("No change: nothing was sent.");
+        return Ok(());
+    };
+    show_changes(ctx, &text, &after);
+    confirm(ctx, r.yes, r.id, &destination)?;
+    let dedup = format!("dlq-edit-{}-{}", r.id, edit::fingerprint(&after));
+    let mut headers = edit::publish_headers(&entry, &after, &dedup);
+    // Overrides as in retry (--retries, --delay, …) replace the original's settings.
+    for (k, v) in r.overrides {
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(k));
+        headers.push((k.clone(), v.clone()));
+    }
+    let path = open_journal(r.journal, r.id, destination, headers, after.body)?;
+    let message_id = publish_and_delete(ctx, &path).await?;
+    match (message_id, r.wait) {
+        (Some(m), Some(t)) => follow(ctx, r.id, &m, t).await,
+        _ => Ok(()),
+    }
+}
+
+/// The entry and where it goes; a workflow run's entry is refused with what to do instead.
+async fn load(ctx: &Ctx, id: &str) -> anyhow::Result<(crate::model::DlqEntry, String)> {
     let entry = match ctx.client.dlq_get(DlqKind::Qstash, id).await {
         Ok(e) => e,
         Err(e) if e.is_not_found() => {
@@ -57,20 +86,76 @@ pub async fn run(
         .url
         .clone()
         .ok_or_else(|| usage(format!("{id} has no destination URL to publish to")))?;
-    let before = edit::message_of(&entry);
-    let text = edit::to_text(&before).map_err(|e| usage(format!("{id}: {e}")))?;
+    Ok((entry, destination))
+}
+
+/// Opens the editor until its text reads back (at a terminal a mistake reopens it with the
+/// edit kept; a body declared JSON that is not JSON is said, and may be edited again).
+/// `None`: nothing changed. Otherwise the text shown and the edited message.
+#[allow(clippy::print_stderr)]
+fn edit_until_read(
+    ctx: &Ctx,
+    id: &str,
+    before: &edit::Message,
+) -> anyhow::Result<Option<(String, edit::Message)>> {
+    let text = edit::to_text(before).map_err(|e| usage(format!("{id}: {e}")))?;
     let ed = editor(ctx)?;
-    let scratch = std::env::temp_dir().join(format!("dlq-edit-{}-{id}.txt", std::process::id()));
-    std::fs::write(&scratch, &text)?;
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{ed} \"$1\""))
-        .arg("sh")
-        .arg(&scratch)
-        .status();
-    let edited_text = std::fs::read_to_string(&scratch);
+    let can_ask = ctx.stdin_tty && ctx.stderr_tty;
+    let mut draft = text.clone();
+    loop {
+        draft = open_editor(&ed, id, &draft)?;
+        // The text as it was (whatever the body's own spacing) means no change.
+        if draft == text {
+            return Ok(None);
+        }
+        let problem = match edit::from_text(&draft, before) {
+            Ok(after) if after == *before => return Ok(None),
+            Ok(after) => match edit::json_problem(&after) {
+                None => return Ok(Some((text, after))),
+                Some(p) => {
+                    eprintln!("Warning: {p}.");
+                    if !can_ask || !crate::prompt::confirm("Edit it again?")? {
+                        return Ok(Some((text, after)));
+                    }
+                    continue;
+                }
+            },
+            Err(e) => e,
+        };
+        if !can_ask {
+            return Err(usage(format!("{problem}; nothing was sent")));
+        }
+        eprintln!("{}", crate::text::sanitize::inline(&problem));
+        if !crate::prompt::confirm("Edit it again (your changes are kept)?")? {
+            eprintln!("Nothing was sent.");
+            return Err(CliError::declined().into());
+        }
+    }
+}
+
+/// Runs the editor on `text` in a file only its owner can read, in a directory only its
+/// owner can enter; the file is removed afterwards whatever happened.
+fn open_editor(ed: &str, id: &str, text: &str) -> anyhow::Result<String> {
+    let dir = crate::fsx::private_dir("dlq-edit-")?;
+    // The id is a validated DLQ id; the name tells the editor (and the person) what it is.
+    let scratch = dir.join(format!(
+        "dlq-edit-{}.txt",
+        id.replace(std::path::is_separator, "_")
+    ));
+    let written = crate::fsx::create_private(&scratch)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+    let status = written.map(|()| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{ed} \"$1\""))
+            .arg("sh")
+            .arg(&scratch)
+            .status()
+    });
+    let edited = std::fs::read_to_string(&scratch);
     let _ = std::fs::remove_file(&scratch);
-    match status {
+    let _ = std::fs::remove_dir(&dir);
+    match status? {
         Ok(s) if s.success() => {}
         Ok(s) => {
             return Err(usage(format!(
@@ -79,75 +164,143 @@ pub async fn run(
         }
         Err(e) => return Err(usage(format!("cannot run the editor ({ed}): {e}"))),
     }
-    let edited_text =
-        edited_text.map_err(|e| usage(format!("cannot read the edited text: {e}")))?;
-    // The text as it was (whatever the body's own spacing) means no change.
-    if edited_text == text {
-        eprintln!("No change: nothing was sent.");
+    edited.map_err(|e| usage(format!("cannot read the edited text: {e}")))
+}
+
+/// The diff on stderr, with context, coloured at a colour terminal.
+#[allow(clippy::print_stderr)]
+fn show_changes(ctx: &Ctx, text: &str, after: &edit::Message) {
+    let shown = edit::to_text(after).unwrap_or_default();
+    let color = ctx.stderr_tty
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb");
+    match edit::diff(text, &shown) {
+        Some(lines) => eprint!("{}", edit::diff_text(&lines, color)),
+        None => eprintln!("(the texts are too long to compare line by line)"),
+    }
+}
+
+/// Asks at a terminal; off one, only `--yes` goes ahead.
+#[allow(clippy::print_stderr)]
+fn confirm(ctx: &Ctx, yes: bool, id: &str, destination: &str) -> anyhow::Result<()> {
+    if yes {
         return Ok(());
     }
-    let after = edit::from_text(&edited_text, &before)
-        .map_err(|e| usage(format!("{e}; nothing was sent")))?;
-    if after == before {
-        eprintln!("No change: nothing was sent.");
-        return Ok(());
+    if !(ctx.stdin_tty && ctx.stderr_tty) {
+        return Err(usage(
+            "refusing to publish the edited copy without --yes when not running on a terminal",
+        ));
     }
-    let changes = edit::diff(&text, &edit::to_text(&after).unwrap_or(edited_text));
-    eprint!("{}", crate::text::sanitize::block(&changes));
-    if !yes {
-        if ctx.stdin_tty && ctx.stderr_tty {
-            if !crate::prompt::confirm(&format!(
-                "Publish the edited copy to {} and delete {id}?",
-                crate::text::sanitize::inline(&destination)
-            ))? {
-                eprintln!("Nothing changed.");
-                return Err(CliError::declined().into());
-            }
-        } else {
-            return Err(usage(
-                "refusing to publish the edited copy without --yes when not running on a terminal",
-            ));
-        }
+    let q = format!(
+        "Publish the edited copy to {} and delete {id} on {}?",
+        crate::text::sanitize::inline(destination),
+        ctx.target
+    );
+    if crate::prompt::confirm(&q)? {
+        Ok(())
+    } else {
+        eprintln!("Nothing changed.");
+        Err(CliError::declined().into())
     }
-    let dedup = format!("dlq-edit-{id}-{}", edit::fingerprint(&after));
-    let mut headers = edit::publish_headers(&entry, &after, &dedup);
-    // Overrides as in retry (--retries, --delay, …) replace the original's settings.
-    for (k, v) in overrides {
-        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(k));
-        headers.push((k.clone(), v.clone()));
-    }
-    let path = journal_path.unwrap_or_else(|| journal::stamped("edit"));
+}
+
+/// Writes the edit's journal (never over an existing file) before anything is sent.
+#[allow(clippy::print_stderr)]
+fn open_journal(
+    path: Option<PathBuf>,
+    id: &str,
+    destination: String,
+    headers: crate::client::Headers,
+    body: Vec<u8>,
+) -> anyhow::Result<PathBuf> {
+    let path = path.unwrap_or_else(|| journal::stamped("edit"));
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    if path.exists() {
+    if std::fs::symlink_metadata(&path).is_ok() {
         return Err(usage(format!(
             "{} exists; a journal is never overwritten",
             path.display()
         )));
     }
-    edit::record(
-        &path,
-        &Step::Edit {
-            dlq_id: id.to_string(),
-            destination,
-            headers,
-            body: after.body,
-        },
-    )
-    .map_err(|e| anyhow::anyhow!("cannot write the journal {}: {e}", path.display()))?;
+    let step = Step::Edit {
+        dlq_id: id.to_string(),
+        destination,
+        headers,
+        body,
+    };
+    edit::record(&path, &step)
+        .map_err(|e| anyhow::anyhow!("cannot write the journal {}: {e}", path.display()))?;
     eprintln!(
         "Journal: {} (if interrupted, finish with dlq retry --resume {})",
         path.display(),
         path.display()
     );
-    finish(ctx, &path).await
+    Ok(path)
+}
+
+/// `--wait`: follows the edited copy until it is delivered or dead-letters again; exit 3
+/// when it failed or is still pending.
+async fn follow(
+    ctx: &Ctx,
+    id: &str,
+    message_id: &str,
+    timeout: std::time::Duration,
+) -> anyhow::Result<()> {
+    use crate::bulk::follow::{self, FinalState};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let _ = tx.send(crate::bulk::Outcome::retried(
+        id,
+        Some(message_id.to_string()),
+        None,
+    ));
+    drop(tx);
+    let w = follow::Wait {
+        callback: false,
+        since_ms: chrono::Utc::now().timestamp_millis() - 60_000,
+        timeout,
+        interval: crate::bulk::runner::wait_interval(),
+    };
+    let results =
+        follow::follow(&ctx.client, rx, &w, &std::sync::atomic::AtomicU64::new(0)).await?;
+    let (state, new_dlq) = results
+        .get(id)
+        .cloned()
+        .unwrap_or((FinalState::Unknown, None));
+    let word = serde_json::to_value(state)?;
+    let word = word.as_str().unwrap_or("unknown");
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        match &new_dlq {
+            Some(n) => writeln!(out, "{message_id}\t{word}\t{n}")?,
+            None => writeln!(out, "{message_id}\t{word}")?,
+        }
+    }
+    match state {
+        FinalState::Delivered => Ok(()),
+        _ => Err(CliError {
+            exit: Exit::Partial,
+            message: match new_dlq {
+                Some(n) => {
+                    format!("the edited copy {message_id} failed again: now {n} (dlq show {n})")
+                }
+                None => format!("the edited copy {message_id} is {word}"),
+            },
+        }
+        .into()),
+    }
+}
+
+/// A `--resume` of an edit: publishes and deletes what is left to.
+pub async fn finish(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
+    publish_and_delete(ctx, path).await.map(|_| ())
 }
 
 /// Publishes what the edit journal at `path` holds (unless it was) and deletes the original
-/// (unless it was): a `--resume` of an edit, or its end.
+/// (unless it was); the edited copy's message id, `None` when the journal was complete.
 #[allow(clippy::print_stderr)]
-pub async fn finish(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
+async fn publish_and_delete(ctx: &Ctx, path: &Path) -> anyhow::Result<Option<String>> {
     let steps = edit::steps(path)?
         .ok_or_else(|| usage(format!("{} is not an edit journal", path.display())))?;
     let Some(Step::Edit {
@@ -161,7 +314,7 @@ pub async fn finish(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
     };
     if steps.contains(&Step::Deleted) {
         eprintln!("The edit of {dlq_id} is complete ({}).", path.display());
-        return Ok(());
+        return Ok(None);
     }
     let published = steps.iter().find_map(|s| match s {
         Step::Published { message_id } => Some(message_id.clone()),
@@ -217,5 +370,5 @@ pub async fn finish(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
     if ctx.stderr_tty {
         eprintln!("Published the edited copy as {message_id}; {dlq_id} was deleted.");
     }
-    Ok(())
+    Ok(Some(message_id))
 }

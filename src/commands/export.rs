@@ -67,13 +67,9 @@ pub async fn run(ctx: &Ctx, mut args: ExportArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| PathBuf::from(".")),
         None => std::env::temp_dir(),
     };
-    let scratch = Scratch(dir.join(format!(".dlq-export-{}.tmp", std::process::id())));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&scratch.0)
+    let (scratch, file) = crate::fsx::create_scratch(&dir, ".dlq-export-", ".tmp")
         .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", dir.display()))?;
+    let _scratch = Scratch(scratch);
     let mut w = EntryWriter::new(BufWriter::new(file));
     let dlq = if sel.kind == DlqKind::Workflow {
         "workflow"
@@ -123,12 +119,10 @@ pub async fn run(ctx: &Ctx, mut args: ExportArgs) -> anyhow::Result<()> {
             out.flush()?;
         }
         Some(p) => {
-            // Written beside it, then renamed: a failed export leaves no half file.
-            let part = Scratch(p.with_extension(format!(
-                "{}.partial",
-                p.extension().and_then(|e| e.to_str()).unwrap_or("ndjson")
-            )));
-            let f = std::fs::File::create(&part.0)?;
+            // Written beside it under an unguessable new name (never through a symlink, the
+            // owner's only), then renamed: a failed export leaves no half file.
+            let (part, f) = crate::fsx::create_scratch(&dir, ".dlq-export-", ".partial")?;
+            let part = Scratch(part);
             let mut bw = BufWriter::new(f);
             archive::assemble(
                 &mut bw,

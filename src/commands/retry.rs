@@ -35,7 +35,14 @@ pub async fn run(ctx: &Ctx, a: RetryArgs) -> anyhow::Result<()> {
             )
             .into());
         }
-        return super::edit::run(ctx, &id, b.yes, b.journal.clone(), &a.overrides.headers()).await;
+        let run = super::edit::EditRun {
+            id: &id,
+            yes: b.yes,
+            journal: b.journal.clone(),
+            overrides: &a.overrides.headers(),
+            wait: a.wait,
+        };
+        return super::edit::run(ctx, run).await;
     }
     let headers = a.overrides.headers();
     let action: fn(DlqKind) -> Action = if a.failure_function {
@@ -85,7 +92,7 @@ pub struct RetryArgs {
     pub wait: Option<std::time::Duration>,
     /// Correct the message first: open its body and forwarded headers in $VISUAL/$EDITOR,
     /// show the diff, publish the edited copy, then delete the original (one QStash id)
-    #[arg(long, conflicts_with_all = ["restart", "failure_function", "new_run_id", "wait", "max_failures"])]
+    #[arg(long, conflicts_with_all = ["restart", "failure_function", "new_run_id", "max_failures"])]
     pub edit: bool,
     #[command(flatten)]
     pub overrides: crate::cli::OverrideArgs,
