@@ -130,6 +130,48 @@ pub fn mask(v: &mut Value) {
     }
 }
 
+/// Masks the secrets inside a workflow entry's request body, the run's log: each step's
+/// base64 body is decoded, its sensitive keys masked (inside a step's `out`, which is JSON
+/// text, too) and encoded again, so the Request section and `-o json` give back no secret
+/// that the decoded steps hide. Other bodies are left as they are.
+pub fn mask_log(e: &mut DlqEntry) {
+    if !e.is_workflow() {
+        return;
+    }
+    let Ok(Value::Array(mut items)) = serde_json::from_slice::<Value>(&e.body_bytes()) else {
+        return;
+    };
+    let mut changed = false;
+    for item in &mut items {
+        let Some(Value::String(b64)) = item.get_mut("body") else {
+            continue;
+        };
+        let Some(mut v) = STANDARD
+            .decode(b64.trim())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        else {
+            continue;
+        };
+        let before = v.clone();
+        mask(&mut v);
+        if let Some(Value::String(out)) = v.get_mut("out")
+            && let Ok(mut inner) = serde_json::from_str::<Value>(out)
+        {
+            mask(&mut inner);
+            *out = inner.to_string();
+        }
+        if v != before {
+            *b64 = STANDARD.encode(v.to_string());
+            changed = true;
+        }
+    }
+    if changed {
+        e.body = Some(Value::Array(items).to_string());
+        e.body_base64 = None;
+    }
+}
+
 /// The error message of a failed step's response: the SDK's `message`, an HTML page's title,
 /// else the body's first line.
 pub fn error_message(e: &DlqEntry) -> Option<String> {

@@ -37,6 +37,8 @@ mod reliability;
 mod render;
 /// `dlq retry` and `dlq delete`.
 mod retry_delete;
+/// What the security review found.
+mod security;
 /// `dlq stats`.
 mod stats;
 /// Dry runs agree with their runs, the chosen target is the one used and named.

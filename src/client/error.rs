@@ -32,6 +32,12 @@ pub enum ApiError {
     },
     #[error("unexpected response from the API: {0}")]
     Decode(String),
+    /// A 3xx: never followed, since the token and the forwarded headers (a destination's own
+    /// secrets) would go wherever it points.
+    #[error(
+        "the API answered {status} redirecting to {location}: dlq does not follow redirects (they could carry the token or forwarded headers elsewhere); point --qstash-url at the address that answers"
+    )]
+    Redirect { status: u16, location: String },
 }
 
 fn at(url: &Option<String>) -> String {

@@ -103,6 +103,8 @@ impl Client {
             .user_agent(concat!("dlq/", env!("CARGO_PKG_VERSION")))
             .timeout(cfg.timeout)
             .connect_timeout(Duration::from_secs(10))
+            // A redirect is an error naming where it points (see ApiError::Redirect).
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ApiError::Network {
                 message: format!("cannot build the HTTP client: {e}"),
@@ -194,6 +196,22 @@ impl Client {
             let outcome = match req.send().await {
                 Ok(res) => {
                     let status = res.status();
+                    if status.is_redirection() {
+                        let location = res
+                            .headers()
+                            .get(reqwest::header::LOCATION)
+                            .and_then(|v| v.to_str().ok())
+                            .map_or("(no Location)".to_string(), |l| {
+                                crate::text::sanitize::inline(&crate::text::address::mask_userinfo(
+                                    l,
+                                ))
+                            });
+                        self.log(&format!("< {} {shown} → {location}", status.as_u16()));
+                        return Err(ApiError::Redirect {
+                            status: status.as_u16(),
+                            location,
+                        });
+                    }
                     let wait = server_wait(res.headers());
                     match read_body(res).await {
                         Ok(body) => Ok((status, wait, body)),
@@ -217,7 +235,7 @@ impl Client {
                         started.elapsed().as_millis(),
                         body.len()
                     ));
-                    if status.is_success() || status.is_redirection() {
+                    if status.is_success() {
                         return Ok((status.as_u16(), body));
                     }
                     let message = match not_qstash(&body).filter(|_| !body.is_empty()) {

@@ -14,8 +14,9 @@ pub fn headers(h: &mut Headers) {
     }
 }
 
-/// Masks every header map of an entry.
+/// Masks every header map of an entry, and the secrets inside a workflow run's log.
 pub fn entry(e: &mut DlqEntry) {
+    crate::workflow_run::mask_log(e);
     for h in [
         &mut e.header,
         &mut e.response_header,

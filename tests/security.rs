@@ -1,0 +1,136 @@
+//! What a security review found: redirects are not followed, nothing secret is undone in
+//! `show`, files are not written through symlinks.
+
+use crate::support::{Dev, Receiver, dlq_at};
+
+/// An "API" that redirects every request to `to`: dlq names the redirect and sends nothing
+/// there (neither the token nor an import's forwarded headers).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_is_an_error_naming_it_and_nothing_follows_it() {
+    let elsewhere = Receiver::always(200).await;
+    let to = format!("{}/stolen", elsewhere.url);
+    let to2 = to.clone();
+    let redirector =
+        Receiver::start(move |_, _| (307, vec![("location", to2.clone())], vec![])).await;
+    let r = dlq_at(&redirector.url, Some("tok_secret_1"), &["list"], &[]).await;
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("307 redirecting to") && r.stderr.contains(&to),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("tok_secret_1"), "{}", r.stderr);
+
+    // An import through it: nothing reaches the redirect's target, nothing reads "imported".
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    dev.publish(
+        &format!("{}/x", rx.url),
+        &[
+            ("Upstash-Retries", "0"),
+            ("Upstash-Forward-Authorization", "Bearer dest_secret"),
+        ],
+        "b",
+    )
+    .await;
+    dev.wait_dlq("/v2/dlq", 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.ndjson");
+    let fs = f.to_str().unwrap();
+    let r = dev.dlq(&["export", "-o", fs, "--include-secrets"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = dlq_at(&redirector.url, Some("tok"), &["import", fs, "--yes"], &[]).await;
+    assert_ne!(r.code, 0, "{}", r.out());
+    assert!(!r.out().contains("imported"), "{}", r.out());
+    assert!(
+        elsewhere.requests().is_empty(),
+        "a request followed the redirect"
+    );
+}
+
+/// A run's request body is its log of base64 steps: `show` masks the secrets inside it, in
+/// the Request section and in `-o json`, as the decoded steps do; `--reveal` gives them back.
+#[tokio::test(flavor = "multi_thread")]
+async fn show_masks_the_secrets_inside_a_runs_base64_log() {
+    use base64::Engine as _;
+    let dev = Dev::start().await;
+    let app = crate::support::workflow_app::App::start(&dev).await;
+    app.trigger(
+        serde_json::json!({"url": "/wf/order", "workflowRunId": "sec-1", "retries": 0,
+        "body": {"orderId": "s1", "amount": 1, "apiKey": "sk_live_77", "password": "hunter2"}}),
+    )
+    .await;
+    let id = crate::workflow::dlq_entry(&dev, "wfr_sec-1").await["dlqId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let decoded_log = |body: &str| -> String {
+        let steps: Vec<serde_json::Value> = serde_json::from_str(body).unwrap();
+        steps
+            .iter()
+            .map(|s| {
+                let b = base64::engine::general_purpose::STANDARD
+                    .decode(s["body"].as_str().unwrap())
+                    .unwrap();
+                String::from_utf8(b).unwrap()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let text = dev.dlq(&["show", &id]).await.out();
+    let json = dev.dlq(&["show", &id, "-o", "json"]).await.out();
+    let v: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let log = decoded_log(v[0]["body"].as_str().unwrap());
+    for out in [&text, &json, &log] {
+        assert!(
+            !out.contains("sk_live_77") && !out.contains("hunter2"),
+            "{out}"
+        );
+    }
+    assert!(log.contains("\"apiKey\":\"<redacted>\""), "{log}");
+    assert!(log.contains("\"orderId\":\"s1\""), "the rest stays: {log}");
+    let revealed = dev
+        .dlq(&["show", &id, "-o", "json", "--reveal"])
+        .await
+        .out();
+    let v: Vec<serde_json::Value> = serde_json::from_str(&revealed).unwrap();
+    assert!(decoded_log(v[0]["body"].as_str().unwrap()).contains("sk_live_77"));
+}
+
+/// Exports and journals are written new, never through a symlink, and are their owner's only.
+#[tokio::test(flavor = "multi_thread")]
+async fn exports_and_journals_never_write_through_a_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    dev.fail_many(&format!("{}/s", rx.url), 2, &[]).await;
+    dev.wait_dlq("/v2/dlq", 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    let out = dir.path().join("x.ndjson");
+    // The old scratch name, planted: untouched now.
+    std::os::unix::fs::symlink(&victim, dir.path().join("x.ndjson.partial")).unwrap();
+    let r = dev.dlq(&["export", "-o", out.to_str().unwrap()]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // A journal path that is a symlink (even a dangling one) is refused, nothing sent.
+    let j = dir.path().join("j.ndjson");
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), &j).unwrap();
+    let r = dev
+        .dlq(&[
+            "delete",
+            "--all-matching",
+            "--yes",
+            "--journal",
+            j.to_str().unwrap(),
+        ])
+        .await;
+    assert_ne!(r.code, 0, "{}", r.out());
+    assert!(r.stderr.contains("exists"), "{}", r.stderr);
+    assert_eq!(dev.dlq_all("/v2/dlq").await.len(), 2, "nothing was deleted");
+    assert!(!dir.path().join("nowhere").exists());
+}
