@@ -134,3 +134,81 @@ async fn exports_and_journals_never_write_through_a_symlink() {
     assert_eq!(dev.dlq_all("/v2/dlq").await.len(), 2, "nothing was deleted");
     assert!(!dir.path().join("nowhere").exists());
 }
+
+/// `dlq dev` closes a connection that is slow to send its headers, and serves a bounded
+/// number at once (the others wait in the backlog, served as soon as one ends).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_client_holds_no_connection_and_connections_are_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dev = Dev::start_with(dlq::server::ServerConfig {
+        header_timeout: std::time::Duration::from_millis(300),
+        max_connections: 2,
+        ..dlq::server::ServerConfig::for_tests()
+    })
+    .await;
+    let addr = dev.url.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /v2/dlq HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    // The guard only keeps a broken server from hanging the suite.
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        slow.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(closed.is_ok(), "the slow connection was still open");
+
+    // Two idle connections take both slots: a third request waits until one is closed.
+    let a = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let _b = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let quick = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(150))
+        .build()
+        .unwrap();
+    let url = format!("{}/v2/dlq", dev.url);
+    let auth = format!("Bearer {}", dev.token);
+    assert!(
+        quick
+            .get(&url)
+            .header("Authorization", &auth)
+            .send()
+            .await
+            .is_err()
+    );
+    drop(a);
+    let r = reqwest::Client::new()
+        .get(&url)
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// A URL group whose endpoint is the server's own publish URL is not a delivery loop: the
+/// delivery is refused, said in the DLQ entry, and nothing is published again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_destination_that_is_the_servers_own_api_is_not_delivered_to() {
+    let dev = Dev::start().await;
+    let own = format!("{}/v2/publish/loop", dev.url);
+    let res = dev
+        .req(reqwest::Method::POST, "/v2/topics/loop/endpoints")
+        .json(&serde_json::json!({"endpoints": [{"url": own}]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    dev.publish("loop", &[("Upstash-Retries", "0")], "x").await;
+    let e = dev.wait_dlq("/v2/dlq", 1).await.remove(0);
+    let r = dev.dlq(&["list", "-o", "json"]).await;
+    assert!(r.out().contains("own API"), "{e:#}\n{}", r.out());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        dev.dlq_all("/v2/dlq").await.len(),
+        1,
+        "nothing was published again"
+    );
+}

@@ -203,6 +203,8 @@ struct Inner {
     /// Wakes the timer of workflow waiters (a new waiter may be due sooner).
     timers: Notify,
     sem: Arc<Semaphore>,
+    /// The port this server's API listens on: nothing is delivered to its own API.
+    own_port: std::sync::atomic::AtomicU16,
 }
 
 impl Engine {
@@ -228,8 +230,35 @@ impl Engine {
                 notify: Notify::new(),
                 timers: Notify::new(),
                 sem,
+                own_port: std::sync::atomic::AtomicU16::new(0),
             }),
         }
+    }
+
+    /// Names the port the API listens on (before deliveries start).
+    pub fn set_own_port(&self, port: u16) {
+        self.inner
+            .own_port
+            .store(port, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A destination that is this server's own API (a URL group endpoint pointing at its
+    /// publish URL): delivering there would publish again, for ever.
+    fn is_own_api(&self, url: &str) -> bool {
+        let own = self
+            .inner
+            .own_port
+            .load(std::sync::atomic::Ordering::SeqCst);
+        let Ok(u) = url::Url::parse(url) else {
+            return false;
+        };
+        let local = match u.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+            None => false,
+        };
+        own != 0 && local && u.port_or_known_default() == Some(own) && u.path().starts_with("/v2/")
     }
 
     pub fn store(&self) -> &Store {
@@ -654,6 +683,19 @@ impl Engine {
     }
 
     async fn attempt(&self, msg: &Message) -> AttemptResponse {
+        if self.is_own_api(&msg.url) {
+            // As a transport failure reads: the text in the body and the error.
+            let what = format!(
+                "not delivered: {} is this dlq dev server's own API, and delivering there would publish again without end",
+                msg.url
+            );
+            return AttemptResponse {
+                status: 0,
+                header: HeaderMap::new(),
+                body: what.clone().into_bytes(),
+                error: Some(what),
+            };
+        }
         let method =
             reqwest::Method::from_bytes(msg.method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let timeout = Duration::from_millis(msg.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).max(1));

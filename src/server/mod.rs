@@ -58,7 +58,18 @@ pub struct ServerConfig {
     pub latency: std::time::Duration,
     /// Log each API request and each delivery attempt to stderr (never the token).
     pub verbose: bool,
+    /// A connection that has not sent a request's headers within this long is closed (a
+    /// slow client holds nothing for long).
+    pub header_timeout: std::time::Duration,
+    /// Connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
 }
+
+/// How long a client may take to send a request's headers.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Connections served at once.
+pub const MAX_CONNECTIONS: usize = 512;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -76,6 +87,8 @@ impl Default for ServerConfig {
             max_body: DEFAULT_MAX_BODY,
             latency: std::time::Duration::ZERO,
             verbose: false,
+            header_timeout: HEADER_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
         }
     }
 }
@@ -162,13 +175,14 @@ impl Server {
             addr.ip().to_string()
         };
         let url = format!("http://{host}:{}", addr.port());
+        engine.set_own_port(addr.port());
         let (tx, rx) = watch::channel(false);
 
         let tasks = vec![
             tokio::spawn(engine.clone().run(rx.clone())),
             tokio::spawn(engine.clone().run_timers(rx.clone())),
             tokio::spawn(schedule_loop(state, rx.clone())),
-            tokio::spawn(accept_loop(listener, router, rx)),
+            tokio::spawn(accept_loop(listener, router, rx, Limits::of(&cfg))),
         ];
         Ok(Server {
             addr,
@@ -226,12 +240,38 @@ async fn schedule_loop(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// What bounds the connections a client can hold.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    header_timeout: std::time::Duration,
+    max_connections: usize,
+}
+
+impl Limits {
+    fn of(cfg: &ServerConfig) -> Limits {
+        Limits {
+            header_timeout: cfg.header_timeout,
+            max_connections: cfg.max_connections.max(1),
+        }
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
     router: axum::Router,
     mut shutdown: watch::Receiver<bool>,
+    limits: Limits,
 ) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     loop {
+        // At the cap, the next connection waits in the backlog until one ends.
+        let slot = tokio::select! {
+            s = slots.clone().acquire_owned() => match s {
+                Ok(s) => s,
+                Err(_) => return,
+            },
+            _ = shutdown.changed() => return,
+        };
         let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
@@ -256,8 +296,11 @@ async fn accept_loop(
         );
         let mut stop = shutdown.clone();
         tokio::spawn(async move {
+            let _slot = slot;
             let conn = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
                 .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
             tokio::pin!(conn);
             tokio::select! {
