@@ -197,11 +197,15 @@ pub fn verify(path: &Path) -> Result<Header, ArchiveError> {
 
 /// [`verify`], with the trailer (whose checksum names the file's content), showing each entry
 /// to `each` as it passes (what it saw counts only if the file then proves whole).
-pub fn verify_all(
-    path: &Path,
+pub fn verify_all(path: &Path, each: impl FnMut(&Item)) -> Result<(Header, Trailer), ArchiveError> {
+    verify_from(open(path)?, each)
+}
+
+/// [`verify_all`] of an export already opened (and decompressed).
+pub fn verify_from(
+    mut r: impl BufRead,
     mut each: impl FnMut(&Item),
 ) -> Result<(Header, Trailer), ArchiveError> {
-    let mut r = open(path)?;
     let mut header: Option<Header> = None;
     let mut trailer: Option<Trailer> = None;
     let mut hash = Sha256::new();
@@ -209,10 +213,18 @@ pub fn verify_all(
     let mut line = Vec::new();
     let mut n = 0u64;
     loop {
-        line.clear();
-        if r.read_until(b'\n', &mut line)? == 0 {
+        let more =
+            crate::text::lines::bounded_line(&mut r, &mut line, crate::text::lines::MAX_LINE)
+                .map_err(|e| match e.kind() {
+                    io::ErrorKind::InvalidData => {
+                        ArchiveError::Damaged(format!("line {} is {e}", n + 1))
+                    }
+                    _ => ArchiveError::Io(e),
+                })?;
+        if !more {
             break;
         }
+        line.push(b'\n');
         n += 1;
         if trailer.is_some() {
             return Err(ArchiveError::Damaged(format!(

@@ -39,6 +39,8 @@ pub struct Target {
     pub profile: Option<String>,
     /// Environment variables set but not used (an explicit profile chose the target).
     pub ignored: Vec<String>,
+    /// Said on stderr before the command runs (a config file others can read).
+    pub warnings: Vec<String>,
 }
 
 impl Target {
@@ -249,12 +251,42 @@ pub fn resolve(c: &ClientArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<T
     } else {
         Vec::new()
     };
+    let warnings = match (&path, &file) {
+        (Some(p), Some(f)) => exposed(p, f).into_iter().collect(),
+        _ => Vec::new(),
+    };
     Ok(Target {
         url,
         token: SecretString::new(token.trim()),
         profile: src.profile.map(|(n, _)| n),
         ignored,
+        warnings,
     })
+}
+
+/// A warning when the config file holds a token and others may read it (as ssh warns of a
+/// key file), with the `chmod` that fixes it.
+fn exposed(path: &Path, file: &ConfigFile) -> Option<String> {
+    if !file.profiles.values().any(|p| p.token.is_some()) {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "Warning: {} holds a token and others can read it (mode {mode:04o}): run chmod 600 {}",
+                path.display(),
+                path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 fn env_flag(v: Option<String>) -> bool {

@@ -73,6 +73,12 @@ impl Ctx {
         } else {
             None
         };
+        for w in &target.warnings {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("{w}");
+            }
+        }
         let name = target.name();
         if let Some(l) = &log {
             l(&format!("target: {name}"));

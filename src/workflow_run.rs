@@ -134,12 +134,13 @@ pub fn mask(v: &mut Value) {
 /// base64 body is decoded, its sensitive keys masked (inside a step's `out`, which is JSON
 /// text, too) and encoded again, so the Request section and `-o json` give back no secret
 /// that the decoded steps hide. Other bodies are left as they are.
-pub fn mask_log(e: &mut DlqEntry) {
+pub fn mask_log(e: &mut DlqEntry) -> Vec<String> {
+    let mut keys = Vec::new();
     if !e.is_workflow() {
-        return;
+        return keys;
     }
     let Ok(Value::Array(mut items)) = serde_json::from_slice::<Value>(&e.body_bytes()) else {
-        return;
+        return keys;
     };
     let mut changed = false;
     for item in &mut items {
@@ -154,10 +155,12 @@ pub fn mask_log(e: &mut DlqEntry) {
             continue;
         };
         let before = v.clone();
+        masked_keys(&v, &mut keys);
         mask(&mut v);
         if let Some(Value::String(out)) = v.get_mut("out")
             && let Ok(mut inner) = serde_json::from_str::<Value>(out)
         {
+            masked_keys(&inner, &mut keys);
             mask(&mut inner);
             *out = inner.to_string();
         }
@@ -169,6 +172,24 @@ pub fn mask_log(e: &mut DlqEntry) {
     if changed {
         e.body = Some(Value::Array(items).to_string());
         e.body_base64 = None;
+    }
+    keys
+}
+
+/// The sensitive keys [`mask`] would mask in `v`.
+fn masked_keys(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                if redact::is_sensitive(k) && !x.is_null() {
+                    out.push(k.clone());
+                } else {
+                    masked_keys(x, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| masked_keys(x, out)),
+        _ => {}
     }
 }
 

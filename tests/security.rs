@@ -88,6 +88,17 @@ async fn show_masks_the_secrets_inside_a_runs_base64_log() {
         );
     }
     assert!(log.contains("\"apiKey\":\"<redacted>\""), "{log}");
+    // JSON says what was masked.
+    let masked = &v[0]["maskedByDlq"];
+    for what in ["log key apiKey", "log key password"] {
+        assert!(
+            masked
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!(what)),
+            "{masked}"
+        );
+    }
     assert!(log.contains("\"orderId\":\"s1\""), "the rest stays: {log}");
     let revealed = dev
         .dlq(&["show", &id, "-o", "json", "--reveal"])
@@ -95,6 +106,7 @@ async fn show_masks_the_secrets_inside_a_runs_base64_log() {
         .out();
     let v: Vec<serde_json::Value> = serde_json::from_str(&revealed).unwrap();
     assert!(decoded_log(v[0]["body"].as_str().unwrap()).contains("sk_live_77"));
+    assert!(v[0].get("maskedByDlq").is_none());
 }
 
 /// Exports and journals are written new, never through a symlink, and are their owner's only.
@@ -211,4 +223,133 @@ async fn a_destination_that_is_the_servers_own_api_is_not_delivered_to() {
         1,
         "nothing was published again"
     );
+}
+
+/// A token in the query under an encoded key (`qstash%5Ftoken`) authenticates, and is kept
+/// out of the delivery and the stored URL like the plain one.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_encoded_token_key_is_still_the_token_everywhere() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    let url = format!(
+        "{}/v2/publish/{}/hook?a=1&qstash%5Ftoken={}",
+        dev.url, rx.url, dev.token
+    );
+    let res = reqwest::Client::new()
+        .post(&url)
+        .header("Upstash-Retries", "0")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let got = rx.wait_for("/hook", 1).await;
+    let e = dev.wait_dlq("/v2/dlq", 1).await.remove(0);
+    let stored = e["url"].as_str().unwrap();
+    assert!(stored.ends_with("/hook?a=1"), "{stored}");
+    assert!(
+        !format!("{:?}", got[0]).contains(&dev.token),
+        "the token was delivered"
+    );
+}
+
+/// `dlq dev`'s bulk retry reads its body as bulk delete does: the ids in it are honoured and
+/// a malformed body is a 400 (it was ignored, and retried the whole DLQ).
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_bulk_retry_honours_its_body_and_refuses_a_bad_one() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    dev.fail_many(&format!("{}/r", rx.url), 3, &[]).await;
+    let all = dev.wait_dlq("/v2/dlq", 3).await;
+    let one = all[0]["dlqId"].as_str().unwrap();
+    let post = |body: &'static str| {
+        dev.req(reqwest::Method::POST, "/v2/dlq/retry")
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+    };
+    let res = post("{not json").await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(dev.dlq_all("/v2/dlq").await.len(), 3, "nothing was retried");
+    let body: &'static str = Box::leak(format!(r#"{{"dlqIds":["{one}"]}}"#).into_boxed_str());
+    let res = post(body).await.unwrap();
+    assert!(res.status().is_success());
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["responses"].as_array().unwrap().len(), 1, "{v}");
+}
+
+/// A config file holding a token that others can read is used with a warning naming it and
+/// the chmod that fixes it; at 0600 nothing is said.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_file_others_can_read_is_warned_of() {
+    use std::os::unix::fs::PermissionsExt;
+    let dev = Dev::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[profiles.p]\nurl = \"{}\"\ntoken = \"{}\"\n",
+            dev.url, dev.token
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let c = cfg.to_str().unwrap();
+    let env = [("DLQ_CONFIG", c)];
+    let run = || dlq_at("http://unused", None, &["list", "--profile", "p"], &env);
+    let r = run().await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "{c} holds a token and others can read it (mode 0644): run chmod 600 {c}"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(&dev.token));
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(!run().await.stderr.contains("Warning"));
+}
+
+/// An export whose line is longer than the bound (64 MiB; here inside a small .gz) is refused
+/// naming the line, with nothing sent and no more than the bound held.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_line_longer_than_the_bound_is_refused() {
+    use std::io::Write;
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    dev.fail_many(&format!("{}/i", rx.url), 1, &[]).await;
+    dev.wait_dlq("/v2/dlq", 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.ndjson");
+    let r = dev.dlq(&["export", "-o", good.to_str().unwrap()]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let header = std::fs::read_to_string(&good)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let bad = dir.path().join("bad.ndjson.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&bad).unwrap(),
+        flate2::Compression::fast(),
+    );
+    writeln!(gz, "{header}").unwrap();
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..65 {
+        gz.write_all(&chunk).unwrap();
+    }
+    gz.write_all(b"\n").unwrap();
+    gz.finish().unwrap();
+    let r = dev.dlq(&["import", bad.to_str().unwrap(), "--yes"]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("line 2 is longer than 64 MiB"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.len() < 1000, "the line is not echoed");
+    assert_eq!(rx.requests().len(), 1, "nothing was sent");
 }

@@ -39,7 +39,7 @@ pub async fn run(ctx: &Ctx, mut args: ShowArgs) -> anyhow::Result<()> {
     }
     let (found, missing) = fetch_all(ctx, &args).await?;
     match found.first() {
-        Some(e) if args.raw_body || args.raw_response => write_raw(e, args.raw_body)?,
+        Some(s) if args.raw_body || args.raw_response => write_raw(&s.entry, args.raw_body)?,
         _ if args.output == ShowFormat::Json => write_json(&found, args.reveal)?,
         _ => write_text(ctx, &found, &args).await?,
     }
@@ -63,22 +63,34 @@ fn ids(ids: Vec<String>) -> anyhow::Result<Vec<String>> {
     Ok(read)
 }
 
-/// The entries found (masked unless `--reveal`) and the ids that were not.
-async fn fetch_all(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<(Vec<DlqEntry>, Vec<String>)> {
+/// The key under which `-o json` names what was masked (unless `--reveal`).
+pub const MASKED_KEY: &str = "maskedByDlq";
+
+/// The entries found (masked unless `--reveal`, with what was masked) and the ids that were
+/// not.
+async fn fetch_all(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<(Vec<Shown>, Vec<String>)> {
     let mut found = Vec::new();
     let mut missing = Vec::new();
     for id in &args.ids {
         match fetch(ctx, id, args.workflow).await? {
             Some(mut e) => {
-                if !args.reveal {
-                    redact::entry(&mut e);
-                }
-                found.push(e);
+                let masked = if args.reveal {
+                    Vec::new()
+                } else {
+                    redact::entry_masked(&mut e)
+                };
+                found.push(Shown { entry: e, masked });
             }
             None => missing.push(id.clone()),
         }
     }
     Ok((found, missing))
+}
+
+/// An entry as shown, and what was masked in it.
+struct Shown {
+    entry: DlqEntry,
+    masked: Vec<String>,
 }
 
 /// The exact request or response body bytes.
@@ -95,13 +107,18 @@ fn write_raw(e: &DlqEntry, body: bool) -> std::io::Result<()> {
 
 /// The API's fields as returned, plus a workflow run's steps decoded under one key; one
 /// shape whatever the count: an array.
-fn write_json(found: &[DlqEntry], reveal: bool) -> anyhow::Result<()> {
+fn write_json(found: &[Shown], reveal: bool) -> anyhow::Result<()> {
     let values = found
         .iter()
-        .map(|e| {
-            let mut v = serde_json::to_value(e)?;
-            if let (Some(run), Some(o)) = (workflow_run::decode(e, reveal), v.as_object_mut()) {
-                o.insert(DECODED_KEY.into(), serde_json::to_value(run)?);
+        .map(|s| {
+            let mut v = serde_json::to_value(&s.entry)?;
+            if let Some(o) = v.as_object_mut() {
+                if let Some(run) = workflow_run::decode(&s.entry, reveal) {
+                    o.insert(DECODED_KEY.into(), serde_json::to_value(run)?);
+                }
+                if !s.masked.is_empty() {
+                    o.insert(MASKED_KEY.into(), serde_json::to_value(&s.masked)?);
+                }
             }
             Ok(v)
         })
@@ -113,9 +130,10 @@ fn write_json(found: &[DlqEntry], reveal: bool) -> anyhow::Result<()> {
 }
 
 /// Each entry as people read it, through the pager when it is longer than a screen.
-async fn write_text(ctx: &Ctx, found: &[DlqEntry], args: &ShowArgs) -> anyhow::Result<()> {
+async fn write_text(ctx: &Ctx, found: &[Shown], args: &ShowArgs) -> anyhow::Result<()> {
     let mut text = String::new();
-    for (i, e) in found.iter().enumerate() {
+    for (i, s) in found.iter().enumerate() {
+        let e = &s.entry;
         if i > 0 {
             text.push('\n');
         }

@@ -5,18 +5,33 @@ use crate::model::{DlqEntry, Headers};
 pub use crate::text::secrets::{MASK, is_sensitive};
 
 pub fn headers(h: &mut Headers) {
+    masked_headers(h, &mut Vec::new());
+}
+
+/// Masks sensitive header values, naming each header masked in `names`.
+fn masked_headers(h: &mut Headers, names: &mut Vec<String>) {
     for (k, v) in h.iter_mut() {
         if is_sensitive(k) {
             for x in v.iter_mut() {
                 *x = MASK.to_string();
             }
+            names.push(format!("header {k}"));
         }
     }
 }
 
 /// Masks every header map of an entry, and the secrets inside a workflow run's log.
 pub fn entry(e: &mut DlqEntry) {
-    crate::workflow_run::mask_log(e);
+    entry_masked(e);
+}
+
+/// [`entry`], saying what it masked (`header Authorization`, `log key apiKey`), sorted, once
+/// each: `show -o json` names it.
+pub fn entry_masked(e: &mut DlqEntry) -> Vec<String> {
+    let mut names: Vec<String> = crate::workflow_run::mask_log(e)
+        .into_iter()
+        .map(|k| format!("log key {k}"))
+        .collect();
     for h in [
         &mut e.header,
         &mut e.response_header,
@@ -26,15 +41,18 @@ pub fn entry(e: &mut DlqEntry) {
     .into_iter()
     .flatten()
     {
-        headers(h);
+        masked_headers(h, &mut names);
     }
     if let Some(h) = e
         .failure_callback_info
         .as_mut()
         .and_then(|i| i.response_headers.as_mut())
     {
-        headers(h);
+        masked_headers(h, &mut names);
     }
+    names.sort();
+    names.dedup();
+    names
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod address;
 pub mod html;
 pub mod kind;
+pub mod lines;
 pub mod sanitize;
 pub mod secrets;
 

@@ -209,6 +209,28 @@ async fn delete_one(
     delete_entry(&st, id, None).await
 }
 
+/// The ids of a bulk call's legacy JSON body `{"dlqIds": [...]}` (none for an empty body);
+/// a malformed body or an empty list is a 400, never "everything".
+fn body_ids(body: &[u8]) -> ApiResult<Vec<String>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
+    #[derive(serde::Deserialize)]
+    struct Legacy {
+        #[serde(rename = "dlqIds")]
+        dlq_ids: Vec<String>,
+    }
+    let legacy: Legacy = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "invalid body: expected {{\"dlqIds\": [\"...\"]}}: {e}"
+        ))
+    })?;
+    if legacy.dlq_ids.is_empty() {
+        return Err(ApiError::bad_request("dlqIds must not be empty"));
+    }
+    Ok(legacy.dlq_ids)
+}
+
 /// Bulk delete by `dlqIds` (query or the legacy JSON body `{"dlqIds": [...]}`) or by filter.
 /// Ids that are already gone are skipped, not an error.
 pub async fn bulk_delete_in(
@@ -219,22 +241,7 @@ pub async fn bulk_delete_in(
     any: AnySource,
 ) -> ApiResult<Response> {
     let mut f = parse_filter(q, workflow)?;
-    if !body.iter().all(u8::is_ascii_whitespace) {
-        #[derive(serde::Deserialize)]
-        struct Legacy {
-            #[serde(rename = "dlqIds")]
-            dlq_ids: Vec<String>,
-        }
-        let legacy: Legacy = serde_json::from_slice(body).map_err(|e| {
-            ApiError::bad_request(format!(
-                "invalid body: expected {{\"dlqIds\": [\"...\"]}}: {e}"
-            ))
-        })?;
-        if legacy.dlq_ids.is_empty() {
-            return Err(ApiError::bad_request("dlqIds must not be empty"));
-        }
-        f.dlq_ids.extend(legacy.dlq_ids);
-    }
+    f.dlq_ids.extend(body_ids(body)?);
     let by_ids = !f.dlq_ids.is_empty();
     if by_ids && any == AnySource::ById {
         f.workflow = None;
@@ -461,11 +468,15 @@ async fn bulk_retry(
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
+    body: Bytes,
 ) -> ApiResult<Response> {
     let q = Query::parse(raw.as_deref());
     // `cursor` and `count` are sent by the JS SDK though the OpenAPI omits them; accept both.
     q.allow(&allowed(&["cursor", "count", "dlqIds"], QSTASH_FILTERS))?;
     let mut f = parse_filter(&q, false)?;
+    // The body is read as bulk delete reads it: its ids, or a 400 (it used to be ignored,
+    // and an empty filter means the whole DLQ).
+    f.dlq_ids.extend(body_ids(&body)?);
     if !f.dlq_ids.is_empty() {
         // Explicit ids are found in either DLQ, so a workflow entry is named, not "not found".
         f.workflow = None;

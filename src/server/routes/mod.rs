@@ -227,6 +227,24 @@ pub fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Whether a query pair is the token (`qstash_token=…`, its key compared decoded, as the
+/// authentication reads it: `qstash%5Ftoken=` is the token too).
+pub fn is_token_pair(pair: &str) -> bool {
+    let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+    percent_encoding::percent_decode_str(&key.replace('+', " "))
+        .decode_utf8_lossy()
+        .eq_ignore_ascii_case("qstash_token")
+}
+
+/// A query string without the token's pairs and empty ones; `None` when nothing is left.
+pub fn query_without_token(q: &str) -> Option<String> {
+    let kept: Vec<&str> = q
+        .split('&')
+        .filter(|p| !p.is_empty() && !is_token_pair(p))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("&"))
+}
+
 /// `-v`: one line per API request: method, path and query (without `qstash_token`), status,
 /// time. The `Authorization` header is never read here.
 async fn log_request(req: Request, next: Next) -> Response {
@@ -234,15 +252,9 @@ async fn log_request(req: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let method = req.method().clone();
     let mut target = req.uri().path().to_string();
-    if let Some(q) = req.uri().query() {
-        let kept: Vec<&str> = q
-            .split('&')
-            .filter(|p| !p.is_empty() && !p.starts_with("qstash_token="))
-            .collect();
-        if !kept.is_empty() {
-            target.push('?');
-            target.push_str(&kept.join("&"));
-        }
+    if let Some(q) = req.uri().query().and_then(query_without_token) {
+        target.push('?');
+        target.push_str(&q);
     }
     let res = next.run(req).await;
     let _ = writeln!(

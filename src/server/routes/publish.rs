@@ -51,15 +51,9 @@ fn raw_destination(uri: &axum::http::Uri, prefix_segments: usize) -> ApiResult<S
             dest = format!("{scheme}/{}", &dest[scheme.len()..]);
         }
     }
-    if let Some(q) = uri.query() {
-        let kept: Vec<&str> = q
-            .split('&')
-            .filter(|p| !p.starts_with("qstash_token=") && !p.is_empty())
-            .collect();
-        if !kept.is_empty() {
-            dest.push('?');
-            dest.push_str(&kept.join("&"));
-        }
+    if let Some(q) = uri.query().and_then(super::query_without_token) {
+        dest.push('?');
+        dest.push_str(&q);
     }
     if dest.is_empty() {
         return Err(ApiError::bad_request(

@@ -188,14 +188,8 @@ async fn create(
     body: Bytes,
 ) -> ApiResult<Response> {
     let mut dest = uri.path().trim_start_matches("/v2/schedules/").to_string();
-    if let Some(q) = uri.query() {
-        let kept: Vec<&str> = q
-            .split('&')
-            .filter(|p| !p.starts_with("qstash_token=") && !p.is_empty())
-            .collect();
-        if !kept.is_empty() {
-            dest = format!("{dest}?{}", kept.join("&"));
-        }
+    if let Some(q) = uri.query().and_then(super::query_without_token) {
+        dest = format!("{dest}?{q}");
     }
     parse_destination(&dest)?;
     let opts = parse_publish_headers(&headers).map_err(ApiError::bad_request)?;
