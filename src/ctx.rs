@@ -40,9 +40,14 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Colour is wanted on a terminal unless `NO_COLOR` is set or `TERM` is dumb.
+pub fn colour_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
 pub fn stdout_style() -> Style {
     let tty = env_flag("DLQ_FORCE_TTY") || std::io::stdout().is_terminal();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let width = std::env::var("DLQ_WIDTH")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -51,10 +56,7 @@ pub fn stdout_style() -> Style {
         .unwrap_or(100);
     Style {
         tty,
-        color: tty
-            && !no_color
-            && std::env::var("TERM").map_or(true, |t| t != "dumb")
-            && !env_flag("DLQ_FORCE_TTY"),
+        color: tty && colour_wanted() && !env_flag("DLQ_FORCE_TTY"),
         width: width.max(40),
         now_ms: now_ms(),
     }

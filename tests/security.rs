@@ -262,17 +262,16 @@ async fn dev_bulk_retry_honours_its_body_and_refuses_a_bad_one() {
     dev.fail_many(&format!("{}/r", rx.url), 3, &[]).await;
     let all = dev.wait_dlq("/v2/dlq", 3).await;
     let one = all[0]["dlqId"].as_str().unwrap();
-    let post = |body: &'static str| {
+    let post = |body: String| {
         dev.req(reqwest::Method::POST, "/v2/dlq/retry")
             .header("Content-Type", "application/json")
             .body(body)
             .send()
     };
-    let res = post("{not json").await.unwrap();
+    let res = post("{not json".into()).await.unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(dev.dlq_all("/v2/dlq").await.len(), 3, "nothing was retried");
-    let body: &'static str = Box::leak(format!(r#"{{"dlqIds":["{one}"]}}"#).into_boxed_str());
-    let res = post(body).await.unwrap();
+    let res = post(format!(r#"{{"dlqIds":["{one}"]}}"#)).await.unwrap();
     assert!(res.status().is_success());
     let v: serde_json::Value = res.json().await.unwrap();
     assert_eq!(v["responses"].as_array().unwrap().len(), 1, "{v}");

@@ -171,9 +171,7 @@ fn open_editor(ed: &str, id: &str, text: &str) -> anyhow::Result<String> {
 #[allow(clippy::print_stderr)]
 fn show_changes(ctx: &Ctx, text: &str, after: &edit::Message) {
     let shown = edit::to_text(after).unwrap_or_default();
-    let color = ctx.stderr_tty
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::env::var("TERM").map_or(true, |t| t != "dumb");
+    let color = ctx.stderr_tty && crate::ctx::colour_wanted();
     match edit::diff(text, &shown) {
         Some(lines) => eprint!("{}", edit::diff_text(&lines, color)),
         None => eprintln!("(the texts are too long to compare line by line)"),
