@@ -458,3 +458,47 @@ async fn limit_takes_the_newest_on_a_terminal_and_off_it() {
         "newest first on a terminal"
     );
 }
+
+/// Hints point where the user is: `dlq dev` on another port does not offer `--dev` (port
+/// 8080); a refused connection names the port to start `dlq dev` on; a message or run id given
+/// where a DLQ id belongs names the `list` filter that finds its entry.
+#[tokio::test(flavor = "multi_thread")]
+async fn hints_name_the_port_and_the_filter_the_user_needs() {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_dlq"))
+        .args(["dev", "--port", "0"])
+        .env_clear()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let said = lines.next_line().await.unwrap().unwrap();
+    assert!(said.contains("listening on http://127.0.0.1:"), "{said}");
+    assert!(
+        !said.contains("--dev"),
+        "port 0 is not --dev's 8080: {said}"
+    );
+    child.kill().await.unwrap();
+
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let r = crate::support::dlq_at(&format!("http://{closed}"), Some("t"), &["list"], &[]).await;
+    assert_eq!(r.code, 1);
+    let start = format!("start it with `dlq dev --port {}`", closed.port());
+    assert!(r.stderr.contains(&start), "{}", r.stderr);
+    assert!(!r.stderr.contains("--dev"), "{}", r.stderr);
+
+    let dev = Dev::start().await;
+    for (id, hint) in [
+        ("msg_2Xyz", "`dlq list --message-id msg_2Xyz`"),
+        ("wfr_order-7", "`dlq list --run-id wfr_order-7`"),
+    ] {
+        let r = dev.dlq(&["show", id]).await;
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(hint), "{}", r.stderr);
+    }
+}

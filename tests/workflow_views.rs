@@ -170,3 +170,85 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
         .map(|rec| rec.unwrap().iter().map(String::from).collect())
         .collect()
 }
+
+/// A parallel group in its real states, from the run's log: the branch that had succeeded
+/// with its result, the sleeping branch that never finished, the failed one; `-o json` gives
+/// each plan its `branchState`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parallel_groups_branches_are_shown_in_their_real_states() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    app.control(json!({"cFails": true, "aFails": false})).await;
+    app.trigger(
+        json!({"url": "/wf/parallel-fail", "workflowRunId": "pf-c", "retries": 0, "body": {}}),
+    )
+    .await;
+    let id = id_of(&dlq_entry(&dev, "wfr_pf-c").await);
+    let out = dev.dlq(&["show", &id]).await.out();
+    let steps = section(&out, "Steps");
+    for needle in [
+        "  step 1 'a' (Run): succeeded, a parallel branch\n    1\n",
+        "  step 2 'pause' (SleepFor): cancelled before it finished, a parallel branch\n",
+        "  step 3 'c' (Run): failed, a parallel branch\n",
+    ] {
+        assert!(steps.contains(needle), "{needle:?} in:\n{steps}");
+    }
+    assert!(!steps.contains("planned"), "{steps}");
+
+    let v: Value =
+        serde_json::from_str(&dev.dlq(&["show", &id, "-o", "json"]).await.out()).unwrap();
+    let states: Vec<(&str, &str)> = v[0]["decodedRun"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stepName"].as_str().unwrap(),
+                s["branchState"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("a", "STEP_SUCCESS"),
+            ("pause", "STEP_CANCELED"),
+            ("c", "STEP_FAILED")
+        ]
+    );
+}
+
+/// When the first branch fails, the failed delivery carried only its own plan: the branches
+/// planned after it are still listed, from the run's log, in branch order.
+#[tokio::test(flavor = "multi_thread")]
+async fn branches_the_failed_delivery_did_not_carry_are_listed_from_the_runs_log() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    app.control(json!({"aFails": true})).await;
+    app.trigger(
+        json!({"url": "/wf/parallel-fail", "workflowRunId": "pf-a", "retries": 0, "body": {}}),
+    )
+    .await;
+    let e = dlq_entry(&dev, "wfr_pf-a").await;
+    let id = id_of(&e);
+    let out = dev.dlq(&["show", &id]).await.out();
+    let steps = section(&out, "Steps");
+    let a = steps
+        .find("  step 1 'a' (Run): failed, a parallel branch")
+        .expect(&steps);
+    let pause = steps
+        .find("  step 2 'pause' (SleepFor): cancelled before it finished, a parallel branch")
+        .expect(&steps);
+    let c = steps
+        .find("  step 3 'c' (Run): succeeded, a parallel branch\n    3\n")
+        .expect(&steps);
+    assert!(a < pause && pause < c, "{steps}");
+    assert!(!steps.contains("more branch"), "{steps}");
+}
+
+/// The text of one section of `show` (from its title to the next blank line).
+fn section(out: &str, title: &str) -> String {
+    let start = out.find(&format!("{title}\n")).expect(out);
+    let rest = &out[start..];
+    rest[..rest.find("\n\n").unwrap_or(rest.len())].to_string() + "\n"
+}

@@ -494,18 +494,31 @@ impl Client {
     /// The state of the newest workflow run with this id (`RUN_STARTED`, `RUN_SUCCESS`,
     /// `RUN_FAILED`, `RUN_CANCELED`), from the workflow logs; `None` if there is no such run.
     pub async fn workflow_run_state(&self, run_id: &str) -> Result<Option<String>, ApiError> {
+        let runs = self.workflow_runs(run_id, 1).await?;
+        Ok(runs
+            .first()
+            .and_then(|r| r["workflowState"].as_str())
+            .map(String::from))
+    }
+
+    /// Up to `count` runs with this id from the workflow logs (`GET /v2/workflows/logs`, run
+    /// mode), newest first: a custom run id can name more than one run.
+    pub async fn workflow_runs(
+        &self,
+        run_id: &str,
+        count: usize,
+    ) -> Result<Vec<serde_json::Value>, ApiError> {
         let q = vec![
             ("workflowRunId".to_string(), run_id.to_string()),
-            ("count".to_string(), "1".to_string()),
+            ("count".to_string(), count.to_string()),
         ];
         let v: serde_json::Value = self
             .json(Method::GET, "/v2/workflows/logs", &q, &Vec::new())
             .await?;
-        Ok(v["runs"]
-            .as_array()
-            .and_then(|r| r.first())
-            .and_then(|r| r["workflowState"].as_str())
-            .map(String::from))
+        Ok(match v.get("runs") {
+            Some(serde_json::Value::Array(r)) => r.clone(),
+            _ => Vec::new(),
+        })
     }
 
     /// `POST /v2/publish/{destination}`: the destination URL as it is (as the SDKs send it).

@@ -40,7 +40,7 @@ pub async fn run(ctx: &Ctx, mut args: ShowArgs) -> anyhow::Result<()> {
     let (found, missing) = fetch_all(ctx, &args).await?;
     match found.first() {
         Some(s) if args.raw_body || args.raw_response => write_raw(&s.entry, args.raw_body)?,
-        _ if args.output == ShowFormat::Json => write_json(&found, args.reveal)?,
+        _ if args.output == ShowFormat::Json => write_json(&found)?,
         _ => write_text(ctx, &found, &args).await?,
     }
     verdict(ctx, &missing, found.is_empty(), args.ids.len())
@@ -66,20 +66,28 @@ fn ids(ids: Vec<String>) -> anyhow::Result<Vec<String>> {
 /// The key under which `-o json` names what was masked (unless `--reveal`).
 pub const MASKED_KEY: &str = "maskedByDlq";
 
-/// The entries found (masked unless `--reveal`, with what was masked) and the ids that were
-/// not.
+/// The entries found (masked unless `--reveal`, with what was masked, a run decoded with its
+/// branches' states) and the ids that were not.
 async fn fetch_all(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<(Vec<Shown>, Vec<String>)> {
     let mut found = Vec::new();
     let mut missing = Vec::new();
     for id in &args.ids {
         match fetch(ctx, id, args.workflow).await? {
             Some(mut e) => {
-                let masked = if args.reveal {
+                let mut masked = if args.reveal {
                     Vec::new()
                 } else {
                     redact::entry_masked(&mut e)
                 };
-                found.push(Shown { entry: e, masked });
+                let mut run = workflow_run::decode(&e, args.reveal);
+                if let Some(r) = run.as_mut() {
+                    masked.extend(branch_states(ctx, &e, r, args.reveal).await);
+                }
+                found.push(Shown {
+                    entry: e,
+                    run,
+                    masked,
+                });
             }
             None => missing.push(id.clone()),
         }
@@ -87,9 +95,44 @@ async fn fetch_all(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<(Vec<Shown>, Ve
     Ok((found, missing))
 }
 
-/// An entry as shown, and what was masked in it.
+/// A parallel group's branches in their real states, from the run's log (one call, made only
+/// for a run with planned branches); when the log cannot be read the view says so and goes
+/// on. Returns the keys masked in the branches' results.
+async fn branch_states(
+    ctx: &Ctx,
+    e: &DlqEntry,
+    run: &mut workflow_run::DecodedRun,
+    reveal: bool,
+) -> Vec<String> {
+    use workflow_run::branches;
+    let Some(run_id) = e.workflow_run_id.as_deref() else {
+        return Vec::new();
+    };
+    if !branches::has_branches(run) {
+        return Vec::new();
+    }
+    match ctx.client.workflow_runs(run_id, 10).await {
+        Ok(runs) => match branches::run_of(&runs, &e.dlq_id) {
+            Some(log) => branches::apply(run, log, reveal),
+            None => {
+                run.branch_log = workflow_run::BranchLog::Unreadable(
+                    "the workflow logs hold no run for this entry".into(),
+                );
+                Vec::new()
+            }
+        },
+        Err(err) => {
+            let why = format!("the workflow logs could not be read ({err})");
+            run.branch_log = workflow_run::BranchLog::Unreadable(why);
+            Vec::new()
+        }
+    }
+}
+
+/// An entry as shown, its run decoded, and what was masked in it.
 struct Shown {
     entry: DlqEntry,
+    run: Option<workflow_run::DecodedRun>,
     masked: Vec<String>,
 }
 
@@ -107,13 +150,13 @@ fn write_raw(e: &DlqEntry, body: bool) -> std::io::Result<()> {
 
 /// The API's fields as returned, plus a workflow run's steps decoded under one key; one
 /// shape whatever the count: an array.
-fn write_json(found: &[Shown], reveal: bool) -> anyhow::Result<()> {
+fn write_json(found: &[Shown]) -> anyhow::Result<()> {
     let values = found
         .iter()
         .map(|s| {
             let mut v = serde_json::to_value(&s.entry)?;
             if let Some(o) = v.as_object_mut() {
-                if let Some(run) = workflow_run::decode(&s.entry, reveal) {
+                if let Some(run) = &s.run {
                     o.insert(DECODED_KEY.into(), serde_json::to_value(run)?);
                 }
                 if !s.masked.is_empty() {
@@ -141,10 +184,9 @@ async fn write_text(ctx: &Ctx, found: &[Shown], args: &ShowArgs) -> anyhow::Resu
             (Some(m), true) => Some(ctx.client.message_logs(m).await?),
             _ => None,
         };
-        let run = workflow_run::decode(e, args.reveal);
         text.push_str(&detail::render(
             e,
-            run.as_ref(),
+            s.run.as_ref(),
             attempts.as_deref(),
             &ctx.style,
         ));

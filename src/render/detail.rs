@@ -7,7 +7,7 @@ use super::{
     status_text,
 };
 use crate::model::{DlqEntry, Headers, LogEvent};
-use crate::workflow_run::DecodedRun;
+use crate::workflow_run::{BranchLog, DecodedRun, DecodedStep};
 
 fn time(ms: i64, style: &Style) -> String {
     format!("{} ({})", rfc3339(ms), relative(ms, style.now_ms))
@@ -109,6 +109,96 @@ fn run_summary(out: &mut String, e: &DlqEntry, run: &DecodedRun, style: &Style) 
     }
 }
 
+/// One result of the run's log: its name and type, its other fields, its value.
+fn step_lines(
+    out: &mut String,
+    st: &DecodedStep,
+    style: &Style,
+    value: &dyn Fn(&serde_json::Value) -> String,
+) {
+    let name = sanitize::inline(st.step_name.as_deref().unwrap_or("?"));
+    let kind = sanitize::inline(st.step_type.as_deref().unwrap_or("?"));
+    let branch = if st.concurrent.is_some_and(|c| c > 1) {
+        ", a parallel branch"
+    } else {
+        ""
+    };
+    let id = st.step_id.unwrap_or(0);
+    let _ = writeln!(out, "  step {id} '{name}' ({kind}){branch}");
+    let mut extra: Vec<String> = st
+        .other
+        .iter()
+        // workflow-py sends the route's method with every step; POST is every route's.
+        .filter(|(k, v)| !(k.as_str() == "method" && v.as_str() == Some("POST")))
+        .map(|(k, v)| {
+            format!(
+                "{}: {}",
+                sanitize::inline(k),
+                sanitize::inline(&v.to_string())
+            )
+        })
+        .collect();
+    extra.sort();
+    if !extra.is_empty() {
+        let _ = writeln!(out, "    {}", paint(style, DIM, &extra.join(", ")));
+    }
+    match &st.out {
+        Some(v) => {
+            let _ = writeln!(out, "{}", value(v));
+        }
+        None => {
+            let _ = writeln!(out, "    {}", paint(style, DIM, "(no result)"));
+        }
+    }
+}
+
+/// A planned branch of a parallel group in its state (from the run's log when it was read);
+/// `None` when the entry's log holds the branch's result, which is shown as a step. With the
+/// last plan of a group: how many of its branches neither log names.
+fn branch_line(run: &DecodedRun, i: usize) -> Option<(String, Option<i64>)> {
+    let st = &run.steps[i];
+    let target = st.target_step;
+    if run
+        .steps
+        .iter()
+        .any(|s| !s.is_plan() && s.step_id.is_some() && s.step_id == target)
+    {
+        return None;
+    }
+    let failed = run.failed_step.as_ref().is_some_and(|f| {
+        f.name.is_some() && f.name == st.step_name || f.name.is_none() && f.position == target
+    });
+    let state = match (st.branch_state.as_deref(), &run.branch_log) {
+        (Some("STEP_SUCCESS"), _) => "succeeded".to_string(),
+        (Some("STEP_FAILED"), _) => "failed".to_string(),
+        (Some("STEP_RETRY"), _) => "being retried".to_string(),
+        (Some("STEP_PROGRESS"), _) => "in progress".to_string(),
+        (Some("STEP_CANCELED"), _) => "cancelled before it finished".to_string(),
+        (Some(other), _) => other.to_string(),
+        (None, BranchLog::Read) if failed => "failed".to_string(),
+        (None, BranchLog::Read) => "not finished (the run's log holds no result)".to_string(),
+        (None, BranchLog::Unreadable(_)) if failed => "failed".to_string(),
+        (None, _) => "planned".to_string(),
+    };
+    let line = format!(
+        "step {} '{}' ({}): {state}, a parallel branch",
+        target.unwrap_or(0),
+        st.step_name.as_deref().unwrap_or("?"),
+        st.step_type.as_deref().unwrap_or("?"),
+    );
+    let last_plan = run.steps.get(i + 1).is_none_or(|n| !n.is_plan());
+    let first = run.steps[..i]
+        .iter()
+        .rposition(|s| !s.is_plan())
+        .map_or(0, |p| p + 1);
+    let listed = (i + 1 - first) as i64;
+    let unlisted = st
+        .concurrent
+        .map(|c| c - listed)
+        .filter(|n| last_plan && *n > 0);
+    Some((line, unlisted))
+}
+
 /// The run's steps as the failed delivery carried them: the initial payload, each result.
 fn steps_section(out: &mut String, run: &DecodedRun, style: &Style) {
     let _ = writeln!(out, "\n{}", paint(style, BOLD, "Steps"));
@@ -119,50 +209,26 @@ fn steps_section(out: &mut String, run: &DecodedRun, style: &Style) {
     } else {
         let _ = writeln!(out, "{}", value(&run.initial_payload));
     }
-    for st in &run.steps {
-        let name = sanitize::inline(st.step_name.as_deref().unwrap_or("?"));
-        let kind = sanitize::inline(st.step_type.as_deref().unwrap_or("?"));
+    if let BranchLog::Unreadable(why) = &run.branch_log {
+        let why = format!("the branches' states are unknown: {why}");
+        let _ = writeln!(out, "  {}", paint(style, DIM, &sanitize::inline(&why)));
+    }
+    for (i, st) in run.steps.iter().enumerate() {
         if st.is_plan() {
-            let _ = writeln!(
-                out,
-                "  {}",
-                paint(
-                    style,
-                    DIM,
-                    &format!(
-                        "step {} '{name}' ({kind}): planned, part of a parallel group",
-                        st.target_step.unwrap_or(0)
-                    )
-                )
-            );
-            continue;
-        }
-        let _ = writeln!(out, "  step {} '{name}' ({kind})", st.step_id.unwrap_or(0));
-        let mut extra: Vec<String> = st
-            .other
-            .iter()
-            // workflow-py sends the route's method with every step; POST is every route's.
-            .filter(|(k, v)| !(k.as_str() == "method" && v.as_str() == Some("POST")))
-            .map(|(k, v)| {
-                format!(
-                    "{}: {}",
-                    sanitize::inline(k),
-                    sanitize::inline(&v.to_string())
-                )
-            })
-            .collect();
-        extra.sort();
-        if !extra.is_empty() {
-            let _ = writeln!(out, "    {}", paint(style, DIM, &extra.join(", ")));
-        }
-        match &st.out {
-            Some(v) => {
+            let Some((line, unlisted)) = branch_line(run, i) else {
+                continue;
+            };
+            let _ = writeln!(out, "  {}", paint(style, DIM, &sanitize::inline(&line)));
+            if let (Some(v), Some("STEP_SUCCESS")) = (&st.out, st.branch_state.as_deref()) {
                 let _ = writeln!(out, "{}", value(v));
             }
-            None => {
-                let _ = writeln!(out, "    {}", paint(style, DIM, "(no result)"));
+            if let Some(n) = unlisted {
+                let more = format!("{n} more branch(es) of this group, named in neither log");
+                let _ = writeln!(out, "  {}", paint(style, DIM, &more));
             }
+            continue;
         }
+        step_lines(out, st, style, &value);
     }
     if let Some(f) = &run.failed_step {
         let mut line = format!("{} failed", f.describe());
@@ -379,4 +445,86 @@ pub fn render(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(target: i64, name: &str, state: Option<&str>) -> DecodedStep {
+        DecodedStep {
+            step_id: Some(0),
+            step_name: Some(name.into()),
+            step_type: Some("Run".into()),
+            concurrent: Some(2),
+            target_step: Some(target),
+            branch_state: state.map(String::from),
+            ..DecodedStep::default()
+        }
+    }
+
+    fn steps_of(run: &DecodedRun) -> String {
+        let mut out = String::new();
+        steps_section(&mut out, run, &Style::plain(0));
+        out
+    }
+
+    /// Without the run's log the branches are "planned", and the view says why it cannot
+    /// tell more; the failed branch is still named failed.
+    #[test]
+    fn branches_whose_log_could_not_be_read_say_so() {
+        let run = DecodedRun {
+            steps: vec![plan(1, "a", None), plan(2, "b", None)],
+            failed_step: Some(crate::workflow_run::FailedStep {
+                name: Some("b".into()),
+                ..Default::default()
+            }),
+            branch_log: BranchLog::Unreadable("the workflow logs could not be read (429)".into()),
+            ..DecodedRun::default()
+        };
+        let out = steps_of(&run);
+        assert!(
+            out.contains(
+                "the branches' states are unknown: the workflow logs could not be read (429)"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("step 1 'a' (Run): planned, a parallel branch"),
+            "{out}"
+        );
+        assert!(
+            out.contains("step 2 'b' (Run): failed, a parallel branch"),
+            "{out}"
+        );
+    }
+
+    /// A branch whose result the entry's own log carries is shown once, as a result.
+    #[test]
+    fn a_branch_with_its_result_in_the_entry_is_shown_as_the_result() {
+        let result = DecodedStep {
+            step_id: Some(1),
+            step_name: Some("a".into()),
+            step_type: Some("Run".into()),
+            concurrent: Some(2),
+            out: Some(serde_json::json!(1)),
+            ..DecodedStep::default()
+        };
+        let run = DecodedRun {
+            steps: vec![
+                plan(1, "a", None),
+                plan(2, "b", Some("STEP_SUCCESS")),
+                result,
+            ],
+            branch_log: BranchLog::Read,
+            ..DecodedRun::default()
+        };
+        let out = steps_of(&run);
+        assert!(!out.contains("step 1 'a' (Run): "), "{out}");
+        assert!(
+            out.contains("  step 1 'a' (Run), a parallel branch\n    1\n"),
+            "{out}"
+        );
+        assert!(out.contains("step 2 'b' (Run): succeeded"), "{out}");
+    }
 }

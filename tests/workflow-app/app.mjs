@@ -35,6 +35,7 @@ const control = {
   thirdPartyStatus: 201,
   childFails: false,
   cFails: true,
+  aFails: false,
   failureAnswerBytes: 0,
   blobBytes: 0,
 };
@@ -101,17 +102,22 @@ const parallel = serve(async (context) => {
   return { a, b, c };
 });
 
-// A parallel group whose branch "c" fails while a sleeping branch is still pending.
+// A parallel group whose branch "c" fails while a sleeping branch is still pending (or,
+// with `aFails`, branch "a" fails once "c" has finished).
 const parallelFail = serve(async (context) => {
   const [a, , c] = await Promise.all([
-    context.run("a", () => {
+    context.run("a", async () => {
       record("step", { runId: context.workflowRunId, step: "a" });
+      if (control.aFails) {
+        await new Promise((r) => setTimeout(r, 300));
+        throw new Error("a broke");
+      }
       return 1;
     }),
     context.sleep("pause", 1),
     context.run("c", async () => {
       record("step", { runId: context.workflowRunId, step: "c" });
-      if (control.cFails) {
+      if (control.cFails && !control.aFails) {
         // Fail after branch a has surely finished: its result is in the run's log.
         await new Promise((r) => setTimeout(r, 300));
         throw new Error("c broke");

@@ -124,49 +124,150 @@ pub fn run_json(c: &Connection, run: &Run) -> Result<Value> {
     Ok(Value::Object(o))
 }
 
-/// The run's steps: the initial payload, completed steps (parallel ones grouped), then what is
-/// pending or failed.
+/// The run's steps: the initial payload, completed steps (each parallel group with every
+/// branch, finished or not), then what is pending or failed outside a group.
 fn steps(c: &Connection, run: &Run) -> Result<Vec<Value>> {
-    let entries = log(c, &run.run_id, None)?;
-    let mut groups = Vec::new();
-    let mut parallel: Vec<Value> = Vec::new();
-    for e in &entries {
+    let mut st = StepsLog {
+        groups: Vec::new(),
+        open: None,
+        unfinished: unfinished(c, run)?,
+        ended: matches!(run.state, RunState::RunFailed | RunState::RunCanceled),
+    };
+    for e in &log(c, &run.run_id, None)? {
+        st.entry(run, e);
+    }
+    st.close_group();
+    let next: Vec<Value> = st.unfinished.into_iter().map(|(_, v)| v).collect();
+    let mut groups = st.groups;
+    if !next.is_empty() {
+        groups.push(json!({"type": "next", "steps": next}));
+    }
+    Ok(groups)
+}
+
+/// The groups built so far, the parallel group still open, and the run's steps that have not
+/// finished (pending or failed messages, with their message ids) not yet claimed by a branch.
+struct StepsLog {
+    groups: Vec<Value>,
+    open: Option<Parallel>,
+    unfinished: Vec<(String, Value)>,
+    ended: bool,
+}
+
+/// A parallel group: its planned branches (message id, plan step) and the results so far.
+#[derive(Default)]
+struct Parallel {
+    plans: Vec<(String, Map<String, Value>)>,
+    results: Vec<Value>,
+    concurrent: u64,
+}
+
+impl StepsLog {
+    fn entry(&mut self, run: &Run, e: &super::LogEntry) {
         if e.index == 0 {
-            groups.push(json!({"type": "sequential", "steps": [{
+            self.groups.push(json!({"type": "sequential", "steps": [{
                 "stepId": 0, "stepName": "init", "stepType": "Initial", "callType": "step",
                 "messageId": e.message_id, "out": String::from_utf8_lossy(&run.payload),
                 "concurrent": 1, "state": "STEP_SUCCESS", "createdAt": e.at,
             }]}));
-            continue;
+            return;
         }
         if e.call_type != "step" {
-            continue;
+            return;
         }
         let Ok(Value::Object(mut step)) = serde_json::from_slice::<Value>(&e.body) else {
-            continue;
+            return;
         };
-        // Plan steps of a parallel group carry stepId 0; their results follow.
+        let concurrent = step.get("concurrent").and_then(Value::as_u64).unwrap_or(1);
+        // Plan steps of a parallel group carry stepId 0 and the branch's targetStep; their
+        // results follow.
         if step.get("stepId").and_then(Value::as_i64) == Some(0) {
-            continue;
+            let g = self.open.get_or_insert_with(Parallel::default);
+            g.concurrent = concurrent;
+            g.plans.push((e.message_id.clone(), step));
+            return;
         }
         step.insert("callType".into(), json!("step"));
         step.insert("messageId".into(), json!(e.message_id));
         step.insert("state".into(), json!("STEP_SUCCESS"));
         step.insert("createdAt".into(), json!(e.at));
-        let concurrent = step.get("concurrent").and_then(Value::as_u64).unwrap_or(1);
-        if concurrent > 1 {
-            parallel.push(Value::Object(step));
-            if parallel.len() as u64 >= concurrent {
-                groups.push(json!({"type": "parallel", "steps": std::mem::take(&mut parallel)}));
-            }
-        } else {
-            groups.push(json!({"type": "sequential", "steps": [Value::Object(step)]}));
+        if concurrent <= 1 {
+            self.close_group();
+            self.groups
+                .push(json!({"type": "sequential", "steps": [Value::Object(step)]}));
+            return;
+        }
+        let g = self.open.get_or_insert_with(Parallel::default);
+        g.concurrent = concurrent;
+        g.results.push(Value::Object(step));
+        if g.results.len() as u64 >= concurrent {
+            self.close_group();
         }
     }
-    if !parallel.is_empty() {
-        groups.push(json!({"type": "parallel", "steps": parallel}));
+
+    /// Ends the open group: its results, then each branch without one in its real state.
+    fn close_group(&mut self) {
+        let Some(g) = self.open.take() else {
+            return;
+        };
+        let done: Vec<i64> = g
+            .results
+            .iter()
+            .filter_map(|r| r.get("stepId").and_then(Value::as_i64))
+            .collect();
+        let mut steps = g.results;
+        for (message_id, plan) in g.plans {
+            let target = plan.get("targetStep").and_then(Value::as_i64);
+            if target.is_some_and(|t| done.contains(&t)) {
+                continue;
+            }
+            steps.push(self.branch(&message_id, plan, target));
+        }
+        if !steps.is_empty() {
+            self.groups
+                .push(json!({"type": "parallel", "steps": steps}));
+        }
     }
-    let mut next = Vec::new();
+
+    /// A branch with no result: failed, pending or running as its message says; when the run
+    /// has ended without it, cancelled (its message dropped with the run's; inferred).
+    fn branch(&mut self, message_id: &str, plan: Map<String, Value>, target: Option<i64>) -> Value {
+        let claimed = self.unfinished.iter().position(|(id, _)| id == message_id);
+        let mut o = match claimed.map(|i| self.unfinished.remove(i).1) {
+            Some(Value::Object(o)) => o,
+            _ => {
+                let state = if self.ended {
+                    "STEP_CANCELED"
+                } else {
+                    "STEP_PROGRESS"
+                };
+                let mut o = Map::new();
+                o.insert("messageId".into(), json!(message_id));
+                o.insert("state".into(), json!(state));
+                o
+            }
+        };
+        for k in [
+            "stepName",
+            "stepType",
+            "concurrent",
+            "sleepFor",
+            "sleepUntil",
+        ] {
+            if let Some(v) = plan.get(k) {
+                o.entry(k.to_string()).or_insert_with(|| v.clone());
+            }
+        }
+        o.insert("stepId".into(), json!(target.unwrap_or(0)));
+        o.insert("callType".into(), json!("step"));
+        Value::Object(o)
+    }
+}
+
+/// The run's pending messages and the one that made it fail, with their ids, in the shape of
+/// the `next` group's steps.
+fn unfinished(c: &Connection, run: &Run) -> Result<Vec<(String, Value)>> {
+    let mut out = Vec::new();
     for m in db::run_messages(c, &run.run_id)? {
         if matches!(m.kind, Kind::FailureCallback { .. }) {
             continue;
@@ -176,32 +277,22 @@ fn steps(c: &Connection, run: &Run) -> Result<Vec<Value>> {
         } else {
             "STEP_PROGRESS"
         };
-        next.push(pending(
+        let v = pending(
             c,
             &m.message_id,
             state,
             m.max_retries,
             &m.retry_delay_expression,
-        )?);
+        )?;
+        out.push((m.message_id.clone(), v));
     }
     if run.state == RunState::RunFailed
         && let Some(id) = failed_message(c, run)?
     {
-        next.push(pending(
-            c,
-            &id,
-            "STEP_FAILED",
-            run.retries,
-            &run.retry_delay,
-        )?);
+        let v = pending(c, &id, "STEP_FAILED", run.retries, &run.retry_delay)?;
+        out.push((id, v));
     }
-    if run.state == RunState::RunCanceled && next.is_empty() {
-        // Nothing else to show: the run was cancelled between steps.
-    }
-    if !next.is_empty() {
-        groups.push(json!({"type": "next", "steps": next}));
-    }
-    Ok(groups)
+    Ok(out)
 }
 
 /// The message that made the run fail: the last message with a FAILED event.

@@ -11,6 +11,10 @@ use serde_json::{Map, Value};
 use crate::model::{DlqEntry, Headers};
 use crate::text::secrets as redact;
 
+pub mod branches;
+
+pub use branches::BranchLog;
+
 /// A run's entry, decoded (`dlq show -o json` adds it as `decodedRun`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -25,6 +29,9 @@ pub struct DecodedRun {
     /// Whether the request carried the run's log (a `context.call` answer does not).
     #[serde(skip)]
     pub has_log: bool,
+    /// Whether the branches' states were read from the workflow logs API.
+    #[serde(skip)]
+    pub branch_log: BranchLog,
 }
 
 /// One step of the run's log.
@@ -40,6 +47,10 @@ pub struct DecodedStep {
     pub concurrent: Option<i64>,
     /// Set on the plan steps of a parallel group (they carry no result).
     pub target_step: Option<i64>,
+    /// A planned branch's state in the run's log (`STEP_SUCCESS`, `STEP_FAILED`,
+    /// `STEP_CANCELED`, …), when the log was read and names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch_state: Option<String>,
     /// Other fields of the step (`sleepFor`, `waitEventId`, …).
     #[serde(flatten)]
     pub other: Map<String, Value>,
@@ -246,6 +257,24 @@ fn raw_steps(e: &DlqEntry) -> Option<Vec<(String, String, Vec<u8>)>> {
     Some(out)
 }
 
+/// A step's result as the SDK stores it (JSON text), parsed when it parses; a `context.call`
+/// result holds the answer's body as text too: JSON inside JSON, decoded.
+fn result_value(v: Value, step_type: Option<&str>) -> Value {
+    let mut out = match v {
+        Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+        other => other,
+    };
+    if step_type == Some("Call")
+        && let Value::Object(r) = &mut out
+        && let Some(Value::String(b)) = r.get("body")
+        && let Ok(parsed) = serde_json::from_str::<Value>(b)
+        && (parsed.is_object() || parsed.is_array())
+    {
+        r.insert("body".into(), parsed);
+    }
+    out
+}
+
 fn step_of(message_id: String, bytes: &[u8]) -> Option<DecodedStep> {
     let Value::Object(mut o) = serde_json::from_slice::<Value>(bytes).ok()? else {
         return None;
@@ -261,19 +290,9 @@ fn step_of(message_id: String, bytes: &[u8]) -> Option<DecodedStep> {
     let step_type = text(&mut o, "stepType");
     let concurrent = int(&mut o, "concurrent");
     let target_step = int(&mut o, "targetStep");
-    let mut out = o.remove("out").map(|v| match v {
-        Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
-        other => other,
-    });
-    // A `context.call` result holds the answer's body as text: JSON inside JSON, decoded.
-    if step_type.as_deref() == Some("Call")
-        && let Some(Value::Object(r)) = out.as_mut()
-        && let Some(Value::String(b)) = r.get("body")
-        && let Ok(parsed) = serde_json::from_str::<Value>(b)
-        && (parsed.is_object() || parsed.is_array())
-    {
-        r.insert("body".into(), parsed);
-    }
+    let out = o
+        .remove("out")
+        .map(|v| result_value(v, step_type.as_deref()));
     Some(DecodedStep {
         message_id,
         step_id,
@@ -282,6 +301,7 @@ fn step_of(message_id: String, bytes: &[u8]) -> Option<DecodedStep> {
         out,
         concurrent,
         target_step,
+        branch_state: None,
         other: o,
     })
 }
