@@ -74,212 +74,301 @@ fn journal_path(checksum: &str, sel: &Selection, to: Option<&str>, target: &Targ
     journal::dir().join(format!("import-{}.ndjson", &key[..16]))
 }
 
-#[allow(clippy::print_stderr)]
+/// Verify and select, continue the journal, preview or confirm, publish, report.
 pub async fn run(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
-    let shown = a.file.display().to_string();
     let sel = Selection::from_args(&a.filter, ctx.now_ms)?;
-    // Nothing is sent from a file that is not whole and of a known version; the same pass
-    // selects.
-    let mut selected: Vec<String> = Vec::new();
+    let chosen = select(&a, &sel)?;
+    let path = a
+        .journal
+        .clone()
+        .unwrap_or_else(|| journal_path(&chosen.checksum, &sel, a.to.as_deref(), &ctx.target));
+    let done = imported_before(ctx, &a, &path)?;
+    let left: HashSet<String> = chosen
+        .ids
+        .iter()
+        .filter(|i| !done.contains(*i))
+        .cloned()
+        .collect();
+    if left.is_empty() {
+        return nothing_left(&a, chosen.ids.len(), &path);
+    }
+    if a.dry_run {
+        return preview(&a, &left, chosen.ids.len());
+    }
+    confirm(ctx, &a, left.len())?;
+    if chosen.masked && !a.quiet {
+        eprintln_note(&format!(
+            "{} was exported with secrets masked: masked header values (Authorization, keys…) are not sent",
+            a.file.display()
+        ));
+    }
+    let journal = open_journal(ctx, &path, &chosen.ids, a.quiet)?;
+    let outcomes = publish_all(ctx, &a, &left, (journal, &path)).await?;
+    report(ctx, &a, &outcomes, left.len())
+}
+
+/// The entries of the export the filters select (after checking that the file is whole and
+/// of a known version, in the same pass).
+struct Chosen {
+    ids: Vec<String>,
+    checksum: String,
+    /// Exported with secrets masked.
+    masked: bool,
+}
+
+fn select(a: &ImportArgs, sel: &Selection) -> anyhow::Result<Chosen> {
+    let shown = a.file.display().to_string();
+    let mut ids: Vec<String> = Vec::new();
     let mut runs = 0usize;
     let (header, trailer) = archive::verify_all(&a.file, |item| {
         let workflow = item.dlq == "workflow";
         if sel.matches_local(&item.entry, workflow) {
-            selected.push(item.entry.dlq_id.clone());
+            ids.push(item.entry.dlq_id.clone());
         } else if workflow && sel.kind == crate::client::DlqKind::Qstash {
             runs += 1;
         }
     })
     .map_err(|e| usage(format!("{shown}: {e}")))?;
     if runs > 0 && !a.quiet {
-        eprintln!(
-            "note: {runs} failed workflow {} in the export {} not imported (a run's steps live in QStash: resume or restart runs with dlq retry while they are in the DLQ)",
-            if runs == 1 { "run" } else { "runs" },
-            if runs == 1 { "is" } else { "are" }
-        );
+        let (n, be) = if runs == 1 {
+            ("run", "is")
+        } else {
+            ("runs", "are")
+        };
+        eprintln_note(&format!(
+            "{runs} failed workflow {n} in the export {be} not imported (a run's steps live in QStash: resume or restart runs with dlq retry while they are in the DLQ)"
+        ));
     }
-    let path = a
-        .journal
-        .clone()
-        .unwrap_or_else(|| journal_path(&trailer.sha256, &sel, a.to.as_deref(), &ctx.target));
-    if a.resume && !path.exists() {
+    Ok(Chosen {
+        ids,
+        checksum: trailer.sha256,
+        masked: header.secrets == "masked",
+    })
+}
+
+#[allow(clippy::print_stderr)]
+fn eprintln_note(msg: &str) {
+    eprintln!("note: {msg}");
+}
+
+/// The entries an earlier run of the same import published (its journal, which must be an
+/// import's and of this target); `--resume` needs one.
+fn imported_before(
+    ctx: &Ctx,
+    a: &ImportArgs,
+    path: &std::path::Path,
+) -> anyhow::Result<HashSet<String>> {
+    if !path.exists() {
+        if a.resume {
+            return Err(usage(format!(
+                "--resume: no earlier import of {} with these filters to continue (its journal would be {})",
+                a.file.display(),
+                path.display()
+            )));
+        }
+        return Ok(HashSet::new());
+    }
+    let l = journal::load(path).map_err(usage)?;
+    journal::check_target(path, &l, &ctx.target).map_err(usage)?;
+    if l.action != Action::Import {
         return Err(usage(format!(
-            "--resume: no earlier import of {shown} with these filters to continue (its journal would be {})",
-            path.display()
+            "{} is the journal of a {} run, not of an import",
+            path.display(),
+            l.action.name()
         )));
     }
-    let done: HashSet<String> = if path.exists() {
-        let l = journal::load(&path).map_err(usage)?;
-        journal::check_target(&path, &l, &ctx.target).map_err(usage)?;
-        if l.action != Action::Import {
-            return Err(usage(format!(
-                "{} is the journal of a {} run, not of an import",
-                path.display(),
-                l.action.name()
-            )));
-        }
-        l.done
-    } else {
-        HashSet::new()
-    };
-    let left: Vec<String> = selected
-        .iter()
-        .filter(|i| !done.contains(*i))
-        .cloned()
-        .collect();
-    if left.is_empty() {
-        if !a.quiet {
-            if selected.is_empty() {
-                eprintln!("Nothing to import: no entries of {shown} selected.");
-            } else {
-                eprintln!(
-                    "Nothing to import: the {} selected {} imported before (journal {}).",
-                    selected.len(),
-                    if selected.len() == 1 {
-                        "entry was"
-                    } else {
-                        "entries were"
-                    },
-                    path.display()
-                );
-            }
-        }
+    Ok(l.done)
+}
+
+#[allow(clippy::print_stderr)]
+fn nothing_left(a: &ImportArgs, selected: usize, path: &std::path::Path) -> anyhow::Result<()> {
+    if a.quiet {
         return Ok(());
     }
-    let overrides = a.overrides.headers();
-    let left_set: HashSet<&String> = left.iter().collect();
-    if a.dry_run {
-        let mut out = std::io::stdout().lock();
-        use std::io::Write;
-        for item in archive::entries(&a.file).map_err(|e| usage(format!("{e}")))? {
-            let item = item.map_err(|e| usage(format!("{e}")))?;
-            if !left_set.contains(&item.entry.dlq_id) {
-                continue;
-            }
-            let plan = match publish_of(&item, a.to.as_deref(), &overrides) {
-                Ok((p, _)) => format!(
-                    "would publish {} {} ({} bytes)",
-                    item.entry.method.as_deref().unwrap_or("POST"),
-                    p.destination,
-                    p.body.len()
-                ),
-                Err(why) => format!("would skip: {why}"),
-            };
-            // Each cell made inert, the tab between them kept.
-            let cells = [&item.entry.dlq_id, &plan].map(|c| crate::text::sanitize::inline(c));
-            writeln!(out, "{}", cells.join("\t"))?;
-        }
-        if !a.quiet {
-            eprintln!(
-                "Dry run: {} of {} selected entries would be published ({} imported before); nothing was sent.",
-                left.len(),
-                selected.len(),
-                selected.len() - left.len()
-            );
-        }
-        return Ok(());
-    }
-    if !a.yes {
-        if ctx.stdin_tty && ctx.stderr_tty {
-            let q = format!(
-                "Publish {} archived {} again{}?",
-                left.len(),
-                if left.len() == 1 { "entry" } else { "entries" },
-                a.to.as_deref()
-                    .map(|t| format!(" to {}", crate::text::sanitize::inline(t)))
-                    .unwrap_or_default()
-            );
-            if !crate::prompt::confirm(&q)? {
-                eprintln!("Nothing changed.");
-                return Err(CliError::declined().into());
-            }
-        } else {
-            return Err(usage(format!(
-                "refusing to publish {} without --yes when not running on a terminal (preview with --dry-run)",
-                verdict::entries(left.len())
-            )));
-        }
-    }
-    if header.secrets == "masked" && !a.quiet {
+    if selected == 0 {
         eprintln!(
-            "note: {shown} was exported with secrets masked: masked header values (Authorization, keys…) are not sent"
+            "Nothing to import: no entries of {} selected.",
+            a.file.display()
+        );
+    } else {
+        eprintln!(
+            "Nothing to import: the {selected} selected {} imported before (journal {}).",
+            if selected == 1 {
+                "entry was"
+            } else {
+                "entries were"
+            },
+            path.display()
         );
     }
-    let journal = if path.exists() {
-        journal::Journal::reopen(&path)
-    } else {
-        journal::Journal::create(
-            &path,
-            &[Group {
-                action: Action::Import,
-                workflow: false,
-                ids: selected.clone(),
-            }],
-            journal::Start {
-                selection: None,
-                target: Some(ctx.target.clone()),
-            },
-        )
+    Ok(())
+}
+
+/// What each entry left would become (a line per entry on stdout), and nothing sent.
+#[allow(clippy::print_stderr)]
+fn preview(a: &ImportArgs, left: &HashSet<String>, selected: usize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let overrides = a.overrides.headers();
+    let mut out = std::io::stdout().lock();
+    for item in archive::entries(&a.file).map_err(|e| usage(format!("{e}")))? {
+        let item = item.map_err(|e| usage(format!("{e}")))?;
+        if !left.contains(&item.entry.dlq_id) {
+            continue;
+        }
+        let plan = match publish_of(&item, a.to.as_deref(), &overrides) {
+            Ok((p, _)) => format!(
+                "would publish {} {} ({} bytes)",
+                item.entry.method.as_deref().unwrap_or("POST"),
+                p.destination,
+                p.body.len()
+            ),
+            Err(why) => format!("would skip: {why}"),
+        };
+        // Each cell made inert, the tab between them kept.
+        let cells = [&item.entry.dlq_id, &plan].map(|c| crate::text::sanitize::inline(c));
+        writeln!(out, "{}", cells.join("\t"))?;
     }
-    .map_err(|e| CliError {
+    if !a.quiet {
+        eprintln!(
+            "Dry run: {} of {selected} selected entries would be published ({} imported before); nothing was sent.",
+            left.len(),
+            selected - left.len()
+        );
+    }
+    Ok(())
+}
+
+/// `--yes`, or a yes at a terminal; off one, a refusal.
+#[allow(clippy::print_stderr)]
+fn confirm(ctx: &Ctx, a: &ImportArgs, n: usize) -> anyhow::Result<()> {
+    if a.yes {
+        return Ok(());
+    }
+    if !(ctx.stdin_tty && ctx.stderr_tty) {
+        return Err(usage(format!(
+            "refusing to publish {} without --yes when not running on a terminal (preview with --dry-run)",
+            verdict::entries(n)
+        )));
+    }
+    let q = format!(
+        "Publish {n} archived {} again{}?",
+        if n == 1 { "entry" } else { "entries" },
+        a.to.as_deref()
+            .map(|t| format!(" to {}", crate::text::sanitize::inline(t)))
+            .unwrap_or_default()
+    );
+    if crate::prompt::confirm(&q)? {
+        Ok(())
+    } else {
+        eprintln!("Nothing changed.");
+        Err(CliError::declined().into())
+    }
+}
+
+fn journal_error(path: &std::path::Path, e: std::io::Error) -> anyhow::Error {
+    CliError {
         exit: Exit::Error,
         message: format!("cannot write the journal {}: {e}", path.display()),
-    })?;
-    if !a.quiet {
+    }
+    .into()
+}
+
+/// The journal continued, or a new one naming every selected entry and the target.
+#[allow(clippy::print_stderr)]
+fn open_journal(
+    ctx: &Ctx,
+    path: &std::path::Path,
+    selected: &[String],
+    quiet: bool,
+) -> anyhow::Result<journal::Journal> {
+    let journal = if path.exists() {
+        journal::Journal::reopen(path)
+    } else {
+        let group = Group {
+            action: Action::Import,
+            workflow: false,
+            ids: selected.to_vec(),
+        };
+        let start = journal::Start {
+            selection: None,
+            target: Some(ctx.target.clone()),
+        };
+        journal::Journal::create(path, &[group], start)
+    }
+    .map_err(|e| journal_error(path, e))?;
+    if !quiet {
         eprintln!(
             "Journal: {} (running the same import again continues it)",
             path.display()
         );
     }
+    Ok(journal)
+}
+
+/// Publishes each entry left, `--concurrency` at a time, each outcome journaled as it comes
+/// (the deduplication id makes asking again after a lost answer safe).
+async fn publish_all(
+    ctx: &Ctx,
+    a: &ImportArgs,
+    left: &HashSet<String>,
+    (journal, path): (journal::Journal, &std::path::Path),
+) -> anyhow::Result<Vec<Outcome>> {
+    let overrides = a.overrides.headers();
     let journal = Mutex::new(journal);
+    let failed_write: Mutex<Option<std::io::Error>> = Mutex::new(None);
     let bar = Bar::new(left.len() as u64, "import", ctx.stderr_tty && !a.quiet);
     let items = archive::entries(&a.file)
         .map_err(|e| usage(format!("{e}")))?
         .filter_map(|r| r.ok())
-        .filter(|i: &Item| left_set.contains(&i.entry.dlq_id));
-    let journal_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
+        .filter(|i: &Item| left.contains(&i.entry.dlq_id));
     let outcomes: Vec<Outcome> = futures::stream::iter(items)
-        .map(|item| {
-            let (overrides, to, client) = (&overrides, a.to.as_deref(), &ctx.client);
-            async move {
-                let id = item.entry.dlq_id.clone();
-                match publish_of(&item, to, overrides) {
-                    Err(why) => Outcome::refused(&id, why),
-                    // The deduplication id makes asking again after a lost answer safe.
-                    Ok((p, _)) => match client
-                        .publish(&p.destination, &p.headers, &p.body, true)
-                        .await
-                    {
-                        Ok(r) => Outcome {
-                            status: if r.deduplicated == Some(true) {
-                                Status::AlreadyImported
-                            } else {
-                                Status::Imported
-                            },
-                            ..Outcome::retried(&id, Some(r.message_id), None)
-                        },
-                        Err(e) => Outcome::failed(&id, e.to_string()),
-                    },
-                }
-            }
-        })
+        .map(|item| publish_one(ctx, item, a.to.as_deref(), &overrides))
         .buffer_unordered(a.concurrency.max(1))
         .inspect(|o| {
             if let Err(e) = journal.lock().outcomes(std::slice::from_ref(o)) {
-                journal_error.lock().get_or_insert(e);
+                failed_write.lock().get_or_insert(e);
             }
             crate::bulk::Progress::advance(&bar, std::slice::from_ref(o));
         })
         .collect()
         .await;
     bar.finish();
-    if let Some(e) = journal_error.lock().take() {
-        return Err(CliError {
-            exit: Exit::Error,
-            message: format!("cannot write the journal {}: {e}", path.display()),
-        }
-        .into());
+    match failed_write.lock().take() {
+        Some(e) => Err(journal_error(path, e)),
+        None => Ok(outcomes),
     }
+}
+
+async fn publish_one(
+    ctx: &Ctx,
+    item: Item,
+    to: Option<&str>,
+    overrides: &crate::client::Headers,
+) -> Outcome {
+    let id = item.entry.dlq_id.clone();
+    let p = match publish_of(&item, to, overrides) {
+        Err(why) => return Outcome::refused(&id, why),
+        Ok((p, _)) => p,
+    };
+    match ctx
+        .client
+        .publish(&p.destination, &p.headers, &p.body, true)
+        .await
+    {
+        Ok(r) => Outcome {
+            status: if r.deduplicated == Some(true) {
+                Status::AlreadyImported
+            } else {
+                Status::Imported
+            },
+            ..Outcome::retried(&id, Some(r.message_id), None)
+        },
+        Err(e) => Outcome::failed(&id, e.to_string()),
+    }
+}
+
+/// The records (stdout), the summary (stderr), the exit code.
+fn report(ctx: &Ctx, a: &ImportArgs, outcomes: &[Outcome], total: usize) -> anyhow::Result<()> {
     let format = match (a.output, ctx.style.tty) {
         (Some(BulkFormat::Text), _) | (None, false) => Some(Records::Text),
         (Some(BulkFormat::Json), _) => Some(Records::Json),
@@ -287,22 +376,22 @@ pub async fn run(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         (None, true) => None,
     };
     if let Some(f) = format {
-        records(&mut std::io::stdout().lock(), f, &outcomes)?;
+        records(&mut std::io::stdout().lock(), f, outcomes)?;
     }
-    let s = summarize(&outcomes);
+    let s = summarize(outcomes);
     if !a.quiet {
         let _ = ending(
             &mut std::io::stderr().lock(),
             Verb::Import,
             &s,
-            &outcomes,
-            left.len() - outcomes.len(),
+            outcomes,
+            total - outcomes.len(),
             None,
         );
     }
     verdict::verdict(&verdict::Tally {
         summary: s,
-        total: left.len(),
+        total,
         halt: None,
         resumed: true,
         ..verdict::Tally::default()
