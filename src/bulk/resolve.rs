@@ -121,78 +121,10 @@ fn latest_journal(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<std::p
     )))
 }
 
+/// The plan of a command line: a journal to resume, ids, the picker, or a filter.
 pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Plan> {
     if let Some(given) = &b.resume {
-        let path = &match given {
-            Some(p) => p.clone(),
-            None => latest_journal(ctx, b, spec)?,
-        };
-        let sel = Selection::from_args(&b.filter, ctx.now_ms)?;
-        if !b.ids.is_empty()
-            || !sel.is_everything()
-            || b.all_matching
-            || b.interactive
-            || b.filter.workflow
-        {
-            return Err(usage(
-                "--resume continues the journal's own plan: give no ids or filters with it",
-            ));
-        }
-        let loaded = journal::load(path).map_err(usage)?;
-        journal::check_target(path, &loaded, &ctx.target).map_err(usage)?;
-        // A run stopped while it was listing: list the rest as well.
-        let pending = match (&loaded.selection, loaded.selection_complete) {
-            (Some(s), false) => Some(Pending {
-                sel: Selection::restore(&s.select)
-                    .map_err(|e| usage(format!("{}: {e}", path.display())))?,
-                until: s.until,
-                since: loaded.through,
-                skip: loaded.ids.iter().cloned().collect(),
-            }),
-            _ => None,
-        };
-        if !spec.verb.owns(loaded.action) {
-            return Err(usage(format!(
-                "{} is the journal of a {} run; continue it with {}",
-                path.display(),
-                loaded.action.name(),
-                match loaded.action {
-                    Action::Delete => "`dlq delete --resume`",
-                    Action::Import => "the same `dlq import FILE` (it continues its journal)",
-                    _ => "`dlq retry --resume`",
-                }
-            )));
-        }
-        let mut groups: Vec<Group> = loaded
-            .groups()
-            .into_iter()
-            .map(|mut g| {
-                g.ids.retain(|i| !loaded.done.contains(i));
-                g
-            })
-            .filter(|g| !g.ids.is_empty())
-            .collect();
-        if pending.is_some() && groups.is_empty() {
-            // Nothing selected was left undone, but the listing goes on.
-            groups.push(Group {
-                action: loaded.action,
-                workflow: loaded.workflow,
-                ids: Vec::new(),
-            });
-        }
-        return Ok(Plan {
-            groups,
-            resume: Some(path.clone()),
-            selecting: pending,
-            earlier: loaded
-                .outcomes
-                .iter()
-                .filter(|o| o.status == super::Status::Retried)
-                .cloned()
-                .collect(),
-            since_ms: loaded.created_ms,
-            ..Plan::default()
-        });
+        return from_journal(ctx, b, spec, given.as_ref());
     }
     let mut fargs = b.filter.clone();
     if spec.workflow_only {
@@ -204,155 +136,244 @@ pub async fn resolve(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Pla
         if has_filter || b.all_matching || b.interactive {
             return Err(usage("give DLQ ids or filters, not both"));
         }
-        let (ids, known, needs_yes) = if b.ids.iter().any(|i| i == "-") {
-            if b.ids.len() > 1 {
-                return Err(usage(
-                    "`-` reads the ids from stdin; give no other ids with it",
-                ));
-            }
-            let s = plan::parse_stdin(std::io::stdin().lock())?;
-            (s.ids, s.known, true)
-        } else {
-            let mut ids = b.ids.clone();
-            plan::dedup(&mut ids);
-            (ids, Default::default(), false)
-        };
-        // `--workflow` says the ids are workflow entries: nothing to look up.
-        if b.filter.workflow {
-            let kind = DlqKind::Workflow;
-            return Ok(Plan {
-                groups: Plan::one(kind, (spec.action)(kind), ids),
-                needs_yes,
-                ..Plan::default()
-            });
-        }
-        // A bare id acts by what its entry is: a QStash message is retried, a workflow run
-        // resumed (or restarted, or its failure function re-run).
-        let c = plan::classify(&ctx.client, &ids, &known)
-            .await
-            .map_err(|e| {
-                anyhow::Error::new(e).context(
-                    "cannot look up the DLQ entries to see what each is (nothing was sent)",
-                )
-            })?;
-        if spec.workflow_only && !c.qstash.is_empty() {
-            let n = c.qstash.len();
-            return Err(usage(format!(
-                "--restart and --failure-function apply to workflow runs; {} {} QStash {} ({}{}): retry {} without those flags",
-                n,
-                if n == 1 { "is a" } else { "are" },
-                if n == 1 { "entry" } else { "entries" },
-                c.qstash[..n.min(3)].join(", "),
-                if n > 3 { ", …" } else { "" },
-                if n == 1 { "it" } else { "them" }
-            )));
-        }
-        // Ids in neither DLQ go with the others: their outcome is `not_found`.
-        let (mut q, mut w) = (c.qstash, c.workflow);
-        if spec.workflow_only || (q.is_empty() && !w.is_empty()) {
-            w.extend(c.missing);
-        } else {
-            q.extend(c.missing);
-        }
-        let mut groups = Vec::new();
-        for (kind, ids) in [(DlqKind::Qstash, q), (DlqKind::Workflow, w)] {
-            if !ids.is_empty() {
-                groups.extend(Plan::one(kind, (spec.action)(kind), ids));
-            }
-        }
-        return Ok(Plan {
-            groups,
-            entries: Some(c.entries),
-            needs_yes,
-            ..Plan::default()
-        });
+        return from_ids(ctx, b, spec).await;
     }
     if b.interactive {
-        if !(ctx.stdin_tty && ctx.stderr_tty) {
-            return Err(usage(
-                "--interactive needs a terminal; select with ids, `-` or filters with --all-matching",
-            ));
-        }
-        let entries = Pager::new(&ctx.client, &sel, reading(b))
-            .collect(Some(1000))
-            .await?;
-        if entries.is_empty() {
-            return Ok(Plan {
-                entries: Some(vec![]),
-                ..Plan::default()
-            });
-        }
-        // The picker's own marks take a few columns; a line never wraps.
-        let room = ctx.style.width.saturating_sub(6).max(20);
-        let items: Vec<String> = entries
-            .iter()
-            .map(|e| {
-                let l = pick_line(e, ctx.now_ms);
-                if l.chars().count() > room {
-                    l.chars().take(room - 1).chain(['…']).collect()
-                } else {
-                    l
-                }
-            })
-            .collect();
-        let Some(chosen) = crate::prompt::pick(
-            &format!(
-                "Entries to {} (space selects, enter confirms)",
-                spec.verb.name()
-            ),
-            &items,
-        )?
-        else {
-            // Esc is "change nothing", as "no" at the confirmation.
-            ctx.hint("Nothing changed.");
-            return Err(CliError::declined().into());
-        };
-        let picked: Vec<DlqEntry> = chosen
-            .into_iter()
-            .filter_map(|i| entries.get(i).cloned())
-            .collect();
-        return Ok(Plan::of_entries(
-            sel.kind,
-            (spec.action)(sel.kind),
-            picked,
-            false,
-        ));
+        return from_picker(ctx, b, spec, sel).await;
     }
     if has_filter || b.all_matching || fargs.workflow {
-        if !b.all_matching {
-            return Err(usage(format!(
-                "filters select entries to {verb} only with --all-matching (so a filter never acts on more than you meant); preview with --dry-run --all-matching",
-                verb = spec.verb.name()
-            )));
-        }
-        // Nothing to confirm and nothing to preview: act on entries as they are listed.
-        if b.yes && !b.dry_run && spec.new_run_id.is_none() {
-            return Ok(Plan {
-                groups: Plan::one(sel.kind, (spec.action)(sel.kind), Vec::new()),
-                needs_yes: true,
-                selecting: Some(Pending {
-                    sel,
-                    until: chrono::Utc::now().timestamp_millis(),
-                    since: None,
-                    skip: Default::default(),
-                }),
-                ..Plan::default()
-            });
-        }
-        let entries = Pager::new(&ctx.client, &sel, reading(b))
-            .collect(None)
-            .await?;
-        return Ok(Plan::of_entries(
-            sel.kind,
-            (spec.action)(sel.kind),
-            entries,
-            true,
-        ));
+        return from_filter(ctx, b, spec, sel).await;
     }
     Err(usage(format!(
         "nothing selected: give DLQ ids, `-` to read ids from stdin, filters with --all-matching, or --interactive (see `dlq {} --help`)",
         spec.verb
     )))
+}
+
+/// `--resume`: what the journal (given, or the latest of this target) left undone, and the
+/// rest of its listing if it stopped while listing.
+fn from_journal(
+    ctx: &Ctx,
+    b: &BulkArgs,
+    spec: &Spec,
+    given: Option<&std::path::PathBuf>,
+) -> anyhow::Result<Plan> {
+    let path = &match given {
+        Some(p) => p.clone(),
+        None => latest_journal(ctx, b, spec)?,
+    };
+    let sel = Selection::from_args(&b.filter, ctx.now_ms)?;
+    if !b.ids.is_empty()
+        || !sel.is_everything()
+        || b.all_matching
+        || b.interactive
+        || b.filter.workflow
+    {
+        return Err(usage(
+            "--resume continues the journal's own plan: give no ids or filters with it",
+        ));
+    }
+    let loaded = journal::load(path).map_err(usage)?;
+    journal::check_target(path, &loaded, &ctx.target).map_err(usage)?;
+    if !spec.verb.owns(loaded.action) {
+        return Err(usage(format!(
+            "{} is the journal of a {} run; continue it with {}",
+            path.display(),
+            loaded.action.name(),
+            match loaded.action {
+                Action::Delete => "`dlq delete --resume`",
+                Action::Import => "the same `dlq import FILE` (it continues its journal)",
+                _ => "`dlq retry --resume`",
+            }
+        )));
+    }
+    // A run stopped while it was listing: list the rest as well.
+    let pending = match (&loaded.selection, loaded.selection_complete) {
+        (Some(s), false) => Some(Pending {
+            sel: Selection::restore(&s.select)
+                .map_err(|e| usage(format!("{}: {e}", path.display())))?,
+            until: s.until,
+            since: loaded.through,
+            skip: loaded.ids.iter().cloned().collect(),
+        }),
+        _ => None,
+    };
+    let mut groups: Vec<Group> = loaded
+        .groups()
+        .into_iter()
+        .map(|mut g| {
+            g.ids.retain(|i| !loaded.done.contains(i));
+            g
+        })
+        .filter(|g| !g.ids.is_empty())
+        .collect();
+    if pending.is_some() && groups.is_empty() {
+        // Nothing selected was left undone, but the listing goes on.
+        groups.push(Group {
+            action: loaded.action,
+            workflow: loaded.workflow,
+            ids: Vec::new(),
+        });
+    }
+    Ok(Plan {
+        groups,
+        resume: Some(path.clone()),
+        selecting: pending,
+        earlier: loaded
+            .outcomes
+            .iter()
+            .filter(|o| o.status == super::Status::Retried)
+            .cloned()
+            .collect(),
+        since_ms: loaded.created_ms,
+        ..Plan::default()
+    })
+}
+
+/// Ids as arguments or on stdin (`-`), each acted on by what its entry is.
+async fn from_ids(ctx: &Ctx, b: &BulkArgs, spec: &Spec) -> anyhow::Result<Plan> {
+    let (ids, known, needs_yes) = if b.ids.iter().any(|i| i == "-") {
+        if b.ids.len() > 1 {
+            return Err(usage(
+                "`-` reads the ids from stdin; give no other ids with it",
+            ));
+        }
+        let s = plan::parse_stdin(std::io::stdin().lock())?;
+        (s.ids, s.known, true)
+    } else {
+        let mut ids = b.ids.clone();
+        plan::dedup(&mut ids);
+        (ids, Default::default(), false)
+    };
+    // `--workflow` says the ids are workflow entries: nothing to look up.
+    if b.filter.workflow {
+        let kind = DlqKind::Workflow;
+        return Ok(Plan {
+            groups: Plan::one(kind, (spec.action)(kind), ids),
+            needs_yes,
+            ..Plan::default()
+        });
+    }
+    // A bare id acts by what its entry is: a QStash message is retried, a workflow run
+    // resumed (or restarted, or its failure function re-run).
+    let c = plan::classify(&ctx.client, &ids, &known)
+        .await
+        .map_err(|e| {
+            anyhow::Error::new(e)
+                .context("cannot look up the DLQ entries to see what each is (nothing was sent)")
+        })?;
+    if spec.workflow_only && !c.qstash.is_empty() {
+        return Err(usage(not_runs(&c.qstash)));
+    }
+    // Ids in neither DLQ go with the others: their outcome is `not_found`.
+    let (mut q, mut w) = (c.qstash, c.workflow);
+    if spec.workflow_only || (q.is_empty() && !w.is_empty()) {
+        w.extend(c.missing);
+    } else {
+        q.extend(c.missing);
+    }
+    let mut groups = Vec::new();
+    for (kind, ids) in [(DlqKind::Qstash, q), (DlqKind::Workflow, w)] {
+        if !ids.is_empty() {
+            groups.extend(Plan::one(kind, (spec.action)(kind), ids));
+        }
+    }
+    Ok(Plan {
+        groups,
+        entries: Some(c.entries),
+        needs_yes,
+        ..Plan::default()
+    })
+}
+
+/// The refusal of `--restart` / `--failure-function` for QStash entries, naming a few.
+fn not_runs(qstash: &[String]) -> String {
+    let n = qstash.len();
+    format!(
+        "--restart and --failure-function apply to workflow runs; {} {} QStash {} ({}{}): retry {} without those flags",
+        n,
+        if n == 1 { "is a" } else { "are" },
+        if n == 1 { "entry" } else { "entries" },
+        qstash[..n.min(3)].join(", "),
+        if n > 3 { ", …" } else { "" },
+        if n == 1 { "it" } else { "them" }
+    )
+}
+
+/// `--interactive`: the entries picked from a list (at a terminal only).
+async fn from_picker(ctx: &Ctx, b: &BulkArgs, spec: &Spec, sel: Selection) -> anyhow::Result<Plan> {
+    if !(ctx.stdin_tty && ctx.stderr_tty) {
+        return Err(usage(
+            "--interactive needs a terminal; select with ids, `-` or filters with --all-matching",
+        ));
+    }
+    let entries = Pager::new(&ctx.client, &sel, reading(b))
+        .collect(Some(1000))
+        .await?;
+    if entries.is_empty() {
+        return Ok(Plan {
+            entries: Some(vec![]),
+            ..Plan::default()
+        });
+    }
+    // The picker's own marks take a few columns; a line never wraps.
+    let room = ctx.style.width.saturating_sub(6).max(20);
+    let items: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let l = pick_line(e, ctx.now_ms);
+            if l.chars().count() > room {
+                l.chars().take(room - 1).chain(['…']).collect()
+            } else {
+                l
+            }
+        })
+        .collect();
+    let title = format!(
+        "Entries to {} (space selects, enter confirms)",
+        spec.verb.name()
+    );
+    let Some(chosen) = crate::prompt::pick(&title, &items)? else {
+        // Esc is "change nothing", as "no" at the confirmation.
+        ctx.hint("Nothing changed.");
+        return Err(CliError::declined().into());
+    };
+    let picked: Vec<DlqEntry> = chosen
+        .into_iter()
+        .filter_map(|i| entries.get(i).cloned())
+        .collect();
+    let action = (spec.action)(sel.kind);
+    Ok(Plan::of_entries(sel.kind, action, picked, false))
+}
+
+/// Filters with `--all-matching`: listed first for a preview or a confirmation, else acted on
+/// as they are listed.
+async fn from_filter(ctx: &Ctx, b: &BulkArgs, spec: &Spec, sel: Selection) -> anyhow::Result<Plan> {
+    if !b.all_matching {
+        return Err(usage(format!(
+            "filters select entries to {verb} only with --all-matching (so a filter never acts on more than you meant); preview with --dry-run --all-matching",
+            verb = spec.verb.name()
+        )));
+    }
+    let action = (spec.action)(sel.kind);
+    // Nothing to confirm and nothing to preview: act on entries as they are listed.
+    if b.yes && !b.dry_run && spec.new_run_id.is_none() {
+        return Ok(Plan {
+            groups: Plan::one(sel.kind, action, Vec::new()),
+            needs_yes: true,
+            selecting: Some(Pending {
+                sel,
+                until: chrono::Utc::now().timestamp_millis(),
+                since: None,
+                skip: Default::default(),
+            }),
+            ..Plan::default()
+        });
+    }
+    let entries = Pager::new(&ctx.client, &sel, reading(b))
+        .collect(None)
+        .await?;
+    Ok(Plan::of_entries(sel.kind, action, entries, true))
 }
 
 /// How a bulk selection reads: `--concurrency` calls at a time, and only entries that were
