@@ -253,54 +253,65 @@ pub fn render(
     style: &Style,
 ) -> String {
     let mut out = String::new();
-    let s = |v: &Option<String>| v.as_deref().map(sanitize::inline);
-    let _ = writeln!(
-        out,
-        "{}",
-        paint(
-            style,
-            BOLD,
-            &format!("DLQ entry {}", sanitize::inline(&e.dlq_id))
-        )
-    );
+    let title = format!("DLQ entry {}", sanitize::inline(&e.dlq_id));
+    let _ = writeln!(out, "{}", paint(style, BOLD, &title));
     if let Some(run) = run {
         run_summary(&mut out, e, run, style);
     }
-    if let Some(m) = s(&e.message_id) {
-        field(&mut out, style, "Message", &m);
+    message_fields(&mut out, e, run.is_some(), style);
+    routing_fields(&mut out, e, run.is_some(), style);
+    if let Some(run) = run.filter(|r| r.has_log) {
+        steps_section(&mut out, run, style);
     }
-    if run.is_none() {
-        if let Some(r) = s(&e.workflow_run_id) {
-            field(&mut out, style, "Workflow run", &r);
+    request_section(&mut out, e, style);
+    response_section(&mut out, e, style);
+    if let Some(events) = attempts {
+        attempts_section(&mut out, events, style);
+    }
+    out
+}
+
+fn opt(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(sanitize::inline)
+}
+
+/// The message, its run (when the run summary did not name it), its times and retries.
+fn message_fields(out: &mut String, e: &DlqEntry, has_run: bool, style: &Style) {
+    if let Some(m) = opt(&e.message_id) {
+        field(out, style, "Message", &m);
+    }
+    if !has_run {
+        if let Some(r) = opt(&e.workflow_run_id) {
+            field(out, style, "Workflow run", &r);
         }
-        if let Some(u) = s(&e.workflow_url) {
-            field(&mut out, style, "Workflow URL", &u);
+        if let Some(u) = opt(&e.workflow_url) {
+            field(out, style, "Workflow URL", &u);
         }
         if let Some(t) = e.workflow_created_at {
-            field(&mut out, style, "Run created", &time(t, style));
+            field(out, style, "Run created", &time(t, style));
         }
     }
     if let Some(t) = e.created_at {
-        field(&mut out, style, "Created", &time(t, style));
+        field(out, style, "Created", &time(t, style));
     }
     if let Some(t) = e.not_before {
-        field(&mut out, style, "Not before", &time(t, style));
+        field(out, style, "Not before", &time(t, style));
     }
-    if let (None, Some(r)) = (run, e.max_retries) {
-        field(&mut out, style, "Retries", &format!("{r} (all used)"));
+    if let (false, Some(r)) = (has_run, e.max_retries) {
+        field(out, style, "Retries", &format!("{r} (all used)"));
     }
-    if let Some(x) = s(&e.retry_delay_expression) {
-        field(&mut out, style, "Retry delay", &x);
+    if let Some(x) = opt(&e.retry_delay_expression) {
+        field(out, style, "Retry delay", &x);
     }
     let labels = e.all_labels();
     if !labels.is_empty() {
-        field(
-            &mut out,
-            style,
-            "Labels",
-            &sanitize::inline(&labels.join(", ")),
-        );
+        field(out, style, "Labels", &sanitize::inline(&labels.join(", ")));
     }
+}
+
+/// Where it was going and how: group, endpoint, queue, schedule, callbacks, flow control, the
+/// failure callback's state, and every field the API added that this tool does not know.
+fn routing_fields(out: &mut String, e: &DlqEntry, has_run: bool, style: &Style) {
     for (name, v) in [
         ("URL group", &e.topic_name),
         ("Endpoint", &e.endpoint_name),
@@ -310,12 +321,11 @@ pub fn render(
         ("Callback", &e.callback),
         ("Failure callback", &e.failure_callback),
     ] {
-        if let Some(v) = s(v) {
-            field(&mut out, style, name, &v);
+        if let Some(v) = opt(v) {
+            field(out, style, name, &v);
         }
     }
-    if let Some(k) = s(&e.flow_control_key) {
-        let mut fc = k;
+    if let Some(mut fc) = opt(&e.flow_control_key) {
         if let Some(p) = e.parallelism {
             let _ = write!(fc, ", parallelism {p}");
         }
@@ -325,36 +335,27 @@ pub fn render(
         if let Some(p) = e.period {
             let _ = write!(fc, " per {p}s");
         }
-        field(&mut out, style, "Flow control", &fc);
+        field(out, style, "Flow control", &fc);
     }
-    if run.is_none()
-        && let Some(ff) = failure_function(e)
-    {
+    if !has_run && let Some(ff) = failure_function(e) {
         // A workflow run has a failure function; a message, a failure callback.
         let label = if e.is_workflow() {
             "Failure function"
         } else {
             "Callback state"
         };
-        field(&mut out, style, label, &ff);
+        field(out, style, label, &ff);
     }
     for (k, v) in &e.extra {
         let shown = match v {
             serde_json::Value::String(x) => x.clone(),
             other => other.to_string(),
         };
-        field(
-            &mut out,
-            style,
-            &sanitize::inline(k),
-            &sanitize::inline(&shown),
-        );
+        field(out, style, &sanitize::inline(k), &sanitize::inline(&shown));
     }
+}
 
-    if let Some(run) = run.filter(|r| r.has_log) {
-        steps_section(&mut out, run, style);
-    }
-
+fn request_section(out: &mut String, e: &DlqEntry, style: &Style) {
     let _ = writeln!(out, "\n{}", paint(style, BOLD, "Request"));
     let _ = writeln!(
         out,
@@ -362,16 +363,14 @@ pub fn render(
         sanitize::inline(e.method.as_deref().unwrap_or("POST")),
         sanitize::inline(e.url.as_deref().unwrap_or("-"))
     );
-    headers(&mut out, style, e.header.as_ref());
+    headers(out, style, e.header.as_ref());
     let _ = writeln!(out);
-    let req = body::render(
-        &e.body_bytes(),
-        content_type(e.header.as_ref()).as_deref(),
-        style,
-        "--raw-body",
-    );
+    let ct = content_type(e.header.as_ref());
+    let req = body::render(&e.body_bytes(), ct.as_deref(), style, "--raw-body");
     let _ = writeln!(out, "{}", indent(&req));
+}
 
+fn response_section(out: &mut String, e: &DlqEntry, style: &Style) {
     let _ = writeln!(out, "\n{}", paint(style, BOLD, "Response"));
     let status = e.response_status.unwrap_or(-1);
     let status_line = if status < 0 {
@@ -384,53 +383,26 @@ pub fn render(
         "  {}",
         paint(style, status_color(status), &status_line)
     );
-    headers(&mut out, style, e.response_header.as_ref());
+    headers(out, style, e.response_header.as_ref());
     let _ = writeln!(out);
-    let res = body::render(
-        &e.response_bytes(),
-        content_type(e.response_header.as_ref()).as_deref(),
-        style,
-        "--raw-response",
-    );
+    let ct = content_type(e.response_header.as_ref());
+    let res = body::render(&e.response_bytes(), ct.as_deref(), style, "--raw-response");
     let _ = writeln!(out, "{}", indent(&res));
+}
 
-    if let Some(events) = attempts {
-        let _ = writeln!(out, "\n{}", paint(style, BOLD, "Attempts"));
-        if events.is_empty() {
-            let _ = writeln!(
-                out,
-                "  {}",
-                paint(style, DIM, "(no log events: they may have expired)")
-            );
-        }
-        // Columns: time, state, status, then what happened; aligned across rows.
-        let statuses: Vec<String> = events
-            .iter()
-            .map(|ev| ev.response_status.map(status_text).unwrap_or_default())
-            .collect();
-        let sw = statuses
-            .iter()
-            .map(|s| s.chars().count())
-            .max()
-            .unwrap_or(0);
-        for (ev, st) in events.iter().zip(&statuses) {
-            let mut line = format!(
-                "  {}  {:<9}",
-                ev.time.map(rfc3339).unwrap_or_else(|| "-".into()),
-                sanitize::inline(ev.state.as_deref().unwrap_or("?"))
-            );
-            if sw > 0 {
-                let padded = format!("{st:<sw$}");
-                let _ = write!(
-                    line,
-                    " {}",
-                    paint(
-                        style,
-                        status_color(ev.response_status.unwrap_or(0)),
-                        &padded
-                    )
-                );
-            }
+/// The delivery attempts from the logs: time, state, status, what happened, laid out as a
+/// table (the text of what happened cut to the terminal's width on one).
+fn attempts_section(out: &mut String, events: &[LogEvent], style: &Style) {
+    use super::table::{Cell, Column, Fit};
+    let _ = writeln!(out, "\n{}", paint(style, BOLD, "Attempts"));
+    if events.is_empty() {
+        let none = "(no log events: they may have expired)";
+        let _ = writeln!(out, "  {}", paint(style, DIM, none));
+        return;
+    }
+    let rows: Vec<Vec<Cell>> = events
+        .iter()
+        .map(|ev| {
             let mut what = Vec::new();
             if let Some(err) = ev.error.as_deref().filter(|e| !e.is_empty()) {
                 what.push(sanitize::inline(&err.chars().take(160).collect::<String>()));
@@ -438,13 +410,30 @@ pub fn render(
             if let Some(n) = ev.next_delivery_time {
                 what.push(format!("next attempt {}", rfc3339(n)));
             }
-            if !what.is_empty() {
-                let _ = write!(line, "  {}", what.join("  "));
-            }
-            let _ = writeln!(out, "{}", line.trim_end());
-        }
+            vec![
+                Cell::from(ev.time.map(rfc3339).unwrap_or_else(|| "-".into())),
+                Cell::from(sanitize::inline(ev.state.as_deref().unwrap_or("?"))),
+                Cell {
+                    text: ev.response_status.map(status_text).unwrap_or_default(),
+                    color: Some(status_color(ev.response_status.unwrap_or(0))),
+                },
+                Cell::from(what.join("  ")),
+            ]
+        })
+        .collect();
+    let cols = [
+        Column::keep(""),
+        Column::keep(""),
+        Column::keep(""),
+        Column::fit("", Fit::End, 20),
+    ];
+    let inner = Style {
+        width: style.width.saturating_sub(2),
+        ..*style
+    };
+    for line in super::table::rows(&cols, &rows, &inner, style.tty).lines() {
+        let _ = writeln!(out, "  {line}");
     }
-    out
 }
 
 #[cfg(test)]

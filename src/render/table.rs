@@ -76,6 +76,15 @@ const GAP: usize = 2;
 
 /// Lays out `rows` under `cols` within `style.width` (`fit` false: every cell whole).
 pub fn render(cols: &[Column], rows: &[Vec<Cell>], style: &Style, fit: bool) -> String {
+    layout(cols, rows, style, fit, true)
+}
+
+/// As [`render`], without the header line (a list of aligned lines, as `show`'s attempts).
+pub fn rows(cols: &[Column], rows: &[Vec<Cell>], style: &Style, fit: bool) -> String {
+    layout(cols, rows, style, fit, false)
+}
+
+fn layout(cols: &[Column], rows: &[Vec<Cell>], style: &Style, fit: bool, header: bool) -> String {
     let natural = natural_widths(cols, rows);
     let (shown, widths) = if fit {
         fit_widths(cols, &natural, style.width)
@@ -85,11 +94,13 @@ pub fn render(cols: &[Column], rows: &[Vec<Cell>], style: &Style, fit: bool) -> 
     let mut t = Table::new();
     t.load_style(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(
-        shown
-            .iter()
-            .map(|&i| comfy_table::Cell::new(paint(style, super::BOLD, &cols[i].header))),
-    );
+    if header {
+        t.set_header(
+            shown
+                .iter()
+                .map(|&i| comfy_table::Cell::new(paint(style, super::BOLD, &cols[i].header))),
+        );
+    }
     for r in rows {
         t.add_row(shown.iter().zip(&widths).map(|(&i, &w)| {
             let c = r.get(i).cloned().unwrap_or_default();
