@@ -60,6 +60,10 @@ impl StdinIds {
     }
 }
 
+/// How a JSON object begins (a named constant: a brace in a literal confuses brace-counting
+/// tools).
+const OBJECT: char = '{';
+
 /// Reads ids from `dlq list -o ids` (one a line), `-o ndjson` (each line's `dlqId`, mixed with
 /// bare ids if need be) or `-o json` (an array of entries, or of ids). A bad line is named by
 /// its number and the start of its text.
@@ -89,7 +93,7 @@ pub fn parse_stdin(mut input: impl std::io::BufRead) -> Result<StdinIds, CliErro
                 continue;
             }
             let at = format!("line {n}");
-            let item = if l.starts_with('{') {
+            let item = if l.starts_with(OBJECT) {
                 serde_json::from_str::<Item>(l).map_err(|e| {
                     CliError::usage(format!(
                         "stdin {at}: not a DLQ entry JSON object ({e}): {}",
