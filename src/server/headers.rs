@@ -116,152 +116,174 @@ pub use crate::wire::flow_control::parse_flow_control_value;
 
 /// Parses the configuration headers of a publish-like request.
 pub fn parse_publish_headers(h: &HttpHeaders) -> Result<PublishOptions, String> {
-    let mut o = PublishOptions::default();
-    let mut cb = CallbackConfig::default();
-    let mut fcb = CallbackConfig::default();
-    let mut fc_key: Option<String> = None;
-    let mut fc_value: Option<String> = None;
+    let mut p = Parsing::default();
     for (name, value) in h {
         let lname = name.as_str();
         let cname = canonical_header_name(lname);
         let v = header_str(&cname, value)?;
         if lname == "content-type" {
-            o.forward.insert("Content-Type".into(), vec![v.to_string()]);
-            continue;
+            p.o.forward
+                .insert("Content-Type".into(), vec![v.to_string()]);
+        } else if lname.starts_with("upstash-") && !p.passed_on(lname, &cname, v) {
+            p.option(lname, &cname, v)?;
         }
-        if !lname.starts_with("upstash-") {
-            continue;
-        }
+    }
+    p.finish()
+}
+
+/// The publish's options as its headers are read, its callbacks and flow control apart until
+/// all are read.
+#[derive(Default)]
+struct Parsing {
+    o: PublishOptions,
+    cb: CallbackConfig,
+    fcb: CallbackConfig,
+    fc_key: Option<String>,
+    fc_value: Option<String>,
+}
+
+impl Parsing {
+    /// Headers passed on as they are: forwarded ones (to the destination or a callback) and
+    /// the workflow headers (of the message or of a callback).
+    fn passed_on(&mut self, lname: &str, cname: &str, v: &str) -> bool {
+        let workflow = |r: &&str| r.starts_with("workflow-") || *r == "feature-set";
         if let Some(rest) = lname.strip_prefix("upstash-failure-callback-forward-") {
-            put(&mut fcb.header, rest, v);
+            put(&mut self.fcb.header, rest, v);
         } else if let Some(rest) = lname.strip_prefix("upstash-callback-forward-") {
-            put(&mut cb.header, rest, v);
+            put(&mut self.cb.header, rest, v);
         } else if let Some(rest) = lname.strip_prefix("upstash-forward-") {
-            put(&mut o.forward, rest, v);
+            put(&mut self.o.forward, rest, v);
         } else if lname.starts_with("upstash-workflow-") || lname == "upstash-feature-set" {
-            o.workflow.insert(cname.clone(), vec![v.into()]);
+            self.o.workflow.insert(cname.to_string(), vec![v.into()]);
         } else if let Some(rest) = lname
             .strip_prefix("upstash-failure-callback-")
-            .filter(|r| r.starts_with("workflow-") || *r == "feature-set")
+            .filter(workflow)
         {
-            fcb.workflow.insert(
-                canonical_header_name(&format!("upstash-{rest}")),
-                vec![v.into()],
-            );
-        } else if let Some(rest) = lname
-            .strip_prefix("upstash-callback-")
-            .filter(|r| r.starts_with("workflow-") || *r == "feature-set")
-        {
-            cb.workflow.insert(
-                canonical_header_name(&format!("upstash-{rest}")),
-                vec![v.into()],
-            );
+            let name = canonical_header_name(&format!("upstash-{rest}"));
+            self.fcb.workflow.insert(name, vec![v.into()]);
+        } else if let Some(rest) = lname.strip_prefix("upstash-callback-").filter(workflow) {
+            let name = canonical_header_name(&format!("upstash-{rest}"));
+            self.cb.workflow.insert(name, vec![v.into()]);
         } else {
-            match lname {
-                "upstash-method" => o.method = Some(parse_method(&cname, v)?),
-                "upstash-retries" => o.retries = Some(parse_u32(&cname, v, MAX_RETRIES)?),
-                "upstash-retry-delay" => {
-                    o.retry_delay = Some(
-                        RetryDelay::parse(v)
-                            .map_err(|e| format!("{cname}: invalid expression '{v}': {e}"))?,
-                    )
-                }
-                "upstash-delay" => o.delay_ms = Some(parse_duration(&cname, v)?),
-                "upstash-not-before" => {
-                    o.not_before_s =
-                        Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                            format!("{cname} must be a Unix timestamp in seconds, got '{v}'")
-                        })?)
-                }
-                "upstash-timeout" => o.timeout_ms = Some(parse_timeout(&cname, v)?),
-                "upstash-callback" => cb.url = parse_url(&cname, v)?,
-                "upstash-callback-method" => cb.method = Some(parse_method(&cname, v)?),
-                "upstash-callback-timeout" => cb.timeout_ms = Some(parse_timeout(&cname, v)?),
-                "upstash-callback-retries" => cb.retries = Some(parse_u32(&cname, v, MAX_RETRIES)?),
-                "upstash-callback-retry-delay" => {
-                    RetryDelay::parse(v).map_err(|e| format!("{cname}: {e}"))?;
-                    cb.retry_delay = Some(v.into())
-                }
-                "upstash-callback-delay" => cb.delay_ms = Some(parse_duration(&cname, v)?),
-                "upstash-failure-callback" => fcb.url = parse_url(&cname, v)?,
-                "upstash-failure-callback-method" => fcb.method = Some(parse_method(&cname, v)?),
-                "upstash-failure-callback-timeout" => {
-                    fcb.timeout_ms = Some(parse_timeout(&cname, v)?)
-                }
-                "upstash-failure-callback-retries" => {
-                    fcb.retries = Some(parse_u32(&cname, v, MAX_RETRIES)?)
-                }
-                "upstash-failure-callback-retry-delay" => {
-                    RetryDelay::parse(v).map_err(|e| format!("{cname}: {e}"))?;
-                    fcb.retry_delay = Some(v.into())
-                }
-                "upstash-failure-callback-delay" => fcb.delay_ms = Some(parse_duration(&cname, v)?),
-                "upstash-deduplication-id" => {
-                    if v.is_empty() {
-                        return Err(format!("{cname} must not be empty"));
-                    }
-                    o.dedup_id = Some(v.into())
-                }
-                "upstash-content-based-deduplication" => {
-                    // The Python SDK sends `True`; accept any case.
-                    o.content_dedup = match v.to_ascii_lowercase().as_str() {
-                        "true" => true,
-                        "false" => false,
-                        _ => return Err(format!("{cname} must be true or false, got '{v}'")),
-                    }
-                }
-                "upstash-label" => {
-                    let labels: Vec<String> = v
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(String::from)
-                        .collect();
-                    o.labels = Some(labels);
-                }
-                "upstash-flow-control-key" => {
-                    if v.is_empty() {
-                        return Err(format!("{cname} must not be empty"));
-                    }
-                    fc_key = Some(v.into())
-                }
-                "upstash-flow-control-value" => fc_value = Some(v.into()),
-                "upstash-redact-fields" => {
-                    o.redact = v
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(String::from)
-                        .collect()
-                }
-                "upstash-cron" => o.cron = Some(v.into()),
-                "upstash-schedule-id" => o.schedule_id = Some(v.into()),
-                _ => {}
+            return false;
+        }
+        true
+    }
+
+    /// One `Upstash-*` option; unknown ones are ignored, as the service does.
+    fn option(&mut self, lname: &str, cname: &str, v: &str) -> Result<(), String> {
+        if let Some(field) = lname.strip_prefix("upstash-failure-callback") {
+            return callback_field(&mut self.fcb, field, cname, v);
+        }
+        if let Some(field) = lname.strip_prefix("upstash-callback") {
+            return callback_field(&mut self.cb, field, cname, v);
+        }
+        let o = &mut self.o;
+        match lname {
+            "upstash-method" => o.method = Some(parse_method(cname, v)?),
+            "upstash-retries" => o.retries = Some(parse_u32(cname, v, MAX_RETRIES)?),
+            "upstash-retry-delay" => {
+                let d = RetryDelay::parse(v)
+                    .map_err(|e| format!("{cname}: invalid expression '{v}': {e}"))?;
+                o.retry_delay = Some(d);
             }
+            "upstash-delay" => o.delay_ms = Some(parse_duration(cname, v)?),
+            "upstash-not-before" => {
+                let at = v.parse::<i64>().ok().filter(|n| *n >= 0);
+                o.not_before_s = Some(at.ok_or_else(|| {
+                    format!("{cname} must be a Unix timestamp in seconds, got '{v}'")
+                })?);
+            }
+            "upstash-timeout" => o.timeout_ms = Some(parse_timeout(cname, v)?),
+            "upstash-deduplication-id" => o.dedup_id = Some(not_empty(cname, v)?),
+            "upstash-content-based-deduplication" => {
+                // The Python SDK sends `True`; accept any case.
+                o.content_dedup = match v.to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(format!("{cname} must be true or false, got '{v}'")),
+                }
+            }
+            "upstash-label" => o.labels = Some(list(v)),
+            "upstash-flow-control-key" => self.fc_key = Some(not_empty(cname, v)?),
+            "upstash-flow-control-value" => self.fc_value = Some(v.into()),
+            "upstash-redact-fields" => o.redact = list(v),
+            "upstash-cron" => o.cron = Some(v.into()),
+            "upstash-schedule-id" => o.schedule_id = Some(v.into()),
+            _ => {}
         }
+        Ok(())
     }
-    if !cb.url.is_empty() {
-        o.callback = Some(cb);
-    } else if cb.method.is_some() || !cb.header.is_empty() || !cb.workflow.is_empty() {
-        return Err("Upstash-Callback-* headers need Upstash-Callback".into());
-    }
-    if !fcb.url.is_empty() {
-        o.failure_callback = Some(fcb);
-    }
-    match (fc_key, fc_value) {
-        (Some(k), Some(v)) => o.flow_control = Some(parse_flow_control_value(&k, &v)?),
-        (Some(k), None) => {
-            o.flow_control = Some(FlowControl {
-                key: k,
+
+    /// The callbacks (one without its URL is refused) and the flow control.
+    fn finish(self) -> Result<PublishOptions, String> {
+        let Parsing {
+            mut o,
+            cb,
+            fcb,
+            fc_key,
+            fc_value,
+        } = self;
+        if !cb.url.is_empty() {
+            o.callback = Some(cb);
+        } else if cb.method.is_some() || !cb.header.is_empty() || !cb.workflow.is_empty() {
+            return Err("Upstash-Callback-* headers need Upstash-Callback".into());
+        }
+        if !fcb.url.is_empty() {
+            o.failure_callback = Some(fcb);
+        }
+        o.flow_control = match (fc_key, fc_value) {
+            (Some(k), Some(v)) => Some(parse_flow_control_value(&k, &v)?),
+            (Some(key), None) => Some(FlowControl {
+                key,
                 ..FlowControl::default()
-            })
-        }
-        (None, Some(_)) => {
-            return Err("Upstash-Flow-Control-Value needs Upstash-Flow-Control-Key".into());
-        }
-        (None, None) => {}
+            }),
+            (None, Some(_)) => {
+                return Err("Upstash-Flow-Control-Value needs Upstash-Flow-Control-Key".into());
+            }
+            (None, None) => None,
+        };
+        Ok(o)
     }
-    Ok(o)
+}
+
+/// A callback's (or failure callback's) own option: `field` is what follows its prefix
+/// (`""` for the URL, `-method`, `-timeout`, …).
+fn callback_field(
+    cb: &mut CallbackConfig,
+    field: &str,
+    cname: &str,
+    v: &str,
+) -> Result<(), String> {
+    match field {
+        "" => cb.url = parse_url(cname, v)?,
+        "-method" => cb.method = Some(parse_method(cname, v)?),
+        "-timeout" => cb.timeout_ms = Some(parse_timeout(cname, v)?),
+        "-retries" => cb.retries = Some(parse_u32(cname, v, MAX_RETRIES)?),
+        "-retry-delay" => {
+            RetryDelay::parse(v).map_err(|e| format!("{cname}: {e}"))?;
+            cb.retry_delay = Some(v.into());
+        }
+        "-delay" => cb.delay_ms = Some(parse_duration(cname, v)?),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn not_empty(cname: &str, v: &str) -> Result<String, String> {
+    if v.is_empty() {
+        return Err(format!("{cname} must not be empty"));
+    }
+    Ok(v.into())
+}
+
+/// A comma-separated list, blanks dropped.
+fn list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// Where a message came from besides its destination.
