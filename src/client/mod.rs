@@ -170,7 +170,16 @@ impl Client {
         retry_unknown: bool,
     ) -> Result<(u16, Vec<u8>), ApiError> {
         let url = format!("{}{}", self.cfg.base_url, path);
-        let max = self.cfg.retry.attempts.max(1);
+        let call = Call {
+            shown: display_url(&url, query),
+            method,
+            url,
+            query,
+            headers,
+            body,
+            retry_unknown,
+            max: self.cfg.retry.attempts.max(1),
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -180,125 +189,136 @@ impl Client {
             {
                 tokio::time::sleep_until(until).await;
             }
-            let mut req = self.http.request(method.clone(), &url).query(query).header(
-                "Authorization",
-                format!("Bearer {}", self.cfg.token.expose()),
-            );
-            for (k, v) in headers {
-                req = req.header(k.as_str(), v.as_str());
-            }
-            if let Some(b) = body {
-                req = req.body(b.to_vec());
-            }
-            let shown = display_url(&url, query);
-            self.log(&format!("> {method} {shown}"));
             let started = std::time::Instant::now();
-            let outcome = match req.send().await {
-                Ok(res) => {
-                    let status = res.status();
-                    if status.is_redirection() {
-                        let location = res
-                            .headers()
-                            .get(reqwest::header::LOCATION)
-                            .and_then(|v| v.to_str().ok())
-                            .map_or("(no Location)".to_string(), |l| {
-                                crate::text::sanitize::inline(&crate::text::address::mask_userinfo(
-                                    l,
-                                ))
-                            });
-                        self.log(&format!("< {} {shown} → {location}", status.as_u16()));
-                        return Err(ApiError::Redirect {
-                            status: status.as_u16(),
-                            location,
-                        });
-                    }
-                    let wait = server_wait(res.headers());
-                    match read_body(res).await {
-                        Ok(body) => Ok((status, wait, body)),
-                        // Asking again would get the same answer.
-                        Err(BodyError::TooLarge(m)) => return Err(ApiError::Decode(m)),
-                        Err(BodyError::Transport(m)) => Err((m, false)),
-                    }
-                }
-                Err(e) => Err((describe(&e), e.is_connect())),
+            let next = match self.send_once(&call).await? {
+                Ok(answer) => self.answered(&call, attempt, started, answer),
+                Err((message, unsent)) => self.not_answered(&call, attempt, message, unsent),
             };
-            match outcome {
-                Ok((status, wait, body)) => {
-                    if let Some(d) = wait.filter(|_| status.is_success()) {
-                        // The window's budget is spent: every call waits for the next one.
-                        self.pause_for(d);
-                    }
+            match next {
+                Next::Done(r) => return r,
+                Next::Again(d) => {
                     self.log(&format!(
-                        "< {} {} ({} ms, {} bytes)",
-                        status.as_u16(),
-                        shown,
-                        started.elapsed().as_millis(),
-                        body.len()
+                        "  retrying in {} ms (attempt {}/{})",
+                        d.as_millis(),
+                        attempt + 1,
+                        call.max
                     ));
-                    if status.is_success() {
-                        return Ok((status.as_u16(), body));
-                    }
-                    let message = match not_qstash(&body).filter(|_| !body.is_empty()) {
-                        Some(what) => {
-                            let m = format!(
-                                "this does not look like QStash: {what} from {}; check --qstash-url / QSTASH_URL",
-                                brief(&shown)
-                            );
-                            // A 4xx page from something else is no "not found" of QStash's.
-                            if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
-                                return Err(ApiError::Decode(m));
-                            }
-                            m
-                        }
-                        None => error_message(status, &body),
-                    };
-                    let retryable = status == StatusCode::TOO_MANY_REQUESTS
-                        || (retry_unknown && status.is_server_error());
-                    if retryable && attempt < max {
-                        let d = wait.unwrap_or_else(|| self.backoff(attempt));
-                        if status == StatusCode::TOO_MANY_REQUESTS {
-                            self.pause_for(d);
-                        }
-                        self.log(&format!(
-                            "  retrying in {} ms (attempt {}/{max})",
-                            d.as_millis(),
-                            attempt + 1
-                        ));
-                        tokio::time::sleep(d).await;
-                        continue;
-                    }
-                    return Err(classify(status, message, attempt));
-                }
-                Err((message, unsent)) => {
-                    self.log(&format!("< error {shown}: {message}"));
-                    let failed = |hint: Option<String>| ApiError::Network {
-                        message: message.clone(),
-                        attempts: attempt,
-                        url: Some(brief(&shown)),
-                        unsent,
-                        hint,
-                    };
-                    // Nothing listens on this machine's port: retrying will not start it.
-                    if message.to_ascii_lowercase().contains("connection refused")
-                        && is_loopback(&self.cfg.base_url)
-                    {
-                        return Err(failed(Some(dev_hint(&self.cfg.base_url))));
-                    }
-                    // A call that never left may be sent again whatever it does.
-                    if (retry_unknown || unsent) && attempt < max {
-                        let d = self.backoff(attempt);
-                        self.log(&format!(
-                            "  retrying in {} ms (attempt {}/{max})",
-                            d.as_millis(),
-                            attempt + 1
-                        ));
-                        tokio::time::sleep(d).await;
-                        continue;
-                    }
-                    return Err(failed(None));
+                    tokio::time::sleep(d).await;
                 }
             }
         }
+    }
+
+    /// One attempt: the answer (status, the server's wait, body), or why there was none and
+    /// whether the request surely never left. A redirect or an oversized answer ends the call.
+    async fn send_once(&self, c: &Call<'_>) -> Result<Result<Answer, (String, bool)>, ApiError> {
+        let mut req = self
+            .http
+            .request(c.method.clone(), &c.url)
+            .query(c.query)
+            .header(
+                "Authorization",
+                format!("Bearer {}", self.cfg.token.expose()),
+            );
+        for (k, v) in c.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        if let Some(b) = c.body {
+            req = req.body(b.to_vec());
+        }
+        self.log(&format!("> {} {}", c.method, c.shown));
+        let res = match req.send().await {
+            Ok(res) => res,
+            Err(e) => return Ok(Err((describe(&e), e.is_connect()))),
+        };
+        let status = res.status();
+        if status.is_redirection() {
+            let location = res
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map_or("(no Location)".to_string(), |l| {
+                    crate::text::sanitize::inline(&crate::text::address::mask_userinfo(l))
+                });
+            self.log(&format!("< {} {} → {location}", status.as_u16(), c.shown));
+            return Err(ApiError::Redirect {
+                status: status.as_u16(),
+                location,
+            });
+        }
+        let wait = server_wait(res.headers());
+        match read_body(res).await {
+            Ok(body) => Ok(Ok((status, wait, body))),
+            // Asking again would get the same answer.
+            Err(BodyError::TooLarge(m)) => Err(ApiError::Decode(m)),
+            Err(BodyError::Transport(m)) => Ok(Err((m, false))),
+        }
+    }
+
+    /// An answer: success, an error to report, or (429, a 5xx of a call safe to repeat) a wait
+    /// before the next attempt.
+    fn answered(
+        &self,
+        c: &Call<'_>,
+        attempt: u32,
+        started: std::time::Instant,
+        (status, wait, body): Answer,
+    ) -> Next {
+        if let Some(d) = wait.filter(|_| status.is_success()) {
+            // The window's budget is spent: every call waits for the next one.
+            self.pause_for(d);
+        }
+        self.log(&format!(
+            "< {} {} ({} ms, {} bytes)",
+            status.as_u16(),
+            c.shown,
+            started.elapsed().as_millis(),
+            body.len()
+        ));
+        if status.is_success() {
+            return Next::Done(Ok((status.as_u16(), body)));
+        }
+        let message = match not_qstash(&body).filter(|_| !body.is_empty()) {
+            Some(what) => {
+                let m = format!(
+                    "this does not look like QStash: {what} from {}; check --qstash-url / QSTASH_URL",
+                    brief(&c.shown)
+                );
+                // A 4xx page from something else is no "not found" of QStash's.
+                if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
+                    return Next::Done(Err(ApiError::Decode(m)));
+                }
+                m
+            }
+            None => error_message(status, &body),
+        };
+        let limited = status == StatusCode::TOO_MANY_REQUESTS;
+        if (limited || (c.retry_unknown && status.is_server_error())) && attempt < c.max {
+            let d = wait.unwrap_or_else(|| self.backoff(attempt));
+            if limited {
+                self.pause_for(d);
+            }
+            return Next::Again(d);
+        }
+        Next::Done(Err(classify(status, message, attempt)))
+    }
+
+    /// No answer: a network error, asked again when the call may be repeated (or never left),
+    /// but not when nothing listens on this machine's port (retrying will not start it).
+    fn not_answered(&self, c: &Call<'_>, attempt: u32, message: String, unsent: bool) -> Next {
+        self.log(&format!("< error {}: {message}", c.shown));
+        let refused_here = message.to_ascii_lowercase().contains("connection refused")
+            && is_loopback(&self.cfg.base_url);
+        if !refused_here && (c.retry_unknown || unsent) && attempt < c.max {
+            return Next::Again(self.backoff(attempt));
+        }
+        Next::Done(Err(ApiError::Network {
+            message,
+            attempts: attempt,
+            url: Some(brief(&c.shown)),
+            unsent,
+            hint: refused_here.then(|| dev_hint(&self.cfg.base_url)),
+        }))
     }
 
     /// Makes every call of this client (and its clones) wait `d` before it is sent.
@@ -727,6 +747,29 @@ fn server_wait(h: &reqwest::header::HeaderMap) -> Option<Duration> {
     // Reset is a Unix time in seconds; wait until then (plus a little), at most a minute.
     let wait = if reset > 1e9 { reset - now_s } else { reset };
     Some(Duration::from_secs_f64(wait.clamp(0.0, 60.0) + 0.05))
+}
+
+/// One API call as `send_body` makes it, attempt after attempt.
+struct Call<'a> {
+    method: Method,
+    url: String,
+    /// The URL as logged (no token in it).
+    shown: String,
+    query: &'a [(String, String)],
+    headers: &'a Headers,
+    body: Option<&'a [u8]>,
+    /// Whether a call whose outcome is unknown may be sent again.
+    retry_unknown: bool,
+    max: u32,
+}
+
+/// An answer: its status, the wait the server asked for, its body.
+type Answer = (StatusCode, Option<Duration>, Vec<u8>);
+
+/// After an attempt: the call's result, or another attempt after a wait.
+enum Next {
+    Done(Result<(u16, Vec<u8>), ApiError>),
+    Again(Duration),
 }
 
 fn describe(e: &reqwest::Error) -> String {
