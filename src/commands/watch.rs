@@ -96,84 +96,145 @@ async fn poll(
     }
 }
 
-#[allow(clippy::print_stderr)]
+/// Look at what is there, then again every interval, printing each arrival once.
 pub async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<()> {
-    let sel = Selection::from_args(&args.filter, ctx.now_ms)?;
-    let format = args.output.unwrap_or(if ctx.style.tty {
-        WatchFormat::Table
-    } else {
-        WatchFormat::Ndjson
-    });
-    let deadline = args.timeout.map(|t| tokio::time::Instant::now() + t);
-    // What is in the DLQ now is not an arrival.
-    let mut seen = HashSet::new();
-    if let Err(e) = poll(ctx, &sel, args.concurrency, &mut seen, |_| Ok(())).await? {
-        return Err(anyhow::Error::new(e).context("cannot read the DLQ to start watching"));
-    }
-    if ctx.stderr_tty {
-        eprintln!(
-            "Watching for new DLQ entries ({} there now; every {}; Ctrl-C to stop)",
-            seen.len(),
-            humantime::format_duration(args.interval)
-        );
-    }
-    let mut arrived: u64 = 0;
-    let mut wait = args.interval;
+    let mut w = Watch::start(ctx, &args).await?;
     loop {
-        // The last poll is at the deadline itself: what arrived before it is seen.
-        let (sleep, last) = match deadline {
+        let last = w.sleep().await;
+        let polled = w.look().await?;
+        w.settle(polled, last)?;
+        if (args.exit_on_first && w.arrived > 0) || last {
+            break;
+        }
+    }
+    verdict(ctx, w.arrived)
+}
+
+/// A watch under way: what it has seen, how many arrived, the wait before the next look.
+struct Watch<'a> {
+    ctx: &'a Ctx,
+    args: &'a WatchArgs,
+    sel: Selection,
+    format: WatchFormat,
+    deadline: Option<tokio::time::Instant>,
+    seen: HashSet<String>,
+    arrived: u64,
+    wait: Duration,
+}
+
+impl<'a> Watch<'a> {
+    /// What is in the DLQ now is not an arrival.
+    #[allow(clippy::print_stderr)]
+    async fn start(ctx: &'a Ctx, args: &'a WatchArgs) -> anyhow::Result<Watch<'a>> {
+        let sel = Selection::from_args(&args.filter, ctx.now_ms)?;
+        let format = args.output.unwrap_or(if ctx.style.tty {
+            WatchFormat::Table
+        } else {
+            WatchFormat::Ndjson
+        });
+        let mut seen = HashSet::new();
+        if let Err(e) = poll(ctx, &sel, args.concurrency, &mut seen, |_| Ok(())).await? {
+            return Err(anyhow::Error::new(e).context("cannot read the DLQ to start watching"));
+        }
+        if ctx.stderr_tty {
+            eprintln!(
+                "Watching for new DLQ entries ({} there now; every {}; Ctrl-C to stop)",
+                seen.len(),
+                humantime::format_duration(args.interval)
+            );
+        }
+        Ok(Watch {
+            ctx,
+            args,
+            sel,
+            format,
+            deadline: args.timeout.map(|t| tokio::time::Instant::now() + t),
+            seen,
+            arrived: 0,
+            wait: args.interval,
+        })
+    }
+
+    /// Waits until the next look; whether it is the last (the last look is at the deadline
+    /// itself: what arrived before it is seen).
+    async fn sleep(&self) -> bool {
+        let (sleep, last) = match self.deadline {
             Some(d) => {
                 let left = d.saturating_duration_since(tokio::time::Instant::now());
-                (wait.min(left), left <= wait)
+                (self.wait.min(left), left <= self.wait)
             }
-            None => (wait, false),
+            None => (self.wait, false),
         };
         tokio::time::sleep(sleep).await;
+        last
+    }
+
+    /// One look: every entry not seen before is printed (masked unless `--reveal`, its age
+    /// told from now); the ids in the DLQ now, or why they could not be read.
+    async fn look(&mut self) -> anyhow::Result<Result<HashSet<String>, ApiError>> {
         let mut out = std::io::stdout().lock();
-        let mut new = 0u64;
-        // Ages are told from now, not from when the watch began.
         let style = crate::render::Style {
             now_ms: crate::ctx::now_ms(),
-            ..ctx.style
+            ..self.ctx.style
         };
-        let polled = poll(ctx, &sel, args.concurrency, &mut seen, |mut e| {
-            new += 1;
-            if !args.reveal {
-                redact::entry(&mut e);
-            }
-            watch::write(&mut out, &e, format == WatchFormat::Ndjson, &style)
-        })
+        let (reveal, ndjson) = (self.args.reveal, self.format == WatchFormat::Ndjson);
+        let mut new = 0u64;
+        let polled = poll(
+            self.ctx,
+            &self.sel,
+            self.args.concurrency,
+            &mut self.seen,
+            |mut e| {
+                new += 1;
+                if !reveal {
+                    redact::entry(&mut e);
+                }
+                watch::write(&mut out, &e, ndjson, &style)
+            },
+        )
         .await?;
-        drop(out);
-        arrived += new;
+        self.arrived += new;
+        Ok(polled)
+    }
+
+    /// After a look: forget what left the DLQ, or back off after a failure; a refusal (401,
+    /// 400) ends the watch, and so does a failed last look when nothing was seen (no green).
+    #[allow(clippy::print_stderr)]
+    fn settle(
+        &mut self,
+        polled: Result<HashSet<String>, ApiError>,
+        last: bool,
+    ) -> anyhow::Result<()> {
         match polled {
             Ok(now) => {
                 // Entries gone from the DLQ are forgotten (ids are never reused).
-                seen = now;
-                wait = args.interval;
+                self.seen = now;
+                self.wait = self.args.interval;
             }
             Err(e @ (ApiError::Unauthorized { .. } | ApiError::BadRequest { .. })) => {
                 return Err(anyhow::Error::new(e).context("watching the DLQ"));
             }
-            Err(e) if last && arrived == 0 => {
-                // Nothing seen, and the deadline's look failed: that is no green.
+            Err(e) if last && self.arrived == 0 => {
                 return Err(anyhow::Error::new(e).context(
                     "reading the DLQ at the end of the watch failed: whether anything arrived since the last look is unknown",
                 ));
             }
             Err(e) => {
-                // What this poll printed stays seen; the next poll reads again.
-                wait = (wait * 2).min(MAX_BACKOFF).max(args.interval);
+                // What this look printed stays seen; the next look reads again.
+                self.wait = (self.wait * 2).min(MAX_BACKOFF).max(self.args.interval);
                 eprintln!(
                     "dlq: warning: reading the DLQ failed ({e}); trying again in {}",
-                    humantime::format_duration(wait)
+                    humantime::format_duration(self.wait)
                 );
             }
         }
-        if (args.exit_on_first && arrived > 0) || last {
-            break;
-        }
+        Ok(())
     }
+}
+
+/// Exit 3 when anything arrived, else 0.
+#[allow(clippy::print_stderr)]
+fn verdict(ctx: &Ctx, arrived: u64) -> anyhow::Result<()> {
     if arrived > 0 {
         return Err(CliError {
             exit: Exit::Partial,
