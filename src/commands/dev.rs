@@ -11,7 +11,16 @@ use clap::Args;
 use crate::error::CliError;
 use crate::server::{DEFAULT_TOKEN, Server, ServerConfig};
 
+/// Check the options, start the server, say how to use it, stop on Ctrl-C or SIGTERM.
 pub async fn run(args: DevArgs, verbose: bool) -> anyhow::Result<()> {
+    check(&args)?;
+    let cfg = config(args, verbose);
+    let server = announce(cfg).await?;
+    stop(server).await
+}
+
+/// Options the parser cannot check alone.
+fn check(args: &DevArgs) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.fault_rate) {
         return Err(CliError::usage(format!(
             "--fault-rate must be a fraction between 0 and 1, got {}",
@@ -38,7 +47,11 @@ pub async fn run(args: DevArgs, verbose: bool) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let cfg = ServerConfig {
+    Ok(())
+}
+
+fn config(args: DevArgs, verbose: bool) -> ServerConfig {
+    ServerConfig {
         host: args.host,
         port: args.port,
         db: args.db,
@@ -51,7 +64,11 @@ pub async fn run(args: DevArgs, verbose: bool) -> anyhow::Result<()> {
         latency: args.latency,
         verbose,
         ..ServerConfig::default()
-    };
+    }
+}
+
+/// Starts the server and prints the export lines (stdout) and where it listens (stderr).
+async fn announce(cfg: ServerConfig) -> anyhow::Result<Server> {
     let token = cfg.token.clone();
     let (current, next) = (
         cfg.current_signing_key.clone(),
@@ -81,6 +98,11 @@ pub async fn run(args: DevArgs, verbose: bool) -> anyhow::Result<()> {
         server.url()
     );
     drop(err);
+    Ok(server)
+}
+
+/// Waits for Ctrl-C or SIGTERM, then lets deliveries in flight finish.
+async fn stop(server: Server) -> anyhow::Result<()> {
     stop_signal().await?;
     let in_flight = server.in_flight();
     if in_flight > 0 {
