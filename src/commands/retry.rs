@@ -16,33 +16,7 @@ pub async fn run(ctx: &Ctx, a: RetryArgs) -> anyhow::Result<()> {
         return super::edit::finish(ctx, path).await;
     }
     if a.edit {
-        let b = &a.bulk;
-        let id = match b.ids.as_slice() {
-            [id] if id != "-" => id.clone(),
-            _ => {
-                return Err(crate::error::CliError::usage(
-                    "--edit takes exactly one DLQ id (the message to correct)",
-                )
-                .into());
-            }
-        };
-        let filtered = crate::select::Selection::from_args(&b.filter, ctx.now_ms)
-            .map(|s| !s.is_everything())
-            .unwrap_or(true);
-        if filtered || b.all_matching || b.interactive || b.dry_run || b.resume.is_some() {
-            return Err(crate::error::CliError::usage(
-                "--edit works on one id: give no filters, --all-matching, --interactive, --dry-run or --resume with it",
-            )
-            .into());
-        }
-        let run = super::edit::EditRun {
-            id: &id,
-            yes: b.yes,
-            journal: b.journal.clone(),
-            overrides: &a.overrides.headers(),
-            wait: a.wait,
-        };
-        return super::edit::run(ctx, run).await;
+        return edit(ctx, &a).await;
     }
     let headers = a.overrides.headers();
     let action: fn(DlqKind) -> Action = if a.failure_function {
@@ -68,6 +42,37 @@ pub async fn run(ctx: &Ctx, a: RetryArgs) -> anyhow::Result<()> {
         wait: a.wait,
     };
     super::bulk::run(ctx, a.bulk, spec).await
+}
+
+/// `--edit`: one id, nothing else selecting, then the edit's own steps.
+async fn edit(ctx: &Ctx, a: &RetryArgs) -> anyhow::Result<()> {
+    let b = &a.bulk;
+    let id = match b.ids.as_slice() {
+        [id] if id != "-" => id.clone(),
+        _ => {
+            return Err(crate::error::CliError::usage(
+                "--edit takes exactly one DLQ id (the message to correct)",
+            )
+            .into());
+        }
+    };
+    let filtered = crate::select::Selection::from_args(&b.filter, ctx.now_ms)
+        .map(|s| !s.is_everything())
+        .unwrap_or(true);
+    if filtered || b.all_matching || b.interactive || b.dry_run || b.resume.is_some() {
+        return Err(crate::error::CliError::usage(
+            "--edit works on one id: give no filters, --all-matching, --interactive, --dry-run or --resume with it",
+        )
+        .into());
+    }
+    let run = super::edit::EditRun {
+        id: &id,
+        yes: b.yes,
+        journal: b.journal.clone(),
+        overrides: &a.overrides.headers(),
+        wait: a.wait,
+    };
+    super::edit::run(ctx, run).await
 }
 
 #[derive(Debug, Args)]
