@@ -71,7 +71,29 @@ pub fn ending<W: Write>(
         .iter()
         .filter(|o| o.status == Status::Failed)
         .collect();
-    let alike = failures_alike(&failed);
+    failure_lines(w, &failed)?;
+    if outcomes.iter().any(|o| o.final_state.is_some()) {
+        settled_lines(w, outcomes)?;
+    }
+    // A --resume helps with what was not attempted or failed for a reason that may pass.
+    let resumable = failed.iter().any(|o| !o.permanent);
+    if untouched > 0 || resumable {
+        match journal {
+            Some(j) => writeln!(
+                w,
+                "Finish with: dlq {} --resume {}",
+                verb.name(),
+                j.display()
+            )?,
+            None => writeln!(w, "Try again with the same command.")?,
+        }
+    }
+    Ok(())
+}
+
+/// The failures, alike ones on one line, the first few errors named.
+fn failure_lines<W: Write>(w: &mut W, failed: &[&Outcome]) -> std::io::Result<()> {
+    let alike = failures_alike(failed);
     for (error, ids) in alike.iter().take(FAILURES_SHOWN) {
         let error = sanitize::inline(error);
         match ids.as_slice() {
@@ -95,56 +117,37 @@ pub fn ending<W: Write>(
             "  …and {more} more failures (-o ndjson for every record)"
         )?;
     }
-    if outcomes.iter().any(|o| o.final_state.is_some()) {
-        // `--wait`: what became of the retried ones.
-        let f = settled(outcomes);
-        let mut line = format!("Delivered {}, failed again {}", f.delivered, f.failed);
-        if f.pending > 0 {
-            line.push_str(&format!(", still pending {}", f.pending));
-        }
-        if f.unknown > 0 {
-            line.push_str(&format!(", not followed {}", f.unknown));
-        }
-        writeln!(w, "{line}.")?;
-        let again: Vec<&Outcome> = outcomes
-            .iter()
-            .filter(|o| o.final_state == Some(FinalState::Failed))
-            .collect();
-        for o in again.iter().take(FAILURES_SHOWN) {
-            writeln!(
-                w,
-                "  {} failed again{}",
-                o.dlq_id,
-                o.new_dlq_id
-                    .as_deref()
-                    .map(|n| format!(
-                        ": now {} (dlq show {})",
-                        sanitize::inline(n),
-                        sanitize::inline(n)
-                    ))
-                    .unwrap_or_default()
-            )?;
-        }
-        if again.len() > FAILURES_SHOWN {
-            writeln!(
-                w,
-                "  …and {} more (-o ndjson for every record)",
-                again.len() - FAILURES_SHOWN
-            )?;
-        }
+    Ok(())
+}
+
+/// `--wait`: what became of the retried ones, and which failed again (with their new entry).
+fn settled_lines<W: Write>(w: &mut W, outcomes: &[Outcome]) -> std::io::Result<()> {
+    let f = settled(outcomes);
+    let mut line = format!("Delivered {}, failed again {}", f.delivered, f.failed);
+    if f.pending > 0 {
+        line.push_str(&format!(", still pending {}", f.pending));
     }
-    // A --resume helps with what was not attempted or failed for a reason that may pass.
-    let resumable = failed.iter().any(|o| !o.permanent);
-    if untouched > 0 || resumable {
-        match journal {
-            Some(j) => writeln!(
-                w,
-                "Finish with: dlq {} --resume {}",
-                verb.name(),
-                j.display()
-            )?,
-            None => writeln!(w, "Try again with the same command.")?,
-        }
+    if f.unknown > 0 {
+        line.push_str(&format!(", not followed {}", f.unknown));
+    }
+    writeln!(w, "{line}.")?;
+    let again: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| o.final_state == Some(FinalState::Failed))
+        .collect();
+    for o in again.iter().take(FAILURES_SHOWN) {
+        let now = o.new_dlq_id.as_deref().map(sanitize::inline);
+        let now = now
+            .map(|n| format!(": now {n} (dlq show {n})"))
+            .unwrap_or_default();
+        writeln!(w, "  {} failed again{now}", o.dlq_id)?;
+    }
+    if again.len() > FAILURES_SHOWN {
+        writeln!(
+            w,
+            "  …and {} more (-o ndjson for every record)",
+            again.len() - FAILURES_SHOWN
+        )?;
     }
     Ok(())
 }
