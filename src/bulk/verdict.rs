@@ -36,22 +36,28 @@ impl Tally {
 /// `Ok` for exit 0, else the exit code and why: 130 interrupted; 1 when nothing succeeded;
 /// 3 for a partial failure or some ids missing; 4 when none of the ids was in the DLQ.
 pub fn verdict(t: &Tally) -> Result<(), CliError> {
-    let s = &t.summary;
-    let err = |exit, message: String| Err(CliError { exit, message });
-    let untouched = t.untouched();
     match t.halt {
-        Some(Halt::Interrupted) => {
-            return err(
-                Exit::Interrupted,
-                format!("interrupted with {} not attempted", entries(untouched)),
-            );
-        }
-        Some(Halt::TooManyFailures) => {
-            let exit = if s.done + s.not_found > 0 {
-                Exit::Partial
-            } else {
-                Exit::Error
-            };
+        Some(h) => Err(halted(t, h)),
+        None => outcome(t),
+    }
+}
+
+/// A run that stopped early: why, and how many were not attempted (exit 130 for Ctrl-C;
+/// else 3 when something was done, 1 when nothing was).
+fn halted(t: &Tally, halt: Halt) -> CliError {
+    let s = &t.summary;
+    let untouched = entries(t.untouched());
+    let some_done = if s.done + s.not_found > 0 {
+        Exit::Partial
+    } else {
+        Exit::Error
+    };
+    let (exit, message) = match halt {
+        Halt::Interrupted => (
+            Exit::Interrupted,
+            format!("interrupted with {untouched} not attempted"),
+        ),
+        Halt::TooManyFailures => {
             let n = s.failed + t.failed_again;
             let mut failures = if n == 1 {
                 "1 failure".to_string()
@@ -64,32 +70,25 @@ pub fn verdict(t: &Tally) -> Result<(), CliError> {
                     t.failed_again
                 ));
             }
-            return err(
-                exit,
-                format!(
-                    "stopped after {failures} (--max-failures); {} not attempted",
-                    entries(untouched)
-                ),
-            );
+            let m = format!("stopped after {failures} (--max-failures); {untouched} not attempted");
+            (some_done, m)
         }
-        Some(Halt::Unreachable) => {
-            let exit = if s.done + s.not_found > 0 {
-                Exit::Partial
-            } else {
-                Exit::Error
-            };
+        Halt::Unreachable => {
             let (url, cause) = t.unreachable.clone().unwrap_or_default();
-            return err(
-                exit,
-                format!(
-                    "stopped: {url} could not be reached by {} calls in a row ({cause}); {} not attempted",
-                    super::exec::UNREACHABLE_STOP,
-                    entries(untouched)
-                ),
+            let m = format!(
+                "stopped: {url} could not be reached by {} calls in a row ({cause}); {untouched} not attempted",
+                super::exec::UNREACHABLE_STOP,
             );
+            (some_done, m)
         }
-        None => {}
-    }
+    };
+    CliError { exit, message }
+}
+
+/// A run that went through: 0, or why not (ids not in the DLQ, failures).
+fn outcome(t: &Tally) -> Result<(), CliError> {
+    let s = &t.summary;
+    let err = |exit, message: String| Err(CliError { exit, message });
     if s.failed == 0 && (s.not_found == 0 || t.resumed) {
         Ok(())
     } else if s.failed == 0 {
