@@ -38,6 +38,8 @@ struct Logged<'a> {
     name: Option<&'a str>,
     state: Option<&'a str>,
     parallel: bool,
+    /// In the `next` group (pending or failed steps).
+    next: bool,
     /// The index of its group in the log.
     group: usize,
     step: &'a Value,
@@ -50,12 +52,14 @@ fn logged(log: &Value) -> Vec<Logged<'_>> {
         .enumerate()
         .flat_map(|(group, g)| {
             let parallel = g["type"] == "parallel";
+            let next = g["type"] == "next";
             let steps = g["steps"].as_array().map(Vec::as_slice).unwrap_or(&[]);
             steps.iter().map(move |s| Logged {
                 id: s["stepId"].as_i64(),
                 name: s["stepName"].as_str(),
                 state: s["state"].as_str(),
                 parallel,
+                next,
                 group,
                 step: s,
             })
@@ -76,9 +80,9 @@ pub fn apply(run: &mut DecodedRun, log: &Value, reveal: bool) -> Vec<String> {
             .iter()
             .find(|l| l.parallel && l.id == plan.target_step && names_agree(l, plan))
             .or_else(|| {
-                steps.iter().find(|l| {
-                    !l.parallel && l.name.is_some() && l.name == plan.step_name.as_deref()
-                })
+                steps
+                    .iter()
+                    .find(|l| l.next && l.name.is_some() && l.name == plan.step_name.as_deref())
             });
         if let Some(l) = found {
             fill(plan, l, reveal, &mut masked);
@@ -209,6 +213,8 @@ mod tests {
             {"type": "parallel", "steps": [
                 {"stepId": 1, "stepName": "a", "state": "STEP_SUCCESS", "out": "{\"password\":\"p\",\"n\":1}", "concurrent": 3}
             ]},
+            // A later step that happens to share branch b's name says nothing of b.
+            {"type": "sequential", "steps": [{"stepId": 4, "stepName": "b", "state": "STEP_SUCCESS"}]},
             {"type": "next", "steps": [{"messageId": "m", "stepName": "c", "state": "STEP_FAILED"}]}
         ]});
         let masked = apply(&mut run, &log, false);
