@@ -177,44 +177,53 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The DLQ the filters address: a workflow filter selects the Workflow DLQ, where the
+/// QStash DLQ's own filters are refused.
+fn kind_of(a: &FilterArgs) -> Result<DlqKind, CliError> {
+    let workflow = a.workflow
+        || a.run_id.is_some()
+        || !a.workflow_url.is_empty()
+        || a.workflow_created_at.is_some()
+        || !a.failure_state.is_empty();
+    if !workflow {
+        return Ok(DlqKind::Qstash);
+    }
+    for (flag, set) in [
+        ("--url", !a.url.is_empty()),
+        ("--url-group", !a.url_group.is_empty()),
+        ("--queue", !a.queue.is_empty()),
+        ("--schedule-id", !a.schedule_id.is_empty()),
+    ] {
+        if set {
+            return Err(CliError::usage(format!(
+                "{flag} filters the QStash DLQ; the Workflow DLQ (selected by --workflow, --run-id, --workflow-url, --workflow-created-at or --failure-state) filters by --workflow-url"
+            )));
+        }
+    }
+    Ok(DlqKind::Workflow)
+}
+
+/// The oldest `createdAt` selected (`--since` or `--from`), refused when after `--until`.
+fn window_start(a: &FilterArgs, now_ms: i64) -> Result<Option<i64>, CliError> {
+    let from = match a.since {
+        Some(Since::Ago(ms)) => Some(now_ms - ms as i64),
+        Some(Since::At(t)) => Some(t),
+        None => a.from,
+    };
+    if let (Some(f), Some(u)) = (from, a.until)
+        && f > u
+    {
+        return Err(CliError::usage(
+            "--from/--since is after --until: nothing can match",
+        ));
+    }
+    Ok(from)
+}
+
 impl Selection {
     pub fn from_args(a: &FilterArgs, now_ms: i64) -> Result<Selection, CliError> {
-        let workflow = a.workflow
-            || a.run_id.is_some()
-            || !a.workflow_url.is_empty()
-            || a.workflow_created_at.is_some()
-            || !a.failure_state.is_empty();
-        if workflow {
-            for (flag, set) in [
-                ("--url", !a.url.is_empty()),
-                ("--url-group", !a.url_group.is_empty()),
-                ("--queue", !a.queue.is_empty()),
-                ("--schedule-id", !a.schedule_id.is_empty()),
-            ] {
-                if set {
-                    return Err(CliError::usage(format!(
-                        "{flag} filters the QStash DLQ; the Workflow DLQ (selected by --workflow, --run-id, --workflow-url, --workflow-created-at or --failure-state) filters by --workflow-url"
-                    )));
-                }
-            }
-        }
-        let from = match a.since {
-            Some(Since::Ago(ms)) => Some(now_ms - ms as i64),
-            Some(Since::At(t)) => Some(t),
-            None => a.from,
-        };
-        if let (Some(f), Some(u)) = (from, a.until)
-            && f > u
-        {
-            return Err(CliError::usage(
-                "--from/--since is after --until: nothing can match",
-            ));
-        }
-        let kind = if workflow {
-            DlqKind::Workflow
-        } else {
-            DlqKind::Qstash
-        };
+        let kind = kind_of(a)?;
+        let from = window_start(a, now_ms)?;
         let mut server = DlqFilter {
             url: a.url.clone(),
             url_group: a.url_group.clone(),

@@ -108,7 +108,8 @@ async fn pick_entries_confirm_and_retry_in_a_terminal() {
         screen.contains("EXIT=0") && screen.contains("Retried 2, already gone 0, failed 0."),
         "{screen}"
     );
-    let left = dev.dlq_all("/v2/dlq").await;
+    // The retried messages fail again (the receiver still answers 500) and come back.
+    let left = dev.wait_dlq("/v2/dlq", 3).await;
     assert_eq!(
         left.len(),
         3,

@@ -265,3 +265,62 @@ fn at_60_columns_every_table_fits_and_urls_keep_their_path() {
         "{out}"
     );
 }
+
+fn dry_run(style: &Style) -> String {
+    use dlq::bulk::preview::{Preview, Row};
+    use dlq::bulk::{Action, Group};
+    let mut es = fixtures();
+    es.iter_mut().for_each(redact::entry);
+    let rows: Vec<Row> = es
+        .iter()
+        .map(|e| Row {
+            entry: e.clone(),
+            action: if e.workflow_run_id.is_some() {
+                Action::Resume
+            } else {
+                Action::Retry
+            },
+            refusal: None,
+            warning: None,
+        })
+        .collect();
+    let v = Preview {
+        present: vec![
+            Group {
+                action: Action::Retry,
+                workflow: false,
+                ids: vec![es[0].dlq_id.clone(), es[2].dlq_id.clone(), es[3].dlq_id.clone()],
+            },
+            Group {
+                action: Action::Resume,
+                workflow: true,
+                ids: vec![es[1].dlq_id.clone()],
+            },
+        ],
+        rows,
+        missing: vec!["1725323658799-0".into()],
+        target: "http://127.0.0.1:8080 (dlq dev)".into(),
+        ..Preview::default()
+    };
+    let mut buf = Vec::new();
+    dlq::bulk::report::preview(&mut buf, &v, None, style).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+#[test]
+fn a_dry_run_lays_its_groups_and_entries_out_to_fit() {
+    for width in [80, 60] {
+        let out = dry_run(&tty(width));
+        insta::assert_snapshot!(format!("dry_run_tty_{width}"), out);
+        // The tables fit (the sentences above them wrap as the terminal wraps them).
+        let table = out.lines().filter(|l| l.starts_with("  "));
+        assert!(table.clone().count() >= 8, "{out}");
+        assert!(table.clone().all(|l| l.chars().count() <= width), "{out}");
+        // The URL keeps its host and its path's end.
+        assert!(out.contains("webhooks/orders"), "{out}");
+    }
+    // Off a terminal: tab-separated entries, every cell whole.
+    let out = dry_run(&Style::plain(NOW));
+    insta::assert_snapshot!("dry_run_plain", out);
+    assert!(out.contains("1725323658779-0\t"), "{out}");
+}

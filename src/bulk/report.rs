@@ -10,7 +10,8 @@ use crate::bulk::preview::{Preview, Row};
 use crate::bulk::verdict::entries;
 use crate::bulk::{Action, Group, Outcome, Status, Summary, Verb};
 use crate::model::DlqEntry;
-use crate::render::{Style, status_cell, when_cell};
+use crate::render::table::{self, Cell, Column, Fit};
+use crate::render::{Style, status_cell, status_color, when_cell};
 use crate::text::sanitize;
 
 /// Per-entry output of a bulk run.
@@ -352,78 +353,129 @@ pub fn preview<W: Write>(
     style: &Style,
 ) -> std::io::Result<()> {
     if let Some(f @ (Records::Json | Records::Ndjson)) = format {
-        let records = preview_records(v);
-        if f == Records::Json {
-            serde_json::to_writer_pretty(&mut *w, &records)?;
+        return preview_as_records(w, v, f);
+    }
+    preview_head(w, v)?;
+    if v.rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "\nBy destination and status:")?;
+    preview_groups(w, v, style)?;
+    writeln!(w, "\nEntries:")?;
+    preview_entries(w, v, style)
+}
+
+fn preview_as_records<W: Write>(w: &mut W, v: &Preview, f: Records) -> std::io::Result<()> {
+    let records = preview_records(v);
+    if f == Records::Json {
+        serde_json::to_writer_pretty(&mut *w, &records)?;
+        writeln!(w)?;
+    } else {
+        for r in &records {
+            serde_json::to_writer(&mut *w, r)?;
             writeln!(w)?;
-        } else {
-            for r in &records {
-                serde_json::to_writer(&mut *w, r)?;
-                writeln!(w)?;
-            }
+        }
+    }
+    Ok(())
+}
+
+/// Indent of the dry run's tables on a terminal.
+const INDENT: &str = "  ";
+
+/// The table's lines, indented.
+fn indented<W: Write>(w: &mut W, table: &str) -> std::io::Result<()> {
+    for line in table.lines() {
+        writeln!(w, "{INDENT}{line}")?;
+    }
+    Ok(())
+}
+
+/// A style for a table drawn after [`INDENT`].
+fn inside(style: &Style) -> Style {
+    Style {
+        width: style.width.saturating_sub(INDENT.len()),
+        ..*style
+    }
+}
+
+/// Counts by destination and status. On a terminal a table whose URLs lose their middle to
+/// fit; off it the lines as they always were.
+fn preview_groups<W: Write>(w: &mut W, v: &Preview, style: &Style) -> std::io::Result<()> {
+    let listed: Vec<DlqEntry> = v.rows.iter().map(|r| r.entry.clone()).collect();
+    let groups = by_destination(&listed);
+    if !style.tty {
+        for (dest, status, n) in groups {
+            writeln!(w, "  {n:>6}  {status:>4}  {}", sanitize::inline(&dest))?;
         }
         return Ok(());
     }
-    preview_head(w, v)?;
+    let cols = [
+        Column::keep("").right(),
+        Column::keep("").right(),
+        Column::fit("", Fit::Url, 16),
+    ];
+    let rows: Vec<Vec<Cell>> = groups
+        .into_iter()
+        .map(|(dest, status, n)| {
+            let color = status.parse().ok().map(status_color);
+            vec![
+                Cell::from(n.to_string()),
+                Cell {
+                    text: status,
+                    color,
+                },
+                Cell::from(sanitize::inline(&dest)),
+            ]
+        })
+        .collect();
+    let inner = inside(style);
+    indented(w, &table::rows(&cols, &rows, &inner, true))
+}
+
+/// Entry by entry: on a terminal the first [`DRY_RUN_SHOWN`] in a table whose plans are cut
+/// to fit; off it every entry, tab-separated.
+fn preview_entries<W: Write>(w: &mut W, v: &Preview, style: &Style) -> std::io::Result<()> {
     let rows = &v.rows;
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let listed: Vec<DlqEntry> = rows.iter().map(|r| r.entry.clone()).collect();
-    writeln!(w, "\nBy destination and status:")?;
-    for (dest, status, n) in by_destination(&listed) {
-        writeln!(w, "  {n:>6}  {status:>4}  {}", sanitize::inline(&dest))?;
-    }
-    writeln!(w, "\nEntries:")?;
-    let tty = style.tty;
-    let shown = if tty {
+    let shown = if style.tty {
         rows.len().min(DRY_RUN_SHOWN)
     } else {
         rows.len()
     };
-    let table: Vec<[String; 4]> = rows[..shown]
+    let cells: Vec<Vec<Cell>> = rows[..shown]
         .iter()
         .map(|r| {
             let plan = match &r.refusal {
                 Some(_) => format!("refused: {}", intent(r.action, &r.entry)),
                 None => intent(r.action, &r.entry),
             };
-            [
-                sanitize::inline(&r.entry.dlq_id),
-                when_cell(r.entry.created_at, style),
-                status_cell(r.entry.response_status),
-                plan,
+            let status = r.entry.response_status;
+            vec![
+                Cell::from(sanitize::inline(&r.entry.dlq_id)),
+                Cell::from(when_cell(r.entry.created_at, style)),
+                Cell {
+                    text: status_cell(status),
+                    color: status.map(status_color),
+                },
+                Cell::from(plan),
             ]
         })
         .collect();
-    if tty {
-        let width = |i: usize| {
-            table
-                .iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        };
-        let (w0, w1, w2) = (width(0), width(1), width(2));
-        let room = style.width.saturating_sub(2 + w0 + w1 + w2 + 6).max(20);
-        for r in &table {
-            let plan: String = if r[3].chars().count() > room {
-                r[3].chars()
-                    .take(room.saturating_sub(1))
-                    .chain(['…'])
-                    .collect()
-            } else {
-                r[3].clone()
-            };
-            writeln!(w, "  {:<w0$}  {:<w1$}  {:>w2$}  {plan}", r[0], r[1], r[2])?;
+    if !style.tty {
+        for r in &cells {
+            let line: Vec<&str> = r.iter().map(|c| c.text.as_str()).collect();
+            writeln!(w, "{}", line.join("\t"))?;
         }
-        if rows.len() > shown {
-            writeln!(w, "  …and {} more; -o ndjson for all", rows.len() - shown)?;
-        }
-    } else {
-        for r in &table {
-            writeln!(w, "{}", r.join("\t"))?;
-        }
+        return Ok(());
+    }
+    let cols = [
+        Column::keep(""),
+        Column::keep(""),
+        Column::keep("").right(),
+        Column::fit("", Fit::End, 20),
+    ];
+    indented(w, &table::rows(&cols, &cells, &inside(style), true))?;
+    if rows.len() > shown {
+        writeln!(w, "  …and {} more; -o ndjson for all", rows.len() - shown)?;
     }
     Ok(())
 }

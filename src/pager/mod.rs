@@ -177,39 +177,53 @@ impl Drop for Pager {
 }
 
 /// The reader behind a [`Pager`]: plans windows, keeps `concurrency` calls in flight, sends
-/// what is ready in order.
+/// what is ready in order. Any error is sent and ends the reading.
 async fn read(
     client: Client,
     sel: Selection,
     reading: Reading,
     tx: mpsc::Sender<Result<Vec<Held>, ApiError>>,
 ) {
-    // Exact ids: the API ignores every other filter, dates included; there are few of them.
-    if !sel.server.dlq_ids.is_empty() {
-        let mut cursor: Option<String> = None;
-        loop {
-            let (entries, next) = match client
-                .dlq_page_raw(sel.kind, &sel.server, cursor.as_deref(), 100)
-                .await
-                .and_then(|p| Ok((held(p.messages)?, p.cursor)))
-            {
-                Ok(p) => p,
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                    return;
-                }
-            };
-            let mut batch: Vec<Held> = entries.into_iter().filter(|h| keep(&sel, h)).collect();
-            windows::sort(&mut batch);
-            if tx.send(Ok(batch)).await.is_err() {
-                return;
-            }
-            match next {
-                Some(c) => cursor = Some(c),
-                None => return,
-            }
+    let read = if sel.server.dlq_ids.is_empty() {
+        read_windows(&client, &sel, &reading, &tx).await
+    } else {
+        read_ids(&client, &sel, &tx).await
+    };
+    if let Err(e) = read {
+        let _ = tx.send(Err(e)).await;
+    }
+}
+
+/// Exact ids: the API ignores every other filter, dates included; there are few of them, so
+/// the cursor is followed.
+async fn read_ids(
+    client: &Client,
+    sel: &Selection,
+    tx: &mpsc::Sender<Result<Vec<Held>, ApiError>>,
+) -> Result<(), ApiError> {
+    let mut cursor: Option<String> = None;
+    loop {
+        let p = client
+            .dlq_page_raw(sel.kind, &sel.server, cursor.as_deref(), 100)
+            .await?;
+        let mut batch: Vec<Held> = held(p.messages)?
+            .into_iter()
+            .filter(|h| keep(sel, h))
+            .collect();
+        windows::sort(&mut batch);
+        if tx.send(Ok(batch)).await.is_err() {
+            return Ok(());
+        }
+        match p.cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(()),
         }
     }
+}
+
+/// The `createdAt` range to read: the selection's, narrowed by `reading`, and never past now
+/// plus slack for the server's clock.
+fn bounds(sel: &Selection, reading: &Reading) -> (i64, i64) {
     let lo = sel
         .server
         .from_ms
@@ -223,68 +237,76 @@ async fn read(
         .until_ms
         .unwrap_or(now + CLOCK_SLACK_MS)
         .min(sel.server.to_ms.unwrap_or(i64::MAX));
+    (lo, hi)
+}
+
+/// One page of one window.
+async fn fetch(
+    client: &Client,
+    sel: &Selection,
+    r: Request,
+) -> (Request, Result<Page<Held>, ApiError>) {
+    let mut f: DlqFilter = sel.server.clone();
+    f.from_ms = Some(r.from);
+    f.to_ms = Some(r.to);
+    let page = client
+        .dlq_page_raw(sel.kind, &f, r.cursor.as_deref(), 100)
+        .await
+        .and_then(|p| {
+            Ok(Page {
+                entries: held(p.messages)?,
+                cursor: p.cursor,
+            })
+        });
+    (r, page)
+}
+
+/// Every date window of the range, `concurrency` calls in flight, batches sent in order.
+async fn read_windows(
+    client: &Client,
+    sel: &Selection,
+    reading: &Reading,
+    tx: &mpsc::Sender<Result<Vec<Held>, ApiError>>,
+) -> Result<(), ApiError> {
+    let (lo, hi) = bounds(sel, reading);
     let workers = reading.concurrency.max(1);
     let mut plan: Windows<Held> = Windows::new(lo, hi, workers, MAX_HELD);
     let mut flight = FuturesUnordered::new();
-    let fetch = |r: Request| {
-        let (client, sel) = (&client, &sel);
-        async move {
-            let mut f: DlqFilter = sel.server.clone();
-            f.from_ms = Some(r.from);
-            f.to_ms = Some(r.to);
-            let page = client
-                .dlq_page_raw(sel.kind, &f, r.cursor.as_deref(), 100)
-                .await;
-            (r, page)
-        }
-    };
     loop {
         while let Some(batch) = plan.pop_ready() {
             if tx.send(Ok(batch)).await.is_err() {
-                return;
+                return Ok(());
             }
         }
         while flight.len() < workers {
             match plan.next_request() {
-                Some(r) => flight.push(fetch(r)),
+                Some(r) => flight.push(fetch(client, sel, r)),
                 None => break,
             }
         }
         let Some((req, page)) = flight.next().await else {
             if !plan.is_finished() {
                 // Never a silent end: windows left unread would be entries missing.
-                let _ = tx
-                    .send(Err(ApiError::Decode(
-                        "listing stalled with date windows unread (a bug in dlq's pager)".into(),
-                    )))
-                    .await;
+                return Err(ApiError::Decode(
+                    "listing stalled with date windows unread (a bug in dlq's pager)".into(),
+                ));
             }
-            return;
+            return Ok(());
         };
-        let page = match page.and_then(|p| {
-            Ok(Page {
-                entries: held(p.messages)?,
-                cursor: p.cursor,
-            })
-        }) {
-            Ok(p) => p,
-            Err(e) => {
-                let _ = tx.send(Err(e)).await;
-                return;
-            }
-        };
-        if let Err(o) = plan.complete(&req, page, |h| keep(&sel, h)) {
-            let _ = tx
-                .send(Err(ApiError::Decode(format!(
-                    "the API answered an entry created at {} to a request for entries created from {} to {} (fromDate/toDate): it does not filter by date as documented",
-                    o.created_at.map_or_else(|| "an unknown time".to_string(), |t| t.to_string()),
-                    o.from,
-                    o.to
-                ))))
-                .await;
-            return;
-        }
+        plan.complete(&req, page?, |h| keep(sel, h))
+            .map_err(|o| misfiled(&o))?;
     }
+}
+
+/// The error for an entry the API answered outside the window asked for.
+fn misfiled(o: &windows::OutsideWindow) -> ApiError {
+    ApiError::Decode(format!(
+        "the API answered an entry created at {} to a request for entries created from {} to {} (fromDate/toDate): it does not filter by date as documented",
+        o.created_at
+            .map_or_else(|| "an unknown time".to_string(), |t| t.to_string()),
+        o.from,
+        o.to
+    ))
 }
 
 /// The first window the newest-first walk reads; it narrows where entries are dense and widens

@@ -307,7 +307,20 @@ impl<T: Dated> Windows<T> {
         let Some(slot) = self.slots.get_mut(&req.from) else {
             return Ok(());
         };
-        let to = slot.to;
+        let (to, inner) = (slot.to, slot.inner);
+        let state = std::mem::replace(&mut slot.state, State::InFlight);
+        self.note_read(req, to, &page);
+        match state {
+            State::Walk { pages, probe, .. } => self.walk_on(req, to, pages, probe, page, keep),
+            _ => self.first_page(req, to, inner, page, keep),
+        }
+        self.shed();
+        Ok(())
+    }
+
+    /// Records what a page shows of the DLQ's density: its entries' times, and the window's
+    /// count when the page held it whole.
+    fn note_read(&mut self, req: &Request, to: i64, page: &Page<T>) {
         for t in page.entries.iter().filter_map(Dated::created_at) {
             let (lo, hi) = self.extent.get_or_insert((t, t));
             *lo = (*lo).min(t);
@@ -317,52 +330,78 @@ impl<T: Dated> Windows<T> {
             self.read_whole
                 .push((req.from, to, page.entries.len() as u64));
         }
-        if let State::Walk {
-            cursor,
-            pages,
-            in_flight,
-            probe,
-        } = &mut slot.state
-        {
-            if let Some(p) = probe.as_mut() {
-                p.times
-                    .extend(page.entries.iter().filter_map(Dated::created_at));
-                p.pages += 1;
-            }
-            let kept: Vec<T> = page.entries.into_iter().filter(|e| keep(e)).collect();
-            self.held += kept.len();
-            pages.push_back(kept);
-            *cursor = page.cursor;
-            *in_flight = false;
-            match (probe.take(), cursor.is_some()) {
-                (None, _) => {}
-                (Some(p), false) => {
-                    // The piece is read whole: sort it like any window.
-                    let seen = p.times.len();
-                    let mut all: Vec<T> = pages.drain(..).flatten().collect();
-                    sort(&mut all);
-                    slot.state = State::Done(all);
-                    self.read_whole.push((req.from, to, seen as u64));
-                }
-                (Some(p), true) if p.pages >= PROBE_PAGES => {
-                    // Far more than estimated: drop what was read and split it.
-                    self.held -= pages.iter().map(Vec::len).sum::<usize>();
-                    self.slots.remove(&req.from);
-                    self.split_into(req.from, to, &p.times);
-                }
-                (Some(p), true) => *probe = Some(p),
-            }
-            self.shed();
-            return Ok(());
+    }
+
+    fn set(&mut self, from: i64, state: State<T>) {
+        if let Some(slot) = self.slots.get_mut(&from) {
+            slot.state = state;
         }
+    }
+
+    /// A next page of a window read by its cursor.
+    fn walk_on(
+        &mut self,
+        req: &Request,
+        to: i64,
+        mut pages: VecDeque<Vec<T>>,
+        mut probe: Option<Probe>,
+        page: Page<T>,
+        keep: impl Fn(&T) -> bool,
+    ) {
+        if let Some(p) = probe.as_mut() {
+            p.times
+                .extend(page.entries.iter().filter_map(Dated::created_at));
+            p.pages += 1;
+        }
+        let kept: Vec<T> = page.entries.into_iter().filter(|e| keep(e)).collect();
+        self.held += kept.len();
+        pages.push_back(kept);
+        let cursor = page.cursor;
+        match (probe, cursor.is_some()) {
+            (Some(p), false) => {
+                // The piece is read whole: sort it like any window.
+                let seen = p.times.len();
+                let mut all: Vec<T> = pages.into_iter().flatten().collect();
+                sort(&mut all);
+                self.set(req.from, State::Done(all));
+                self.read_whole.push((req.from, to, seen as u64));
+            }
+            (Some(p), true) if p.pages >= PROBE_PAGES => {
+                // Far more than estimated: drop what was read and split it.
+                self.held -= pages.iter().map(Vec::len).sum::<usize>();
+                self.slots.remove(&req.from);
+                self.split_into(req.from, to, &p.times);
+            }
+            (probe, _) => self.set(
+                req.from,
+                State::Walk {
+                    cursor,
+                    pages,
+                    in_flight: false,
+                    probe,
+                },
+            ),
+        }
+    }
+
+    /// The first page of a window: the whole window, the start of a walk, or a reason to
+    /// split it.
+    fn first_page(
+        &mut self,
+        req: &Request,
+        to: i64,
+        inner: bool,
+        page: Page<T>,
+        keep: impl Fn(&T) -> bool,
+    ) {
         match page.cursor {
             None => {
                 let mut kept: Vec<T> = page.entries.into_iter().filter(|e| keep(e)).collect();
                 sort(&mut kept);
                 self.held += kept.len();
-                slot.state = State::Done(kept);
+                self.set(req.from, State::Done(kept));
             }
-            Some(cursor) if req.from == to || slot.inner => {
+            Some(cursor) if req.from == to || inner => {
                 // One millisecond: nothing to split, this page is the walk's first. A piece cut
                 // to hold about TARGET: read on, holding what is read (a probe).
                 let probe = (req.from != to).then(|| Probe {
@@ -371,12 +410,15 @@ impl<T: Dated> Windows<T> {
                 });
                 let kept: Vec<T> = page.entries.into_iter().filter(|e| keep(e)).collect();
                 self.held += kept.len();
-                slot.state = State::Walk {
-                    cursor: Some(cursor),
-                    pages: VecDeque::from([kept]),
-                    in_flight: false,
-                    probe,
-                };
+                self.set(
+                    req.from,
+                    State::Walk {
+                        cursor: Some(cursor),
+                        pages: VecDeque::from([kept]),
+                        in_flight: false,
+                        probe,
+                    },
+                );
             }
             Some(_) => {
                 let times: Vec<i64> = page.entries.iter().filter_map(Dated::created_at).collect();
@@ -384,8 +426,6 @@ impl<T: Dated> Windows<T> {
                 self.split_into(req.from, to, &times);
             }
         }
-        self.shed();
-        Ok(())
     }
 
     /// Entries ready to hand out, in order (the oldest windows' first).
@@ -447,12 +487,30 @@ pub fn split(from: i64, to: i64, times: &[i64], most: i64, learned: Option<i64>)
         return halves(from, to);
     };
     let (lo, hi) = (lo.clamp(from, to), hi.clamp(from, to));
-    let n = times.len() as u128;
-    let span = (hi - lo + 1) as u128;
-    if span * 2 > width as u128 {
+    if (hi - lo + 1) as u128 * 2 > width as u128 {
         // The page spans the window (the API does not page in time order): halve it.
         return halves(from, to);
     }
+    let (step, grow) = step_of(times, lo, hi, learned);
+    // Every piece smaller than the window, so splitting always makes progress.
+    let step = step.clamp(1, (width / 2).max(1));
+    let newest_first = times.windows(2).all(|w| w[0] >= w[1]) && times.first() != times.last();
+    let mut lay = Lay {
+        from,
+        to,
+        start: lo,
+        end: hi,
+        newest_first,
+        pieces: Vec::new(),
+    };
+    lay.pieces(step, grow, most - 2);
+    lay.with_outer(lo, hi)
+}
+
+/// The first piece's width, and how each next one grows.
+fn step_of(times: &[i64], lo: i64, hi: i64, learned: Option<i64>) -> (i64, i64) {
+    let n = times.len() as u128;
+    let span = (hi - lo + 1) as u128;
     let mut distinct: Vec<i64> = times.to_vec();
     distinct.sort_unstable();
     distinct.dedup();
@@ -460,75 +518,97 @@ pub fn split(from: i64, to: i64, times: &[i64], most: i64, learned: Option<i64>)
     // milliseconds (a batch shares its millisecond) does not: then what was learned elsewhere
     // decides, and before anything was, pieces double in width from the page outwards, so the
     // gaps between clusters cost a few calls, not one per step.
-    let (step, grow) = if distinct.len() >= 10 {
+    if distinct.len() >= 10 {
         ((span * TARGET).div_ceil(n) as i64, 1)
     } else if let Some(l) = learned {
         (l, 1)
     } else {
         ((span * TARGET).div_ceil(n) as i64, 2)
-    };
-    // Every piece smaller than the window, so splitting always makes progress.
-    let step = step.clamp(1, (width / 2).max(1));
-    let newest_first = times.windows(2).all(|w| w[0] >= w[1]) && times.first() != times.last();
-    let mut pieces = Vec::new();
-    let mut width_k = step;
-    let (mut start, mut end) = (lo, hi);
-    for k in 0..most - 2 {
-        // Past the first two doubled pieces, a piece is more likely to hold a lot than not:
-        // read it early (it may need splitting), and split it at once if it does.
-        let explore = grow > 1 && k >= 2;
-        let inner = !explore;
-        let (s, e) = if newest_first {
-            if end < from {
+    }
+}
+
+/// The pieces of a split window, laid from the page's entries outwards in the page's order.
+struct Lay {
+    from: i64,
+    to: i64,
+    /// Where the next piece starts (oldest first) or ends (newest first).
+    start: i64,
+    end: i64,
+    newest_first: bool,
+    pieces: Vec<Piece>,
+}
+
+impl Lay {
+    /// Up to `count` pieces, the first `step` wide, each next `grow` times the last.
+    fn pieces(&mut self, step: i64, grow: i64, count: i64) {
+        let mut width_k = step;
+        for k in 0..count {
+            // Past the first two doubled pieces, a piece is more likely to hold a lot than
+            // not: read it early (it may need splitting), and split it at once if it does.
+            let explore = grow > 1 && k >= 2;
+            let Some((from, to)) = self.next(width_k) else {
                 break;
+            };
+            self.pieces.push(Piece {
+                from,
+                to,
+                explore,
+                inner: !explore,
+            });
+            width_k = width_k.saturating_mul(grow);
+        }
+    }
+
+    /// The next piece, `width` wide, or `None` past the window's edge.
+    fn next(&mut self, width: i64) -> Option<(i64, i64)> {
+        if self.newest_first {
+            if self.end < self.from {
+                return None;
             }
-            let s = end.saturating_sub(width_k - 1).max(from);
-            let piece = (s, end);
-            end = s - 1;
-            piece
+            let s = self.end.saturating_sub(width - 1).max(self.from);
+            let piece = (s, self.end);
+            self.end = s - 1;
+            Some(piece)
         } else {
-            if start > to {
-                break;
+            if self.start > self.to {
+                return None;
             }
-            let e = start.saturating_add(width_k - 1).min(to);
-            let piece = (start, e);
-            start = e + 1;
-            piece
+            let e = self.start.saturating_add(width - 1).min(self.to);
+            let piece = (self.start, e);
+            self.start = e + 1;
+            Some(piece)
+        }
+    }
+
+    /// The pieces in window order, with one piece each for what lies beyond the page's
+    /// entries (`lo..=hi`) and beyond the laid pieces.
+    fn with_outer(self, lo: i64, hi: i64) -> Vec<Piece> {
+        let outer = |from, to| Piece {
+            from,
+            to,
+            explore: true,
+            inner: false,
         };
-        pieces.push(Piece {
-            from: s,
-            to: e,
-            explore,
-            inner,
-        });
-        width_k = width_k.saturating_mul(grow);
+        let mut out = Vec::with_capacity(self.pieces.len() + 2);
+        if self.newest_first {
+            if self.end >= self.from {
+                out.push(outer(self.from, self.end));
+            }
+            out.extend(self.pieces.into_iter().rev());
+            if hi < self.to {
+                out.push(outer(hi + 1, self.to));
+            }
+        } else {
+            if lo > self.from {
+                out.push(outer(self.from, lo - 1));
+            }
+            out.extend(self.pieces);
+            if self.start <= self.to {
+                out.push(outer(self.start, self.to));
+            }
+        }
+        out
     }
-    let outer = |from, to| Piece {
-        from,
-        to,
-        explore: true,
-        inner: false,
-    };
-    let mut out = Vec::with_capacity(pieces.len() + 2);
-    if newest_first {
-        // Beyond the page's newest entry, and before the pieces: one piece each.
-        if end >= from {
-            out.push(outer(from, end));
-        }
-        out.extend(pieces.into_iter().rev());
-        if hi < to {
-            out.push(outer(hi + 1, to));
-        }
-    } else {
-        if lo > from {
-            out.push(outer(from, lo - 1));
-        }
-        out.extend(pieces);
-        if start <= to {
-            out.push(outer(start, to));
-        }
-    }
-    out
 }
 
 fn halves(from: i64, to: i64) -> Vec<Piece> {

@@ -696,6 +696,32 @@ impl Engine {
                 error: Some(what),
             };
         }
+        let res = match self.request(msg).send().await {
+            Ok(r) => r,
+            Err(e) => return transport_error(&e),
+        };
+        let status = res.status().as_u16();
+        let mut header = HeaderMap::new();
+        for (k, v) in res.headers() {
+            header
+                .entry(canonical_header_name(k.as_str()))
+                .or_default()
+                .push(String::from_utf8_lossy(v.as_bytes()).into_owned());
+        }
+        match read_capped(res).await {
+            Ok(body) => AttemptResponse {
+                status,
+                header,
+                body,
+                error: None,
+            },
+            Err(e) => transport_error(&e),
+        }
+    }
+
+    /// The delivery of `msg` as QStash makes it: the publisher's method, headers and body,
+    /// QStash's own headers and a signature with the current key.
+    fn request(&self, msg: &Message) -> reqwest::RequestBuilder {
         let method =
             reqwest::Method::from_bytes(msg.method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let timeout = Duration::from_millis(msg.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).max(1));
@@ -729,44 +755,29 @@ impl Engine {
         if let Some(q) = &msg.queue_name {
             req = req.header("Upstash-Queue-Name", q.as_str());
         }
-        let res = match req.body(msg.body.clone()).send().await {
-            Ok(r) => r,
-            Err(e) => return transport_error(&e),
-        };
-        let status = res.status().as_u16();
-        let mut header = HeaderMap::new();
-        for (k, v) in res.headers() {
-            header
-                .entry(canonical_header_name(k.as_str()))
-                .or_default()
-                .push(String::from_utf8_lossy(v.as_bytes()).into_owned());
-        }
-        let mut body = Vec::new();
-        let mut stream = res.bytes_stream();
-        while let Some(chunk) = stream.next().await {
-            match chunk {
-                Ok(c) => {
-                    let room = MAX_RESPONSE_BODY.saturating_sub(body.len());
-                    body.extend_from_slice(&c[..c.len().min(room)]);
-                    if room <= c.len() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    if e.is_timeout() {
-                        return transport_error(&e);
-                    }
+        req.body(msg.body.clone())
+    }
+}
+
+/// A response's body, up to [`MAX_RESPONSE_BODY`] bytes; a timeout while reading it is the
+/// attempt's failure, another error ends the body where it broke off.
+async fn read_capped(res: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    let mut stream = res.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(c) => {
+                let room = MAX_RESPONSE_BODY.saturating_sub(body.len());
+                body.extend_from_slice(&c[..c.len().min(room)]);
+                if room <= c.len() {
                     break;
                 }
             }
-        }
-        AttemptResponse {
-            status,
-            header,
-            body,
-            error: None,
+            Err(e) if e.is_timeout() => return Err(e),
+            Err(_) => break,
         }
     }
+    Ok(body)
 }
 
 /// `-v`: one line per delivery attempt.

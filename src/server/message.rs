@@ -205,9 +205,47 @@ impl Message {
             o.insert("endpointName".into(), json!(e));
         }
         o.insert("method".into(), json!(self.method));
+        o.insert("header".into(), json!(self.shown_header()));
+        if self.redact.iter().any(|r| r == "body") {
+            o.insert(
+                "body".into(),
+                json!(redacted(&String::from_utf8_lossy(&self.body))),
+            );
+        } else {
+            put_body(&mut o, "body", "bodyBase64", &self.body);
+        }
+        o.insert("maxRetries".into(), json!(self.max_retries));
+        o.insert("notBefore".into(), json!(self.not_before));
+        o.insert("createdAt".into(), json!(self.created_at));
+        self.put_callbacks(&mut o);
+        if let Some(q) = &self.queue_name {
+            o.insert("queueName".into(), json!(q));
+        }
+        if let Some(s) = &self.schedule_id {
+            o.insert("scheduleId".into(), json!(s));
+        }
+        o.insert("callerIP".into(), json!(self.caller_ip));
+        if let Some(first) = self.labels.first() {
+            o.insert("label".into(), json!(first));
+            o.insert("labels".into(), json!(self.labels));
+        }
+        self.put_flow_control(&mut o);
+        if let Some(e) = &self.retry_delay_expression {
+            o.insert("retryDelayExpression".into(), json!(e));
+        }
+        if let Some(w) = &self.workflow {
+            o.insert("workflowRunId".into(), json!(w.run_id));
+            o.insert("workflowUrl".into(), json!(w.url));
+            o.insert("workflowCreatedAt".into(), json!(w.created_at));
+        }
+        o
+    }
+
+    /// The request's headers as the API shows them: those the publisher asked to redact
+    /// (`Upstash-Redact-Fields: headers` or `header[Name]`) replaced by their hash.
+    fn shown_header(&self) -> HeaderMap {
         let redact_all_headers = self.redact.iter().any(|r| r == "headers");
-        let header: HeaderMap = self
-            .header
+        self.header
             .iter()
             .map(|(k, v)| {
                 let hide = redact_all_headers
@@ -222,19 +260,10 @@ impl Message {
                 };
                 (k.clone(), v)
             })
-            .collect();
-        o.insert("header".into(), json!(header));
-        if self.redact.iter().any(|r| r == "body") {
-            o.insert(
-                "body".into(),
-                json!(redacted(&String::from_utf8_lossy(&self.body))),
-            );
-        } else {
-            put_body(&mut o, "body", "bodyBase64", &self.body);
-        }
-        o.insert("maxRetries".into(), json!(self.max_retries));
-        o.insert("notBefore".into(), json!(self.not_before));
-        o.insert("createdAt".into(), json!(self.created_at));
+            .collect()
+    }
+
+    fn put_callbacks(&self, o: &mut Map<String, Value>) {
         if let Some(c) = &self.callback {
             o.insert("callback".into(), json!(c.url));
             if !c.header.is_empty() {
@@ -247,17 +276,9 @@ impl Message {
                 o.insert("failureCallbackHeader".into(), json!(c.header));
             }
         }
-        if let Some(q) = &self.queue_name {
-            o.insert("queueName".into(), json!(q));
-        }
-        if let Some(s) = &self.schedule_id {
-            o.insert("scheduleId".into(), json!(s));
-        }
-        o.insert("callerIP".into(), json!(self.caller_ip));
-        if let Some(first) = self.labels.first() {
-            o.insert("label".into(), json!(first));
-            o.insert("labels".into(), json!(self.labels));
-        }
+    }
+
+    fn put_flow_control(&self, o: &mut Map<String, Value>) {
         if let Some(fc) = &self.flow_control {
             o.insert("flowControlKey".into(), json!(fc.key));
             if let Some(r) = fc.rate {
@@ -270,15 +291,6 @@ impl Message {
                 o.insert("period".into(), json!(p));
             }
         }
-        if let Some(e) = &self.retry_delay_expression {
-            o.insert("retryDelayExpression".into(), json!(e));
-        }
-        if let Some(w) = &self.workflow {
-            o.insert("workflowRunId".into(), json!(w.run_id));
-            o.insert("workflowUrl".into(), json!(w.url));
-            o.insert("workflowCreatedAt".into(), json!(w.created_at));
-        }
-        o
     }
 }
 

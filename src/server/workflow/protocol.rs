@@ -551,18 +551,40 @@ pub fn rerun(
     mode: Rerun,
     now: i64,
 ) -> Result<Vec<Message>> {
+    let old = run_of_entry(c, failed)?;
+    let run_id = fresh_run_id(c, o, &old)?;
+    let run = renewed(&old, o, run_id, now);
+    let not_before = match (o.not_before_s, o.delay_ms) {
+        (Some(s), _) => s.saturating_mul(1000),
+        (None, Some(d)) => now + d as i64,
+        (None, None) => now,
+    };
+    put_run(c, &run)?;
+    match mode {
+        Rerun::Resume => resume(c, &old, &run, failed, not_before, now),
+        Rerun::Restart => restart(c, &run, failed, not_before, now).map(|m| vec![m]),
+    }
+}
+
+/// The run a DLQ entry belongs to, refused when the entry is not a run's or the run is unknown.
+fn run_of_entry(c: &Connection, failed: &Message) -> Result<Run> {
     let Some(w) = &failed.workflow else {
         return Err(StoreError::rejected(400, "not a workflow run's entry"));
     };
-    let Some(old) = get_run(c, &w.run_id)? else {
-        return Err(StoreError::rejected(
+    get_run(c, &w.run_id)?.ok_or_else(|| {
+        StoreError::rejected(
             409,
             format!(
                 "workflow run {} is unknown to this server, so it cannot be resumed or restarted",
                 w.run_id
             ),
-        ));
-    };
+        )
+    })
+}
+
+/// The id of the new run: the caller's (refused when it names a live run or the old one) or a
+/// new one.
+fn fresh_run_id(c: &Connection, o: &PublishOptions, old: &Run) -> Result<String> {
     let run_id = match run_id_of(&o.workflow) {
         Some(id) => id.to_string(),
         None => new_id_for_run(),
@@ -575,8 +597,13 @@ pub fn rerun(
             format!("workflow run {run_id} already exists: choose another run id"),
         ));
     }
+    Ok(run_id)
+}
+
+/// The old run as a new one under `run_id`, with the caller's overrides applied.
+fn renewed(old: &Run, o: &PublishOptions, run_id: String, now: i64) -> Run {
     let mut run = old.clone();
-    run.run_id = run_id.clone();
+    run.run_id = run_id;
     run.created_at = now;
     run.state = RunState::RunStarted;
     run.completed_at = None;
@@ -610,49 +637,60 @@ pub fn rerun(
     for (k, v) in &o.forward {
         run.forward.insert(k.clone(), v.clone());
     }
-    let not_before = match (o.not_before_s, o.delay_ms) {
-        (Some(s), _) => s.saturating_mul(1000),
-        (None, Some(d)) => now + d as i64,
-        (None, None) => now,
-    };
-    put_run(c, &run)?;
+    run
+}
+
+/// Resume: the new run gets the old one's log, and the failed step and the steps that were
+/// waiting with it are sent again.
+fn resume(
+    c: &Connection,
+    old: &Run,
+    run: &Run,
+    failed: &Message,
+    not_before: i64,
+    now: i64,
+) -> Result<Vec<Message>> {
+    copy_log(c, &old.run_id, &run.run_id)?;
     let mut out = Vec::new();
-    match mode {
-        Rerun::Resume => {
-            copy_log(c, &old.run_id, &run_id)?;
-            for (i, prev) in std::iter::once(failed).chain(&old.suspended).enumerate() {
-                // The failed step may be delayed; the steps that were waiting keep their time.
-                let at = if i == 0 {
-                    not_before
-                } else {
-                    prev.next_delivery.max(now)
-                };
-                let m = again(c, &run, prev, at, now)?;
-                insert_new(c, &m, now)?;
-                out.push(m);
-            }
-        }
-        Rerun::Restart => {
-            let mut m = Message {
-                message_id: new_id("msg_"),
-                url: run.url.clone(),
-                method: "POST".into(),
-                header: run.forward.clone(),
-                not_before,
-                created_at: now,
-                next_delivery: not_before,
-                caller_ip: failed.caller_ip.clone(),
-                ..Message::default()
-            };
-            clear_log(c, &run_id)?;
-            let idx = append_log(c, &run_id, &m.message_id, "step", &run.payload, now)?;
-            m.body = steps_json(&log(c, &run_id, Some(idx))?);
-            apply_run(&mut m, &run, CallType::Step, Some(idx));
-            insert_new(c, &m, now)?;
-            out.push(m);
-        }
+    for (i, prev) in std::iter::once(failed).chain(&old.suspended).enumerate() {
+        // The failed step may be delayed; the steps that were waiting keep their time.
+        let at = if i == 0 {
+            not_before
+        } else {
+            prev.next_delivery.max(now)
+        };
+        let m = again(c, run, prev, at, now)?;
+        insert_new(c, &m, now)?;
+        out.push(m);
     }
     Ok(out)
+}
+
+/// Restart: the new run starts from its first call with the old run's payload.
+fn restart(
+    c: &Connection,
+    run: &Run,
+    failed: &Message,
+    not_before: i64,
+    now: i64,
+) -> Result<Message> {
+    let mut m = Message {
+        message_id: new_id("msg_"),
+        url: run.url.clone(),
+        method: "POST".into(),
+        header: run.forward.clone(),
+        not_before,
+        created_at: now,
+        next_delivery: not_before,
+        caller_ip: failed.caller_ip.clone(),
+        ..Message::default()
+    };
+    clear_log(c, &run.run_id)?;
+    let idx = append_log(c, &run.run_id, &m.message_id, "step", &run.payload, now)?;
+    m.body = steps_json(&log(c, &run.run_id, Some(idx))?);
+    apply_run(&mut m, run, CallType::Step, Some(idx));
+    insert_new(c, &m, now)?;
+    Ok(m)
 }
 
 /// A message of a failed run, sent again as a message of the resumed run `run`: a step gets
