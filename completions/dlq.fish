@@ -139,7 +139,8 @@ day\t'The day it was created (UTC)'"
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 ndjson\t''
-csv\t''"
+csv\t''
+ids\t'Each group\'s example DLQ id, one a line (for `xargs dlq show`)'"
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l concurrency -d 'API calls in flight at once while reading (a 429 slows them all)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l token -d 'QStash token [env: QSTASH_TOKEN; or <REGION>_QSTASH_TOKEN with QSTASH_REGION]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -l qstash-url -d 'QStash base URL [env: QSTASH_URL] [default: https://qstash.upstash.io]' -r

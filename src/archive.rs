@@ -212,58 +212,21 @@ pub fn verify_from(
     let mut count = 0u64;
     let mut line = Vec::new();
     let mut n = 0u64;
-    loop {
-        let more =
-            crate::text::lines::bounded_line(&mut r, &mut line, crate::text::lines::MAX_LINE)
-                .map_err(|e| match e.kind() {
-                    io::ErrorKind::InvalidData => {
-                        ArchiveError::Damaged(format!("line {} is {e}", n + 1))
-                    }
-                    _ => ArchiveError::Io(e),
-                })?;
-        if !more {
-            break;
-        }
-        line.push(b'\n');
+    while read_line(&mut r, &mut line, n)? {
         n += 1;
         if trailer.is_some() {
             return Err(ArchiveError::Damaged(format!(
                 "line {n} follows the trailer"
             )));
         }
-        let parsed: Line = serde_json::from_slice(&line).map_err(|e| {
-            if n == 1 {
-                ArchiveError::NotExport(format!("its first line is not an export header ({e})"))
-            } else {
-                ArchiveError::Damaged(format!("line {n} is not a record ({e})"))
-            }
-        })?;
-        match (parsed, n) {
-            (Line::Header(h), 1) => {
-                if h.format != FORMAT {
-                    return Err(ArchiveError::NotExport(format!("format is '{}'", h.format)));
-                }
-                if h.version != VERSION {
-                    return Err(ArchiveError::Version(h.version));
-                }
-                header = Some(*h);
-            }
-            (_, 1) => {
-                return Err(ArchiveError::NotExport(
-                    "its first line is not an export header".into(),
-                ));
-            }
-            (Line::Entry(item), _) => {
+        match parse_line(&line, n)? {
+            Line::Header(h) => header = Some(*h),
+            Line::Entry(item) => {
                 hash.update(&line);
                 count += 1;
                 each(&item);
             }
-            (Line::Trailer(t), _) => trailer = Some(t),
-            (Line::Header(_), _) => {
-                return Err(ArchiveError::Damaged(format!(
-                    "a second header at line {n}"
-                )));
-            }
+            Line::Trailer(t) => trailer = Some(t),
         }
     }
     let header = header.ok_or_else(|| ArchiveError::NotExport("the file is empty".into()))?;
@@ -282,6 +245,49 @@ pub fn verify_from(
         ));
     }
     Ok((header, trailer))
+}
+
+/// The next line (with its newline) into `line`; `false` at the end. `n`: lines read so far.
+fn read_line(r: &mut impl BufRead, line: &mut Vec<u8>, n: u64) -> Result<bool, ArchiveError> {
+    let more = crate::text::lines::bounded_line(r, line, crate::text::lines::MAX_LINE).map_err(
+        |e| match e.kind() {
+            io::ErrorKind::InvalidData => ArchiveError::Damaged(format!("line {} is {e}", n + 1)),
+            _ => ArchiveError::Io(e),
+        },
+    )?;
+    if more {
+        line.push(b'\n');
+    }
+    Ok(more)
+}
+
+/// Line `n` of an export: a header first (of this format and version) and only there.
+fn parse_line(line: &[u8], n: u64) -> Result<Line, ArchiveError> {
+    let parsed: Line = serde_json::from_slice(line).map_err(|e| {
+        if n == 1 {
+            ArchiveError::NotExport(format!("its first line is not an export header ({e})"))
+        } else {
+            ArchiveError::Damaged(format!("line {n} is not a record ({e})"))
+        }
+    })?;
+    match (parsed, n) {
+        (Line::Header(h), 1) => {
+            if h.format != FORMAT {
+                return Err(ArchiveError::NotExport(format!("format is '{}'", h.format)));
+            }
+            if h.version != VERSION {
+                return Err(ArchiveError::Version(h.version));
+            }
+            Ok(Line::Header(h))
+        }
+        (_, 1) => Err(ArchiveError::NotExport(
+            "its first line is not an export header".into(),
+        )),
+        (Line::Header(_), _) => Err(ArchiveError::Damaged(format!(
+            "a second header at line {n}"
+        ))),
+        (l, _) => Ok(l),
+    }
 }
 
 /// The entries of an export (after [`verify`]), one at a time.

@@ -92,7 +92,7 @@ proptest! {
             let style = dlq::render::Style { tty, color: false, width: 80, now_ms: 0 };
             prop_assert!(inert(&dlq::render::detail::render(&e, dlq::workflow_run::decode(&e, false).as_ref(), None, &style)));
             let mut buf = Vec::new();
-            let mut w = dlq::render::list::ListWriter::new(&mut buf, dlq::render::list::Format::Table, style, false);
+            let mut w = dlq::render::list::ListWriter::new(&mut buf, dlq::render::Format::Table, style, false);
             w.write(std::slice::from_ref(&e)).unwrap();
             w.finish().unwrap();
             prop_assert!(inert(&String::from_utf8(buf).unwrap()));

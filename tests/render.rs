@@ -1,7 +1,8 @@
 //! Snapshots of the pure renderers with fixed entries, width and clock.
 
 use dlq::model::DlqEntry;
-use dlq::render::list::{Format, ListWriter};
+use dlq::render::Format;
+use dlq::render::list::ListWriter;
 use dlq::render::{Style, detail, redact};
 
 const NOW: i64 = 1_725_323_958_779; // five minutes after the fixtures were created
@@ -250,7 +251,7 @@ fn at_60_columns_every_table_fits_and_urls_keep_their_path() {
     let mut buf = Vec::new();
     dlq::render::stats::write(
         &mut buf,
-        dlq::render::stats::Format::Table,
+        dlq::render::Format::Table,
         &tty(60),
         &by,
         &s.sorted(),
@@ -289,7 +290,11 @@ fn dry_run(style: &Style) -> String {
             Group {
                 action: Action::Retry,
                 workflow: false,
-                ids: vec![es[0].dlq_id.clone(), es[2].dlq_id.clone(), es[3].dlq_id.clone()],
+                ids: vec![
+                    es[0].dlq_id.clone(),
+                    es[2].dlq_id.clone(),
+                    es[3].dlq_id.clone(),
+                ],
             },
             Group {
                 action: Action::Resume,

@@ -56,6 +56,15 @@ async fn stats_group_failures_by_status_url_error_and_label() {
     let ex = g[1]["exampleDlqId"].as_str().unwrap();
     let (status, e) = dev.get(&format!("/v2/dlq/{ex}")).await;
     assert_eq!((status, e["responseStatus"].as_i64()), (200, Some(404)));
+    // `-o ids`: each group's example, largest group first, ready for `dlq show`.
+    let r = dev.dlq(&["stats", "-o", "ids"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ids = r.lines();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert_eq!(ids[0], g[0]["exampleDlqId"].as_str().unwrap());
+    assert_eq!(ids[1], ex);
+    let shown = dev.dlq(&["show", "-o", "json", &ids[0]]).await;
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
 
     // Timeouts of different lengths are one error.
     let r = dev.dlq(&["stats", "--by", "error", "-o", "json"]).await;

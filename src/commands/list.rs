@@ -6,7 +6,8 @@ use crate::cli::FilterArgs;
 use crate::client::DlqKind;
 use crate::ctx::Ctx;
 use crate::pager::{Pager, Reading};
-use crate::render::list::{Format, ListWriter};
+use crate::render::Format;
+use crate::render::list::ListWriter;
 use crate::render::{redact, sanitize};
 use crate::select::Selection;
 

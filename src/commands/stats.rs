@@ -5,7 +5,8 @@ use clap::{Args, ValueEnum};
 use crate::cli::FilterArgs;
 use crate::ctx::Ctx;
 use crate::pager::{Pager, Reading};
-use crate::render::stats::{Format, write};
+use crate::render::Format;
+use crate::render::stats::write;
 use crate::select::Selection;
 use crate::stats::{By, Stats};
 
@@ -16,6 +17,8 @@ pub enum StatsFormat {
     Json,
     Ndjson,
     Csv,
+    /// Each group's example DLQ id, one a line (for `xargs dlq show`)
+    Ids,
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +63,7 @@ pub async fn run(ctx: &Ctx, args: StatsArgs) -> anyhow::Result<()> {
         StatsFormat::Json => Format::Json,
         StatsFormat::Ndjson => Format::Ndjson,
         StatsFormat::Csv => Format::Csv,
+        StatsFormat::Ids => Format::Ids,
     };
     if total == 0 && format == Format::Table {
         ctx.note("No matching DLQ entries.");

@@ -4,18 +4,8 @@
 use std::io::{self, Write};
 
 use super::table::{self, Cell, Column, Fit};
-use super::{Style, rfc3339, sanitize, status_color};
+use super::{Format, Style, rfc3339, sanitize, status_color};
 use crate::model::DlqEntry;
-
-/// The output formats of `list`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Table,
-    Json,
-    Ndjson,
-    Csv,
-    Ids,
-}
 
 /// CSV columns: the API's field names.
 pub const CSV_FIELDS: &[&str] = &[

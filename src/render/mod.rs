@@ -11,6 +11,17 @@ pub mod table;
 pub mod watch;
 pub use crate::text::sanitize;
 
+/// The output formats of `list` and `stats`: an aligned table on a terminal (tab-separated
+/// off it), JSON, NDJSON, CSV, or ids one a line (`stats`: each group's example).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+    Ids,
+}
+
 /// How output should look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {

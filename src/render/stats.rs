@@ -1,5 +1,5 @@
 //! `dlq stats` output: an aligned table on a terminal (tab-separated columns off it), JSON,
-//! NDJSON or CSV. Pure and writer-generic.
+//! NDJSON, CSV or each group's example id. Pure and writer-generic.
 
 use std::io::{self, Write};
 
@@ -7,16 +7,8 @@ use serde_json::{Map, Value, json};
 
 use super::list::{csv_line, defuse};
 use super::table::{self, Cell, Column, Fit};
-use super::{Style, rfc3339, sanitize, when_cell};
+use super::{Format, Style, rfc3339, sanitize, when_cell};
 use crate::stats::{By, Group, MISSING};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Table,
-    Json,
-    Ndjson,
-    Csv,
-}
 
 /// "42.1%".
 fn share(count: u64, total: u64) -> String {
@@ -94,6 +86,12 @@ pub fn write<W: Write>(
                 row.push(g.last.map(rfc3339).unwrap_or_default());
                 row.push(defuse(&g.example));
                 out.write_all(&csv_line(&row)?)?;
+            }
+        }
+        Format::Ids => {
+            // One example a group: `dlq stats -o ids | xargs dlq show` shows each kind once.
+            for g in groups {
+                writeln!(out, "{}", sanitize::inline(&g.example))?;
             }
         }
         Format::Table => table(out, style, by, groups, total)?,
@@ -235,5 +233,7 @@ mod tests {
         assert_eq!(first["exampleDlqId"], "61000-0");
         let json: Value = serde_json::from_str(&render(Format::Json, false)).unwrap();
         assert_eq!(json.as_array().unwrap().len(), 2);
+        // One example a group, largest group first.
+        assert_eq!(render(Format::Ids, false), "61000-0\n2000-0\n");
     }
 }

@@ -176,6 +176,32 @@ async fn run_logs(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiRes
         "host",
         "path",
     ])?;
+    let f = run_filter(&q)?;
+    let count = q.count(MAX_RUNS_PER_PAGE, 1000)?.min(MAX_RUNS_PER_PAGE);
+    let cursor = match q.one("cursor") {
+        None => None,
+        Some(c) => Some(
+            logs::parse_cursor(&c)
+                .ok_or_else(|| ApiError::bad_request(format!("invalid cursor '{c}'")))?,
+        ),
+    };
+    let out = st
+        .engine
+        .store()
+        .call(move |c| {
+            let (runs, next) = logs::page(c, &f, cursor, count)?;
+            let runs = runs
+                .iter()
+                .map(|r| logs::run_json(c, r))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(json!({ "cursor": next.unwrap_or_default(), "runs": runs }))
+        })
+        .await?;
+    Ok(axum::Json(out).into_response())
+}
+
+/// The runs a `GET /v2/workflows/logs` selects.
+fn run_filter(q: &Query) -> ApiResult<RunFilter> {
     if let Some(g) = q.one("groupBy")
         && g != "workflowRunId"
     {
@@ -214,27 +240,7 @@ async fn run_logs(State(st): State<AppState>, RawQuery(raw): RawQuery) -> ApiRes
             ..RunFilter::default()
         };
     }
-    let count = q.count(MAX_RUNS_PER_PAGE, 1000)?.min(MAX_RUNS_PER_PAGE);
-    let cursor = match q.one("cursor") {
-        None => None,
-        Some(c) => Some(
-            logs::parse_cursor(&c)
-                .ok_or_else(|| ApiError::bad_request(format!("invalid cursor '{c}'")))?,
-        ),
-    };
-    let out = st
-        .engine
-        .store()
-        .call(move |c| {
-            let (runs, next) = logs::page(c, &f, cursor, count)?;
-            let runs = runs
-                .iter()
-                .map(|r| logs::run_json(c, r))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(json!({ "cursor": next.unwrap_or_default(), "runs": runs }))
-        })
-        .await?;
-    Ok(axum::Json(out).into_response())
+    Ok(f)
 }
 
 /// The publish headers of a protocol request (`Upstash-*` and `Content-Type`), by canonical

@@ -299,6 +299,17 @@ pub fn active_runs(c: &Connection) -> Result<Vec<Run>> {
     Ok(out)
 }
 
+/// Forgets a run's waiters and kept events (the run ended). Here, beside the run's other
+/// records, so that the protocol, which ends runs, need not import the waits, which publish
+/// through the protocol.
+pub fn drop_waiters(c: &Connection, run_id: &str) -> Result<()> {
+    c.prepare_cached("DELETE FROM wf_waiters WHERE run_id = ?1")?
+        .execute([run_id])?;
+    c.prepare_cached("DELETE FROM wf_events WHERE run_id = ?1")?
+        .execute([run_id])?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -338,7 +338,7 @@ fn drop_pending(c: &Connection, run_id: &str, ended: &mut Ended) -> Result<Vec<M
         ended.cancelled.push(m.message_id.clone());
         dropped.push(m);
     }
-    super::wait::drop_waiters(c, run_id)?;
+    super::drop_waiters(c, run_id)?;
     Ok(dropped)
 }
 
@@ -488,7 +488,7 @@ pub fn end_run(
     } else {
         run.state = RunState::RunSuccess;
         run.response = body.filter(|b| !b.is_empty());
-        super::wait::drop_waiters(c, run_id)?;
+        super::drop_waiters(c, run_id)?;
     }
     put_run(c, &run)?;
     ended.created.extend(invoker_result(c, &run, now)?);

@@ -179,12 +179,3 @@ pub fn next_deadline(c: &Connection) -> Result<Option<i64>> {
     Ok(c.prepare_cached("SELECT MIN(deadline) FROM wf_waiters")?
         .query_row([], |r| r.get(0))?)
 }
-
-/// Forgets a run's waiters and kept events (the run ended).
-pub fn drop_waiters(c: &Connection, run_id: &str) -> Result<()> {
-    c.prepare_cached("DELETE FROM wf_waiters WHERE run_id = ?1")?
-        .execute([run_id])?;
-    c.prepare_cached("DELETE FROM wf_events WHERE run_id = ?1")?
-        .execute([run_id])?;
-    Ok(())
-}
