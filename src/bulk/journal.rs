@@ -181,6 +181,16 @@ impl Journal {
         &self.path
     }
 
+    /// A journal whose writes all fail (its file open for reading only), for tests of what
+    /// a run does when it cannot record.
+    #[cfg(test)]
+    pub(crate) fn unwritable(path: &Path) -> std::io::Result<Journal> {
+        Ok(Journal {
+            path: path.to_path_buf(),
+            file: File::open(path)?,
+        })
+    }
+
     /// Appends records and flushes them to the OS.
     pub fn append(&mut self, records: &[Record]) -> std::io::Result<()> {
         let mut buf = Vec::new();
