@@ -148,11 +148,6 @@ impl Pager {
         }
     }
 
-    /// Whether entries may follow.
-    pub fn has_more(&self) -> bool {
-        !self.done
-    }
-
     /// Every matching entry (up to `max`).
     pub async fn collect(mut self, max: Option<usize>) -> Result<Vec<DlqEntry>, ApiError> {
         let mut out = Vec::new();
