@@ -1,8 +1,6 @@
 //! The delivery engine: a scheduler of due deliveries, gates for queues and flow control,
 //! and a bounded pool of HTTP senders. It never parses requests; routes hand it messages.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +10,8 @@ use tokio::sync::{Notify, Semaphore, watch};
 
 use super::clock::Clock;
 use super::message::{AttemptResponse, CallType, HeaderMap, Message, new_id};
+use super::sched::{Due, GateKey, Sched};
+pub use super::sched::{FlowInfo, Pin};
 use super::signing;
 use super::store::Store;
 use super::store::db;
@@ -43,6 +43,15 @@ pub struct SigningKeys {
     pub next: String,
 }
 
+/// A change to a flow-control key.
+#[derive(Debug, Clone, Copy)]
+pub enum FlowChange {
+    Pause(bool),
+    Pin(Pin),
+    Unpin { parallelism: bool, rate: bool },
+    ResetRate,
+}
+
 /// Settings of the engine.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -51,139 +60,6 @@ pub struct EngineConfig {
     pub max_in_flight: usize,
     /// Log each delivery attempt to stderr.
     pub verbose: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum GateKey {
-    Queue(String),
-    Flow(String),
-}
-
-#[derive(Debug, Clone)]
-struct Due {
-    at: i64,
-    seq: u64,
-    id: String,
-    gates: Vec<GateKey>,
-    /// The message as last stored, so a delivery needs no read from the store.
-    msg: Box<Message>,
-}
-
-impl PartialEq for Due {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Due {}
-impl PartialOrd for Due {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Due {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        (o.at, o.seq).cmp(&(self.at, self.seq))
-    }
-}
-
-#[derive(Debug, Default)]
-struct Gate {
-    parallelism: Option<u32>,
-    /// (messages, period in ms)
-    rate: Option<(u32, i64)>,
-    paused: bool,
-    holding: HashSet<String>,
-    window_start: i64,
-    window_count: u32,
-    waiting: VecDeque<Due>,
-}
-
-enum Admit {
-    Go,
-    Park,
-    Later(i64),
-}
-
-impl Gate {
-    fn check(&mut self, id: &str, now: i64) -> Admit {
-        if self.holding.contains(id) {
-            return Admit::Go;
-        }
-        if self.paused {
-            return Admit::Park;
-        }
-        if let Some(p) = self.parallelism
-            && self.holding.len() >= p as usize
-        {
-            return Admit::Park;
-        }
-        if let Some((n, period)) = self.rate {
-            if now >= self.window_start + period {
-                self.window_start = now;
-                self.window_count = 0;
-            }
-            if self.window_count >= n {
-                return Admit::Later(self.window_start + period);
-            }
-        }
-        Admit::Go
-    }
-
-    fn take(&mut self, id: &str) {
-        if self.holding.insert(id.to_string()) && self.rate.is_some() {
-            self.window_count += 1;
-        }
-    }
-
-    fn free_slots(&self) -> usize {
-        if self.paused {
-            return 0;
-        }
-        match self.parallelism {
-            Some(p) => (p as usize).saturating_sub(self.holding.len()),
-            None => usize::MAX,
-        }
-    }
-}
-
-#[derive(Default)]
-struct Sched {
-    heap: BinaryHeap<Due>,
-    seq: u64,
-    gates: HashMap<GateKey, Gate>,
-    /// Queue name → (parallelism, paused).
-    queues: HashMap<String, (u32, bool)>,
-    /// Messages cancelled while scheduled; skipped when they come due.
-    cancelled: HashSet<String>,
-}
-
-impl Sched {
-    fn gate(&mut self, k: &GateKey) -> &mut Gate {
-        let queues = &self.queues;
-        self.gates.entry(k.clone()).or_insert_with(|| {
-            let mut g = Gate::default();
-            if let GateKey::Queue(q) = k {
-                let (p, paused) = queues.get(q).copied().unwrap_or((1, false));
-                g.parallelism = Some(p.max(1));
-                g.paused = paused;
-            }
-            g
-        })
-    }
-
-    /// Moves up to the free slots' worth of waiting items back onto the heap.
-    fn wake(&mut self, k: &GateKey, now: i64) {
-        let mut moved = Vec::new();
-        if let Some(g) = self.gates.get_mut(k) {
-            let n = g.free_slots().min(g.waiting.len());
-            moved.extend(g.waiting.drain(..n));
-        }
-        for mut d in moved {
-            d.at = d.at.min(now);
-            self.heap.push(d);
-        }
-    }
 }
 
 /// The delivery engine. Cheap to clone.
@@ -296,6 +172,37 @@ impl Engine {
         self.inner.notify.notify_one();
     }
 
+    /// Every flow-control key (`GET /v2/flowControl`).
+    pub fn flows(&self) -> Vec<FlowInfo> {
+        self.inner.sched.lock().flows(self.now_ms())
+    }
+
+    /// One flow-control key, if known.
+    pub fn flow(&self, key: &str) -> Option<FlowInfo> {
+        self.inner.sched.lock().flow(key, self.now_ms())
+    }
+
+    /// Changes a flow-control key's settings or state (pause, resume, pin, unpin, reset the
+    /// rate), then wakes the scheduler for what it now admits.
+    pub fn change_flow(&self, key: &str, change: FlowChange) {
+        let now = self.now_ms();
+        let mut s = self.inner.sched.lock();
+        match change {
+            FlowChange::Pause(p) => s.pause_flow(key, p, now),
+            FlowChange::Pin(pin) => s.pin_flow(key, pin, now),
+            FlowChange::Unpin { parallelism, rate } => s.unpin_flow(key, parallelism, rate),
+            FlowChange::ResetRate => s.reset_rate(key, now),
+        }
+        drop(s);
+        self.inner.notify.notify_one();
+    }
+
+    /// The most deliveries in flight at once, and how many are now
+    /// (`GET /v2/globalParallelism`).
+    pub fn global_parallelism(&self) -> (usize, usize) {
+        (self.inner.cfg.max_in_flight.max(1), self.in_flight())
+    }
+
     /// Forgets a queue's settings (after it was deleted).
     pub fn remove_queue(&self, name: &str) {
         let mut s = self.inner.sched.lock();
@@ -322,14 +229,7 @@ impl Engine {
             if let Some(fc) = &m.flow_control
                 && (fc.parallelism.is_some() || fc.rate.is_some())
             {
-                let k = GateKey::Flow(fc.key.clone());
-                let g = s.gate(&k);
-                g.parallelism = fc.parallelism.filter(|p| *p > 0);
-                g.rate = fc
-                    .rate
-                    .filter(|r| *r > 0)
-                    .map(|r| (r, fc.period.unwrap_or(1).max(1) as i64 * 1000));
-                gates.push(k);
+                gates.push(s.configure_flow(fc));
             }
             s.seq += 1;
             let seq = s.seq;
@@ -339,6 +239,7 @@ impl Engine {
                 id: m.message_id.clone(),
                 gates,
                 msg: Box::new(m.clone()),
+                held: false,
             });
         }
         drop(s);
@@ -486,47 +387,7 @@ impl Engine {
 
     /// Pops due items, applying the gates. Returns what may be sent and when the next is due.
     fn take_ready(&self, now: i64) -> (Vec<Due>, Option<i64>) {
-        let mut s = self.inner.sched.lock();
-        let mut ready = Vec::new();
-        while ready.len() < 1024 {
-            match s.heap.peek() {
-                Some(d) if d.at <= now => {}
-                _ => break,
-            }
-            let Some(due) = s.heap.pop() else { break };
-            let mut verdict = Admit::Go;
-            let mut blocking: Option<GateKey> = None;
-            for k in &due.gates {
-                match s.gate(k).check(&due.id, now) {
-                    Admit::Go => {}
-                    other => {
-                        verdict = other;
-                        blocking = Some(k.clone());
-                        break;
-                    }
-                }
-            }
-            match verdict {
-                Admit::Go => {
-                    for k in &due.gates {
-                        s.gate(k).take(&due.id);
-                    }
-                    ready.push(due);
-                }
-                Admit::Park => {
-                    if let Some(k) = blocking {
-                        s.gate(&k).waiting.push_back(due);
-                    }
-                }
-                Admit::Later(at) => {
-                    let mut d = due;
-                    d.at = at;
-                    s.heap.push(d);
-                }
-            }
-        }
-        let next = s.heap.peek().map(|d| d.at);
-        (ready, next)
+        self.inner.sched.lock().take_ready(now)
     }
 
     /// A message reached a final state: frees its gate slots.

@@ -287,9 +287,7 @@ impl Message {
             if let Some(p) = fc.parallelism {
                 o.insert("parallelism".into(), json!(p));
             }
-            if let Some(p) = fc.period {
-                o.insert("period".into(), json!(p));
-            }
+            o.insert("period".into(), json!(fc.period_secs()));
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod fault;
 pub mod headers;
 pub mod message;
 pub mod routes;
+mod sched;
 pub mod signing;
 pub mod store;
 pub mod transitions;

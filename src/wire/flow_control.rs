@@ -17,6 +17,17 @@ pub struct FlowControl {
     pub period: Option<u64>,
 }
 
+/// The rate period when a message names none: a second (the SDKs' docs: "Default period is
+/// a second").
+pub const DEFAULT_PERIOD_SECS: u64 = 1;
+
+impl FlowControl {
+    /// The rate period in seconds, the default when none was given.
+    pub fn period_secs(&self) -> u64 {
+        self.period.unwrap_or(DEFAULT_PERIOD_SECS).max(1)
+    }
+}
+
 fn parse_u32(name: &str, v: &str, max: u32) -> Result<u32, String> {
     match v.parse::<u32>() {
         Ok(n) if n <= max => Ok(n),

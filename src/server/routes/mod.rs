@@ -13,7 +13,9 @@ use super::engine::Engine;
 use super::fault::Faults;
 
 mod dlq;
+mod flow;
 mod logs;
+mod messages;
 mod publish;
 mod queues;
 mod runs;
@@ -272,9 +274,11 @@ pub fn router(state: AppState, max_body: usize, verbose: bool) -> Router {
     let api = Router::new()
         .merge(publish::routes())
         .merge(dlq::routes())
+        .merge(flow::routes())
         .merge(workflow::routes())
         .merge(runs::routes())
         .merge(logs::routes())
+        .merge(messages::routes())
         .merge(topics::routes())
         .merge(queues::routes())
         .merge(schedules::routes())

@@ -36,12 +36,15 @@ struct Upsert {
     queue_name: String,
     #[serde(default)]
     parallelism: Option<i64>,
+    /// Sets the queue paused or running; left out, an existing queue keeps its state.
+    #[serde(default)]
+    paused: Option<bool>,
 }
 
 async fn upsert(State(st): State<AppState>, body: Bytes) -> ApiResult<Response> {
     let u: Upsert = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(format!(
-            "invalid body: expected {{\"queueName\": \"...\", \"parallelism\": 1}}: {e}"
+            "invalid body: expected {{\"queueName\": \"...\", \"parallelism\": 1, \"paused\": false}}: {e}"
         ))
     })?;
     check_name(&u.queue_name)?;
@@ -52,11 +55,11 @@ async fn upsert(State(st): State<AppState>, body: Bytes) -> ApiResult<Response> 
         )));
     }
     let now = st.engine.now_ms();
-    let name = u.queue_name.clone();
+    let (name, paused) = (u.queue_name.clone(), u.paused);
     let (p, paused) = st
         .engine
         .store()
-        .call(move |c| queues::upsert(c, &name, p as u32, now))
+        .call(move |c| queues::upsert(c, &name, p as u32, paused, now))
         .await?;
     st.engine.set_queue(&u.queue_name, p, paused);
     Ok(StatusCode::OK.into_response())

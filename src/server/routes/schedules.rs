@@ -58,6 +58,15 @@ impl Schedule {
         parse_publish_headers(&self.header_map()).unwrap_or_default()
     }
 
+    /// The queue each firing is enqueued to (`Upstash-Queue-Name` on the create request).
+    fn queue_name(&self) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("upstash-queue-name"))
+            .map(|(_, v)| v.clone())
+            .filter(|q| !q.is_empty())
+    }
+
     fn to_json(&self) -> Value {
         let o = self.options();
         let mut m = Map::new();
@@ -86,6 +95,9 @@ impl Schedule {
         }
         m.insert("callerIp".into(), json!(self.caller_ip));
         m.insert("isPaused".into(), json!(self.is_paused));
+        if let Some(q) = self.queue_name() {
+            m.insert("queueName".into(), json!(q));
+        }
         if let Some(fc) = &o.flow_control {
             m.insert("flowControlKey".into(), json!(fc.key));
             if let Some(v) = fc.parallelism {
@@ -94,9 +106,7 @@ impl Schedule {
             if let Some(v) = fc.rate {
                 m.insert("rate".into(), json!(v));
             }
-            if let Some(v) = fc.period {
-                m.insert("period".into(), json!(v));
-            }
+            m.insert("period".into(), json!(fc.period_secs()));
         }
         if let Some(r) = &o.retry_delay {
             m.insert("retryDelayExpression".into(), json!(r.source()));
@@ -166,10 +176,11 @@ async fn dispatch(
     match (&method, segs.as_slice()) {
         (&Method::GET, [id]) if looks_like_id => get_one(st, id.to_string()).await,
         (&Method::DELETE, [id]) if looks_like_id => delete_one(st, id.to_string()).await,
-        (&Method::POST, [id, "pause"]) if looks_like_id => {
+        // The SDKs (JS and Python) send PATCH; the OpenAPI file says POST: both are taken.
+        (&Method::POST | &Method::PATCH, [id, "pause"]) if looks_like_id => {
             set_paused(st, id.to_string(), true).await
         }
-        (&Method::POST, [id, "resume"]) if looks_like_id => {
+        (&Method::POST | &Method::PATCH, [id, "resume"]) if looks_like_id => {
             set_paused(st, id.to_string(), false).await
         }
         (&Method::POST, _) => create(st, ip, uri, headers, body).await,
@@ -331,6 +342,7 @@ pub async fn fire_due_schedules(st: &AppState) -> Result<usize, ApiError> {
     {
         let origin = Origin {
             schedule_id: Some(s.schedule_id.clone()),
+            queue_name: s.queue_name(),
             ..Origin::default()
         };
         let res = publish_to(

@@ -203,12 +203,14 @@ pub fn error_fields(resp: &AttemptResponse) -> Map<String, Value> {
 /// Log filter for `GET /v2/logs`.
 #[derive(Debug, Default, Clone)]
 pub struct LogFilter {
-    pub message_id: Option<String>,
-    pub state: Option<String>,
-    pub url: Option<String>,
-    pub topic_name: Option<String>,
-    pub schedule_id: Option<String>,
-    pub queue_name: Option<String>,
+    /// Any of these ids (`messageId`, `messageIds`).
+    pub message_id: Vec<String>,
+    /// Any of these states (`IN_PROGRESS` stands for ACTIVE, RETRY and ERROR).
+    pub state: Vec<String>,
+    pub url: Vec<String>,
+    pub topic_name: Vec<String>,
+    pub schedule_id: Vec<String>,
+    pub queue_name: Vec<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub label: Vec<String>,
@@ -222,32 +224,21 @@ pub fn list_logs(
     count: usize,
 ) -> Result<(Vec<String>, Option<String>)> {
     let mut w = Where::default();
-    if let Some(v) = &f.message_id {
-        w.eq("message_id", v.clone().into());
-    }
-    match f.state.as_deref() {
-        Some("IN_PROGRESS") => w.any(
-            "state",
-            ["ACTIVE", "RETRY", "ERROR"]
-                .iter()
-                .map(|s| SqlValue::from(s.to_string()))
-                .collect(),
-        ),
-        Some(s) => w.eq("state", s.to_string().into()),
-        None => {}
-    }
-    if let Some(v) = &f.url {
-        w.eq("url", v.clone().into());
-    }
-    if let Some(v) = &f.topic_name {
-        w.eq("topic_name", v.clone().into());
-    }
-    if let Some(v) = &f.schedule_id {
-        w.eq("schedule_id", v.clone().into());
-    }
-    if let Some(v) = &f.queue_name {
-        w.eq("queue_name", v.clone().into());
-    }
+    w.any_str("message_id", &f.message_id);
+    let states: Vec<String> = f
+        .state
+        .iter()
+        .flat_map(|s| match s.as_str() {
+            "IN_PROGRESS" => vec!["ACTIVE", "RETRY", "ERROR"],
+            s => vec![s],
+        })
+        .map(String::from)
+        .collect();
+    w.any_str("state", &states);
+    w.any_str("url", &f.url);
+    w.any_str("topic_name", &f.topic_name);
+    w.any_str("schedule_id", &f.schedule_id);
+    w.any_str("queue_name", &f.queue_name);
     if let Some(v) = f.from {
         w.cmp("time", ">=", v.into());
     }

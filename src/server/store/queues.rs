@@ -16,11 +16,16 @@ pub fn upsert(
     c: &Connection,
     name: &str,
     parallelism: u32,
+    paused: Option<bool>,
     now: i64,
 ) -> Result<(u32, bool), StoreError> {
     ensure(c, name, now)?;
     c.prepare_cached("UPDATE queues SET parallelism = ?2, updated_at = ?3 WHERE name = ?1")?
         .execute(params![name, parallelism, now])?;
+    if let Some(p) = paused {
+        c.prepare_cached("UPDATE queues SET paused = ?2 WHERE name = ?1")?
+            .execute(params![name, p])?;
+    }
     let paused: bool = c.query_row("SELECT paused FROM queues WHERE name = ?1", [name], |r| {
         r.get(0)
     })?;
