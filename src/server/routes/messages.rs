@@ -50,7 +50,7 @@ async fn cancel_one(State(st): State<AppState>, Path(id): Path<String>) -> ApiRe
 /// What a bulk cancel takes.
 enum Cancel {
     Ids(Vec<String>),
-    Matching(Filter),
+    Matching(Box<Filter>),
 }
 
 /// The bulk cancel's filters: any of a filter's values matches (OR), filters combine (AND).
@@ -138,7 +138,7 @@ fn selection(q: &Query, body: &[u8]) -> ApiResult<Cancel> {
     }
     let mut caller_ip = q.multi("callerIp");
     caller_ip.extend(q.multi("callerIP"));
-    Ok(Cancel::Matching(Filter {
+    Ok(Cancel::Matching(Box::new(Filter {
         topic_name: q.multi("topicName"),
         queue_name: q.multi("queueName"),
         url: q.multi("url"),
@@ -150,7 +150,7 @@ fn selection(q: &Query, body: &[u8]) -> ApiResult<Cancel> {
         caller_ip,
         from: q.int("fromDate")?,
         to: q.int("toDate")?,
-    }))
+    })))
 }
 
 async fn cancel_many(
