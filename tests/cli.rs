@@ -15,6 +15,8 @@ mod dev_dlq;
 mod dev_features;
 /// `dlq dev` publishing and delivery: retries, callbacks, dedup, delays, batches, the store.
 mod dev_publish;
+/// `dlq dev` as an app's local QStash, driven by the official JS and Python clients.
+mod dev_sdk;
 /// `dlq export`.
 mod export;
 /// Completions, man pages, `--help`, the demo.

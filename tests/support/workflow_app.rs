@@ -140,6 +140,16 @@ impl Harness {
             .await
     }
 
+    /// A method of the QStash SDK's `Client` (@upstash/qstash): `(200, result)` or
+    /// `(500, {error, status})`. With `queue`, a method of `client.queue({queueName})`.
+    pub async fn qstash(&self, method: &str, queue: Option<&str>, args: Value) -> (u16, Value) {
+        let mut body = json!({ "method": method, "args": args });
+        if let Some(q) = queue {
+            body["queue"] = json!(q);
+        }
+        self.post("/_/qstash", body).await
+    }
+
     /// Changes the switches the app's workflows read.
     pub async fn control(&self, v: Value) {
         let (s, _) = self.post("/_/control", v).await;

@@ -11,11 +11,15 @@
 //                     "dlq.list" | "dlq.resume" | "dlq.restart" | "dlq.retryFailureFunction" |
 //                     "dlq.delete", "args": [...]}: calls the SDK's Client and answers its result
 //                     (or 500 {"error", "status"} when it threw)
+//   POST /_/qstash    body: {"method": "messages.cancel" | "flowControl.get" | "logs" | …,
+//                     "queue"?: name, "args": [...]}: the same for the QStash SDK's Client
+//                     (@upstash/qstash); with "queue", the method of `client.queue({queueName})`
 //   GET  /_/events    what the workflows recorded (steps run, failure functions, results)
 //   POST /_/control   merges its JSON body into the switches the workflows read ("fix the code")
 // On start it prints one JSON line, {"port": N}, to stdout.
 
 import http from "node:http";
+import { Client as QStashClient } from "@upstash/qstash";
 import { Client, WorkflowNonRetryableError, serve } from "@upstash/workflow";
 import { createWorkflow, serveMany } from "@upstash/workflow/nextjs";
 
@@ -26,6 +30,7 @@ for (const name of ["QSTASH_URL", "QSTASH_TOKEN"]) {
   }
 }
 const client = new Client({ baseUrl: process.env.QSTASH_URL, token: process.env.QSTASH_TOKEN });
+const qstash = new QStashClient({ baseUrl: process.env.QSTASH_URL, token: process.env.QSTASH_TOKEN });
 
 const events = [];
 const record = (kind, data) => events.push({ kind, at: Date.now(), ...data });
@@ -245,6 +250,16 @@ async function callClient(method, args) {
   return (await target[name](...args)) ?? null;
 }
 
+async function callQStash(method, queue, args) {
+  const [group, name] = method.includes(".") ? method.split(".") : [null, method];
+  let target = qstash;
+  if (queue !== undefined) target = qstash.queue({ queueName: queue });
+  else if (group) target = qstash[group];
+  const fn = queue !== undefined ? target?.[group ?? name] : target?.[name];
+  if (typeof fn !== "function") throw new Error(`no such QStash client method: ${method}`);
+  return (await fn.apply(target, args)) ?? null;
+}
+
 const json = (res, status, value) => {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(value));
@@ -267,6 +282,14 @@ const server = http.createServer(async (req, res) => {
       const { method, args = [] } = JSON.parse(body.toString());
       try {
         return json(res, 200, await callClient(method, args));
+      } catch (e) {
+        return json(res, 500, { error: String(e?.message ?? e), status: e?.status ?? null });
+      }
+    }
+    if (url.pathname === "/_/qstash") {
+      const { method, queue, args = [] } = JSON.parse(body.toString());
+      try {
+        return json(res, 200, await callQStash(method, queue, args));
       } catch (e) {
         return json(res, 500, { error: String(e?.message ?? e), status: e?.status ?? null });
       }

@@ -21,6 +21,7 @@ mod queues;
 mod runs;
 mod schedules;
 mod topics;
+mod trigger;
 mod workflow;
 
 pub use schedules::{ScheduleClock, fire_due_schedules};
@@ -280,6 +281,7 @@ pub fn router(state: AppState, max_body: usize, verbose: bool) -> Router {
         .merge(logs::routes())
         .merge(messages::routes())
         .merge(topics::routes())
+        .merge(trigger::routes())
         .merge(queues::routes())
         .merge(schedules::routes())
         .fallback(not_found)

@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The destination as sent: everything after the route prefix, with the query string (minus
 /// `qstash_token`). SDKs send it unencoded; a percent-encoded URL is decoded.
-fn raw_destination(uri: &axum::http::Uri, prefix_segments: usize) -> ApiResult<String> {
+pub(super) fn raw_destination(uri: &axum::http::Uri, prefix_segments: usize) -> ApiResult<String> {
     let path = uri.path();
     let mut rest = path;
     for _ in 0..prefix_segments {

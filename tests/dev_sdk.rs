@@ -1,0 +1,463 @@
+//! `dlq dev` as the local QStash of an app: the official clients (@upstash/qstash from the Node
+//! fixture, qstash-py from the Python one) call its messages, logs, bulk cancel, flow control,
+//! schedules, queues and URL groups, and read the answers with their own types.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::workflow_app::App;
+use crate::support::workflow_py::PyApp;
+use crate::support::{Dev, Receiver, wait_until};
+
+/// Polls `f` (an SDK call) until `ok` holds for its answer, which is returned.
+async fn eventually<F, Fut>(what: &str, mut f: F, ok: impl Fn(&Value) -> bool) -> Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Value>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let v = f().await;
+        if ok(&v) {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}: last {v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A JS SDK call that must succeed.
+async fn js(app: &App, method: &str, args: Value) -> Value {
+    let (s, v) = app.qstash(method, None, args).await;
+    assert_eq!(s, 200, "{method}: {v}");
+    v
+}
+
+/// A Python SDK call that must succeed; its result as JSON.
+async fn py(app: &PyApp, method: &str, args: Value) -> Value {
+    let (s, v) = app.client(method, args).await;
+    assert_eq!(s, 200, "{method}: {v}");
+    v["result"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn js_sdk_reads_messages_and_logs_and_cancels_by_id_ids_filter_and_all() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let rx = Receiver::always(200).await;
+    let url = format!("{}/later", rx.url);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let mut opts = json!({ "url": url, "body": format!("m{i}"), "delay": 3600 });
+        if i < 2 {
+            opts["label"] = json!("batch-a");
+        }
+        let v = js(&app, "publish", json!([opts])).await;
+        ids.push(v["messageId"].as_str().unwrap().to_string());
+    }
+    let m = js(&app, "messages.get", json!([ids[0]])).await;
+    assert_eq!(
+        (m["messageId"].as_str(), m["url"].as_str()),
+        (Some(&*ids[0]), Some(&*url))
+    );
+    assert_eq!(m["labels"], json!(["batch-a"]));
+
+    // `logs()` reads `/v2/events` (its entries under `events`).
+    let l = js(&app, "logs", json!([{ "filter": { "messageId": ids[0] } }])).await;
+    let states: Vec<&str> = l["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["CREATED"]);
+    assert_eq!(l["events"], l["logs"]);
+
+    let one = js(&app, "messages.cancel", json!([ids[4]])).await;
+    assert_eq!(one, json!({ "cancelled": 1 }));
+    let by_ids = js(&app, "messages.cancel", json!([[ids[3], ids[4]]])).await;
+    assert_eq!(by_ids["cancelled"], 1, "one of the two was already gone");
+    let by_label = js(
+        &app,
+        "messages.cancel",
+        json!([{ "filter": { "label": "batch-a" } }]),
+    )
+    .await;
+    assert_eq!(by_label["cancelled"], 2);
+    assert_eq!(dev.get(&format!("/v2/messages/{}", ids[0])).await.0, 404);
+    assert_eq!(dev.get(&format!("/v2/messages/{}", ids[2])).await.0, 200);
+    let all = js(&app, "messages.cancel", json!([{ "all": true }])).await;
+    assert_eq!(all["cancelled"], 1);
+
+    // Each cancelled message's log says CANCELED, the SDKs' spelling.
+    let l = js(&app, "logs", json!([{ "filter": { "state": "CANCELED" } }])).await;
+    let mut cancelled: Vec<String> = l["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["messageId"].as_str().unwrap().to_string())
+        .collect();
+    cancelled.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(cancelled, want);
+    let (s, v) = app.qstash("messages.cancel", None, json!([ids[0]])).await;
+    assert_eq!((s, &v["status"]), (500, &json!(404)), "{v}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        rx.requests().is_empty(),
+        "a cancelled message was delivered"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn js_sdk_sees_and_steers_a_flow_control_key() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let rx = Receiver::always(200).await;
+    rx.set_delay(Duration::from_millis(600));
+    let url = format!("{}/fc", rx.url);
+    let fc = json!({ "key": "fc-a", "parallelism": 1 });
+    let mut last = String::new();
+    for i in 0..3 {
+        let v = js(
+            &app,
+            "publish",
+            json!([{ "url": url, "body": i.to_string(), "flowControl": fc }]),
+        )
+        .await;
+        last = v["messageId"].as_str().unwrap().to_string();
+    }
+    // A parallelism without a rate reads back with the default period, a second (the third
+    // message waits behind the first two for over a second).
+    let (s, m) = dev.get(&format!("/v2/messages/{last}")).await;
+    assert_eq!(s, 200, "{m}");
+    assert_eq!(
+        (m["parallelism"].clone(), m["period"].clone()),
+        (json!(1), json!(1))
+    );
+    let info = eventually(
+        "one in flight, two waiting",
+        || async { js(&app, "flowControl.get", json!(["fc-a"])).await },
+        |v| v["parallelismCount"] == 1 && v["waitListSize"] == 2,
+    )
+    .await;
+    assert_eq!(info["flowControlKey"], "fc-a");
+    assert_eq!(
+        (info["parallelismMax"].clone(), info["isPaused"].clone()),
+        (json!(1), json!(false))
+    );
+
+    js(&app, "flowControl.pause", json!(["fc-a"])).await;
+    js(
+        &app,
+        "flowControl.pin",
+        json!(["fc-a", { "parallelism": 3, "rate": 5, "period": 10 }]),
+    )
+    .await;
+    // A message's own settings do not change what is pinned.
+    js(
+        &app,
+        "publish",
+        json!([{ "url": url, "body": "late", "flowControl": fc }]),
+    )
+    .await;
+    let info = js(&app, "flowControl.get", json!(["fc-a"])).await;
+    assert_eq!(info["isPaused"], true);
+    assert_eq!(
+        [
+            &info["parallelismMax"],
+            &info["rateMax"],
+            &info["ratePeriod"]
+        ],
+        [&json!(3), &json!(5), &json!(10)]
+    );
+    assert_eq!(
+        (
+            info["isPinnedParallelism"].clone(),
+            info["isPinnedRate"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let delivered = rx.requests_to("/fc").len();
+    assert_eq!(delivered, 1, "a paused key delivers nothing more");
+
+    js(
+        &app,
+        "flowControl.unpin",
+        json!(["fc-a", { "parallelism": true }]),
+    )
+    .await;
+    js(&app, "flowControl.resetRate", json!(["fc-a"])).await;
+    let info = js(&app, "flowControl.get", json!(["fc-a"])).await;
+    assert_eq!(
+        (
+            info["isPinnedParallelism"].clone(),
+            info["isPinnedRate"].clone()
+        ),
+        (json!(false), json!(true))
+    );
+    assert_eq!(info["rateCount"], 0);
+    js(&app, "flowControl.resume", json!(["fc-a"])).await;
+    rx.wait_for("/fc", 4).await;
+
+    let g = js(&app, "flowControl.getGlobalParallelism", json!([])).await;
+    assert!(g["parallelismMax"].as_u64().unwrap() >= 1, "{g}");
+    // The SDKs have no list method; the OpenAPI file's `GET /v2/flowControl` lists the keys.
+    let (s, list) = dev.get("/v2/flowControl").await;
+    assert_eq!(s, 200);
+    assert_eq!(list[0]["flowControlKey"], "fc-a");
+    let (s, v) = app
+        .qstash("flowControl.get", None, json!(["no-such-key"]))
+        .await;
+    assert_eq!((s, &v["status"]), (500, &json!(404)), "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn js_sdk_schedules_keep_their_queue_pause_by_patch_and_queues_start_paused() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let rx = Receiver::always(200).await;
+    let url = format!("{}/sched", rx.url);
+
+    let (s, v) = app
+        .qstash(
+            "upsert",
+            Some("held"),
+            json!([{ "parallelism": 2, "paused": true }]),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let q = {
+        let (s, q) = app.qstash("get", Some("held"), json!([])).await;
+        assert_eq!(s, 200, "{q}");
+        q
+    };
+    assert_eq!(
+        (
+            q["name"].clone(),
+            q["paused"].clone(),
+            q["parallelism"].clone()
+        ),
+        (json!("held"), json!(true), json!(2))
+    );
+    let (s, v) = app
+        .qstash(
+            "enqueueJSON",
+            Some("held"),
+            json!([{ "url": url, "body": {"n": 1} }]),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        rx.requests_to("/sched").is_empty(),
+        "a paused queue delivered"
+    );
+    let (s, _) = app.qstash("resume", Some("held"), json!([])).await;
+    assert_eq!(s, 200);
+    rx.wait_for("/sched", 1).await;
+
+    let created = js(
+        &app,
+        "schedules.create",
+        json!([{ "destination": url, "cron": "0 0 1 1 *", "queueName": "held",
+                 "flowControl": { "key": "fc-s", "rate": 10 } }]),
+    )
+    .await;
+    let id = created["scheduleId"].as_str().unwrap().to_string();
+    let s = js(&app, "schedules.get", json!([id])).await;
+    assert_eq!(s["queueName"], "held");
+    assert_eq!(
+        (s["rate"].clone(), s["period"].clone()),
+        (json!(10), json!(1))
+    );
+    js(&app, "schedules.pause", json!([{ "schedule": id }])).await;
+    assert_eq!(
+        js(&app, "schedules.get", json!([id])).await["isPaused"],
+        true
+    );
+    js(&app, "schedules.resume", json!([{ "schedule": id }])).await;
+    assert_eq!(
+        js(&app, "schedules.get", json!([id])).await["isPaused"],
+        false
+    );
+
+    // Clean-up code deletes first: a URL group that does not exist is not an error.
+    let (s, v) = app
+        .qstash("urlGroups.delete", None, json!(["never-made"]))
+        .await;
+    assert_eq!(s, 200, "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_sdk_cancels_reads_events_and_steers_flow_control_schedules_and_queues() {
+    let dev = Dev::start().await;
+    let app = PyApp::start(&dev).await;
+    let rx = Receiver::always(200).await;
+    let url = format!("{}/py", rx.url);
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let r = py(
+            &app,
+            "message.publish_json",
+            json!({ "url": url, "body": {"i": i}, "delay": "1h",
+                    "flow_control": { "key": "fc-py", "parallelism": 2 } }),
+        )
+        .await;
+        ids.push(r["message_id"].as_str().unwrap().to_string());
+    }
+    // The SDK parses the message's flow control, its period the default.
+    let m = py(&app, "message.get", json!({ "message_id": ids[0] })).await;
+    assert_eq!(
+        m["flow_control"],
+        json!({ "key": "fc-py", "parallelism": 2, "rate": null, "period": 1 })
+    );
+    // `log.list` reads `/v2/events`; 1000 is its documented most.
+    let l = py(
+        &app,
+        "log.list",
+        json!({ "count": 1000, "filter": { "message_id": ids[0] } }),
+    )
+    .await;
+    assert_eq!(l["logs"][0]["state"], "CREATED");
+    py(&app, "message.cancel", json!({ "message_id": ids[0] })).await;
+    let n = py(
+        &app,
+        "message.cancel_many",
+        json!({ "message_ids": [ids[0], ids[1]] }),
+    )
+    .await;
+    assert_eq!(n, 1);
+    assert_eq!(py(&app, "message.cancel_all", json!({})).await, 2);
+    let l = py(
+        &app,
+        "log.list",
+        json!({ "filter": { "message_id": ids[0] } }),
+    )
+    .await;
+    let states: Vec<&str> = l["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        ["CANCELED", "CANCEL_REQUESTED", "CREATED"],
+        "newest first"
+    );
+
+    let f = py(
+        &app,
+        "flow_control.get",
+        json!({ "flow_control_key": "fc-py" }),
+    )
+    .await;
+    assert_eq!(
+        (f["key"].clone(), f["parallelism_max"].clone()),
+        (json!("fc-py"), json!(2))
+    );
+    py(
+        &app,
+        "flow_control.pause",
+        json!({ "flow_control_key": "fc-py" }),
+    )
+    .await;
+    py(
+        &app,
+        "flow_control.pin",
+        json!({ "flow_control_key": "fc-py", "options": { "rate": 7 } }),
+    )
+    .await;
+    let f = py(
+        &app,
+        "flow_control.get",
+        json!({ "flow_control_key": "fc-py" }),
+    )
+    .await;
+    assert_eq!(
+        [
+            &f["is_paused"],
+            &f["is_pinned_rate"],
+            &f["rate_max"],
+            &f["rate_period"]
+        ],
+        [&json!(true), &json!(true), &json!(7), &json!(1)]
+    );
+    py(
+        &app,
+        "flow_control.unpin",
+        json!({ "flow_control_key": "fc-py", "options": { "rate": true } }),
+    )
+    .await;
+    py(
+        &app,
+        "flow_control.reset_rate",
+        json!({ "flow_control_key": "fc-py" }),
+    )
+    .await;
+    py(
+        &app,
+        "flow_control.resume",
+        json!({ "flow_control_key": "fc-py" }),
+    )
+    .await;
+    let f = py(
+        &app,
+        "flow_control.get",
+        json!({ "flow_control_key": "fc-py" }),
+    )
+    .await;
+    assert_eq!(
+        (f["is_paused"].clone(), f["is_pinned_rate"].clone()),
+        (json!(false), json!(false))
+    );
+    let g = py(&app, "flow_control.get_global_parallelism", json!({})).await;
+    assert!(g["parallelism_max"].as_u64().unwrap() >= 1, "{g}");
+
+    py(
+        &app,
+        "queue.upsert",
+        json!({ "queue": "py-q", "parallelism": 3, "paused": true }),
+    )
+    .await;
+    let q = py(&app, "queue.get", json!({ "queue": "py-q" })).await;
+    assert_eq!(
+        (q["paused"].clone(), q["parallelism"].clone()),
+        (json!(true), json!(3))
+    );
+    let sid = py(
+        &app,
+        "schedule.create",
+        json!({ "destination": url, "cron": "0 0 1 1 *", "queue": "py-q" }),
+    )
+    .await;
+    let sid = sid.as_str().unwrap().to_string();
+    assert_eq!(
+        py(&app, "schedule.get", json!({ "schedule_id": sid })).await["queue"],
+        "py-q"
+    );
+    py(&app, "schedule.pause", json!({ "schedule_id": sid })).await;
+    assert_eq!(
+        py(&app, "schedule.get", json!({ "schedule_id": sid })).await["paused"],
+        true
+    );
+    py(&app, "schedule.resume", json!({ "schedule_id": sid })).await;
+    assert_eq!(
+        py(&app, "schedule.get", json!({ "schedule_id": sid })).await["paused"],
+        false
+    );
+    py(
+        &app,
+        "url_group.delete",
+        json!({ "url_group": "never-made" }),
+    )
+    .await;
+    let _ = wait_until("nothing delivered", || {
+        rx.requests().is_empty().then_some(())
+    })
+    .await;
+}
