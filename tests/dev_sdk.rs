@@ -461,3 +461,72 @@ async fn python_sdk_cancels_reads_events_and_steers_flow_control_schedules_and_q
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rest_trigger_starts_runs_of_a_real_app_and_its_failure_function_runs() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let wf = format!("{}/wf/order", app.url);
+    let res = dev
+        .req(reqwest::Method::POST, &format!("/v2/trigger/{wf}"))
+        .header("Upstash-Retries", "0")
+        .header("Upstash-Forward-X-Tenant", "acme")
+        .header("Upstash-Workflow-RunId", "wfr_rest-1")
+        .json(&json!({ "orderId": "o-1", "amount": 5 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["workflowRunId"], "wfr_rest-1");
+    assert!(v["workflowCreatedAt"].as_i64().unwrap() > 0, "{v}");
+    // The charge fails: the app's own failure function gets the run, its payload and the
+    // forwarded header, with no failure URL given.
+    let f = app.wait_events("failure", Some("wfr_rest-1"), 1).await;
+    assert_eq!(f[0]["payload"]["orderId"], "o-1");
+    assert_eq!(f[0]["tenant"], "acme");
+    assert_eq!(f[0]["failResponse"], "card declined for order o-1");
+
+    app.control(json!({ "chargeFails": false })).await;
+    let body = |o: &str| json!({ "orderId": o, "amount": 1 }).to_string();
+    let res = dev
+        .req(reqwest::Method::POST, "/v2/batch/trigger")
+        .json(&json!([
+            { "destination": wf, "body": body("o-2"), "headers": { "Upstash-Workflow-RunId": "wfr_rest-2" } },
+            { "destination": wf, "body": body("o-3") },
+            { "destination": wf, "body": body("o-2"), "headers": { "Upstash-Workflow-RunId": "wfr_rest-2" } },
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let runs: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[0]["workflowRunId"], "wfr_rest-2");
+    assert_eq!(
+        [
+            &runs[0]["deduplicated"],
+            &runs[1]["deduplicated"],
+            &runs[2]["deduplicated"]
+        ],
+        [&json!(false), &json!(false), &json!(true)],
+        "a run already running is not started twice"
+    );
+    let other = runs[1]["workflowRunId"].as_str().unwrap();
+    assert!(other.starts_with("wfr_"), "{other}");
+    for id in ["wfr_rest-2", other] {
+        app.wait_run_state(id, "RUN_SUCCESS").await;
+    }
+    assert_eq!(
+        app.events_of("step", Some("wfr_rest-2"))
+            .await
+            .iter()
+            .filter(|e| e["step"] == "ship")
+            .count(),
+        1
+    );
+    let (s, v) = dev
+        .call(reqwest::Method::POST, "/v2/trigger/not-a-url")
+        .await;
+    assert_eq!(s, 400, "{v}");
+}
