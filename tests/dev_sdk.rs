@@ -530,3 +530,66 @@ async fn the_rest_trigger_starts_runs_of_a_real_app_and_its_failure_function_run
         .await;
     assert_eq!(s, 400, "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_mib_payloads_results_calls_and_errors_pass_whole_with_a_raised_max_body() {
+    const MIB5: usize = 5 * 1024 * 1024;
+    let dev = Dev::start_with(dlq::server::ServerConfig {
+        max_body: 16 * 1024 * 1024,
+        ..dlq::server::ServerConfig::for_tests()
+    })
+    .await;
+    let app = App::start(&dev).await;
+    let pad = "a".repeat(MIB5);
+    let run = app
+        .trigger(json!({ "url": "/wf/large", "body": { "bytes": MIB5, "pad": pad }, "retries": 0 }))
+        .await;
+    let run = run["workflowRunId"].as_str().unwrap().to_string();
+    // Each delivery carries every step before it (some 30 MiB by the end), and the SDK takes
+    // seconds over each: the run is given two minutes.
+    let long = Duration::from_secs(120);
+    let got = app.wait_events_within("large", Some(&run), 1, long).await;
+    let g = &got[0];
+    assert_eq!(
+        [
+            &g["padLen"],
+            &g["bigLen"],
+            &g["p1Len"],
+            &g["okLen"],
+            &g["badLen"]
+        ],
+        [&json!(MIB5); 5],
+        "the payload, a step result, a parallel result and both call answers arrive whole"
+    );
+    assert_eq!(
+        (
+            g["p2"].clone(),
+            g["okStatus"].clone(),
+            g["badStatus"].clone()
+        ),
+        (json!(2), json!(200), json!(500))
+    );
+    eventually(
+        "the large run finishes",
+        || async {
+            let (_, v) = dev
+                .get(&format!("/v2/workflows/logs?workflowRunId={run}"))
+                .await;
+            v["runs"][0]["workflowState"].clone()
+        },
+        |s| s == "RUN_SUCCESS",
+    )
+    .await;
+
+    let run = app
+        .trigger(json!({ "url": "/wf/large-fail", "body": { "bytes": MIB5 }, "retries": 0 }))
+        .await;
+    let run = run["workflowRunId"].as_str().unwrap().to_string();
+    let f = app
+        .wait_events_within("large-failure", Some(&run), 1, long)
+        .await;
+    assert_eq!(
+        f[0]["failLen"], MIB5,
+        "the failure function parses the whole error"
+    );
+}

@@ -175,7 +175,8 @@ pub struct DevArgs {
     /// Allow N requests per second on non-publish endpoints; excess gets 429 (0 = unlimited)
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub rate_limit: u32,
-    /// Largest accepted request body in bytes; larger ones get 413
+    /// Largest request body accepted (larger ones get 413) and response body kept from a
+    /// destination (longer ones are cut), in bytes; raise it for large workflow payloads
     #[arg(long, value_name = "BYTES", default_value_t = crate::wire::dev::DEFAULT_MAX_BODY)]
     pub max_body: usize,
     /// Answer every API request DURATION later (a round trip, e.g. 50ms), to try dlq or an app

@@ -21,8 +21,6 @@ use super::workflow::protocol;
 use crate::parse::canonical_header_name;
 use crate::wire::retry_delay::RetryDelay;
 
-/// Longest response body kept from a destination.
-pub const MAX_RESPONSE_BODY: usize = 1024 * 1024;
 /// Timeout of a delivery without `Upstash-Timeout`.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 /// Most deliveries in flight at once.
@@ -58,6 +56,9 @@ pub struct EngineConfig {
     /// Multiplies every retry delay (1.0 = the service's timing).
     pub backoff_scale: f64,
     pub max_in_flight: usize,
+    /// Longest response body kept from a destination (`--max-body`, as for requests): a
+    /// `context.call` result or an error body longer than this is cut.
+    pub max_response_body: usize,
     /// Log each delivery attempt to stderr.
     pub verbose: bool,
 }
@@ -569,7 +570,7 @@ impl Engine {
                 .or_default()
                 .push(String::from_utf8_lossy(v.as_bytes()).into_owned());
         }
-        match read_capped(res).await {
+        match read_capped(res, self.inner.cfg.max_response_body).await {
             Ok(body) => AttemptResponse {
                 status,
                 header,
@@ -620,15 +621,15 @@ impl Engine {
     }
 }
 
-/// A response's body, up to [`MAX_RESPONSE_BODY`] bytes; a timeout while reading it is the
-/// attempt's failure, another error ends the body where it broke off.
-async fn read_capped(res: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+/// A response's body, up to `cap` bytes; a timeout while reading it is the attempt's
+/// failure, another error ends the body where it broke off.
+async fn read_capped(res: reqwest::Response, cap: usize) -> Result<Vec<u8>, reqwest::Error> {
     let mut body = Vec::new();
     let mut stream = res.bytes_stream();
     while let Some(chunk) = stream.next().await {
         match chunk {
             Ok(c) => {
-                let room = MAX_RESPONSE_BODY.saturating_sub(body.len());
+                let room = cap.saturating_sub(body.len());
                 body.extend_from_slice(&c[..c.len().min(room)]);
                 if room <= c.len() {
                     break;

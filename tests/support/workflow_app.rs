@@ -57,7 +57,12 @@ pub async fn spawn(
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let harness = Harness {
         url: format!("http://127.0.0.1:{port}"),
-        http: reqwest::Client::new(),
+        // Node closes an idle keep-alive connection after 5 s: a request sent on it as it
+        // closes is reset. Idle connections are dropped here first.
+        http: reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(2))
+            .build()
+            .unwrap(),
     };
     (child, harness)
 }
@@ -181,7 +186,19 @@ impl Harness {
 
     /// Waits for `n` events of a kind (and run).
     pub async fn wait_events(&self, kind: &str, run: Option<&str>, n: usize) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_events_within(kind, run, n, Duration::from_secs(20))
+            .await
+    }
+
+    /// Waits up to `within` for `n` events of a kind (and run).
+    pub async fn wait_events_within(
+        &self,
+        kind: &str,
+        run: Option<&str>,
+        n: usize,
+        within: Duration,
+    ) -> Vec<Value> {
+        let deadline = Instant::now() + within;
         loop {
             let got = self.events_of(kind, run).await;
             if got.len() >= n {

@@ -210,6 +210,44 @@ const gated = serve(async (context) => {
   });
 });
 
+// Large payloads: `bytes` long initial payload pad, step result, parallel step result, and
+// `context.call` results of that size (a 200 and a 500), each length recorded.
+const large = serve(async (context) => {
+  const { bytes, pad } = context.requestPayload;
+  const big = await context.run("big", () => "b".repeat(bytes));
+  const [p1, p2] = await Promise.all([context.run("p1", () => "p".repeat(bytes)), context.run("p2", () => 2)]);
+  const ok = await context.call("big ok", { url: `${base}/big?bytes=${bytes}&status=200`, method: "GET", retries: 0 });
+  const bad = await context.call("big error", { url: `${base}/big?bytes=${bytes}&status=500`, method: "GET", retries: 0 });
+  await context.run("report", () =>
+    record("large", {
+      runId: context.workflowRunId,
+      padLen: pad.length,
+      bigLen: big.length,
+      p1Len: p1.length,
+      p2,
+      okStatus: ok.status,
+      okLen: String(ok.body).length,
+      badStatus: bad.status,
+      badLen: String(bad.body).length,
+    }),
+  );
+});
+// A step whose error message is `bytes` long: the failure function gets it whole.
+const largeFail = serve(
+  async (context) => {
+    await context.run("explode", () => {
+      throw new Error("e".repeat(context.requestPayload.bytes));
+    });
+  },
+  {
+    retries: 0,
+    failureFunction: async ({ context, failStatus, failResponse }) => {
+      record("large-failure", { runId: context.workflowRunId, failStatus, failLen: failResponse.length });
+      return "ok";
+    },
+  },
+);
+
 const child = createWorkflow(async (context) => {
   const doubled = await context.run("double", () => {
     if (control.childFails) throw new Error("the child failed");
@@ -239,6 +277,8 @@ const workflows = {
   "/wf/cancel": canceller.handler,
   "/wf/strict": strict.handler,
   "/wf/gated": gated.handler,
+  "/wf/large": large.handler,
+  "/wf/large-fail": largeFail.handler,
   "/wf/many/parent": many.POST,
   "/wf/many/child": many.POST,
 };
@@ -308,6 +348,11 @@ const server = http.createServer(async (req, res) => {
         body: body.toString(),
       });
       return json(res, control.thirdPartyStatus, { charged: control.thirdPartyStatus < 300 });
+    }
+    if (url.pathname === "/big") {
+      const n = Number(url.searchParams.get("bytes"));
+      res.writeHead(Number(url.searchParams.get("status")), { "content-type": "text/plain" });
+      return res.end("z".repeat(n));
     }
     if (url.pathname === "/failure-sink") {
       record("failure-url", { headers: req.headers, body: body.toString() });
