@@ -593,3 +593,70 @@ async fn five_mib_payloads_results_calls_and_errors_pass_whole_with_a_raised_max
         "the failure function parses the whole error"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_webhook_made_by_the_sdk_is_called_without_the_token_and_wakes_its_run() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let run = app
+        .trigger(json!({ "url": "/wf/hooked", "body": {} }))
+        .await;
+    let run = run["workflowRunId"].as_str().unwrap().to_string();
+    let hook = app.wait_events("hook", Some(&run), 1).await.remove(0);
+    let url = hook["url"].as_str().unwrap().to_string();
+    assert!(
+        url.starts_with(&format!(
+            "{}/v2/workflows/hooks/defaultUser/{run}/",
+            dev.url
+        )),
+        "{url}"
+    );
+
+    // Another user's hook, or a run that does not exist, is not there.
+    let http = reqwest::Client::new();
+    let other = url.replace("/defaultUser/", "/someoneElse/");
+    assert_eq!(
+        http.post(&other).body("x").send().await.unwrap().status(),
+        404
+    );
+    let res = http
+        .post(&url)
+        .header("X-Sender", "billing")
+        .body(r#"{"paid":true}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "no token is needed");
+    let got = app.wait_events("hooked", Some(&run), 1).await.remove(0);
+    assert_eq!(
+        (
+            &got["timeout"],
+            &got["method"],
+            &got["sender"],
+            &got["body"]
+        ),
+        (
+            &json!(false),
+            &json!("POST"),
+            &json!("billing"),
+            &json!(r#"{"paid":true}"#)
+        )
+    );
+    app.wait_run_state(&run, "RUN_SUCCESS").await;
+    assert_eq!(
+        http.post(&url).body("again").send().await.unwrap().status(),
+        404,
+        "the run has ended"
+    );
+
+    // A hook nobody calls times out.
+    let run = app
+        .trigger(json!({ "url": "/wf/hooked", "body": { "timeout": "1s" } }))
+        .await;
+    let run = run["workflowRunId"].as_str().unwrap().to_string();
+    let got = app.wait_events("hooked", Some(&run), 1).await.remove(0);
+    assert_eq!(
+        (&got["timeout"], &got["body"]),
+        (&json!(true), &Value::Null)
+    );
+}

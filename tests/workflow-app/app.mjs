@@ -248,6 +248,22 @@ const largeFail = serve(
   },
 );
 
+// A webhook: its URL recorded for the test to call, then the call's request read back.
+const hooked = serve(async (context) => {
+  const hook = await context.createWebhook("make hook");
+  await context.run("show hook", () => record("hook", { runId: context.workflowRunId, url: hook.webhookUrl, eventId: hook.eventId }));
+  const got = await context.waitForWebhook("wait hook", hook, context.requestPayload?.timeout ?? "30s");
+  await context.run("read hook", async () =>
+    record("hooked", {
+      runId: context.workflowRunId,
+      timeout: got.timeout,
+      method: got.request?.method ?? null,
+      sender: got.request?.headers.get("x-sender") ?? null,
+      body: got.request ? await got.request.text() : null,
+    }),
+  );
+});
+
 const child = createWorkflow(async (context) => {
   const doubled = await context.run("double", () => {
     if (control.childFails) throw new Error("the child failed");
@@ -278,6 +294,7 @@ const workflows = {
   "/wf/strict": strict.handler,
   "/wf/gated": gated.handler,
   "/wf/large": large.handler,
+  "/wf/hooked": hooked.handler,
   "/wf/large-fail": largeFail.handler,
   "/wf/many/parent": many.POST,
   "/wf/many/child": many.POST,

@@ -14,6 +14,7 @@ use super::fault::Faults;
 
 mod dlq;
 mod flow;
+mod hooks;
 mod logs;
 mod messages;
 mod publish;
@@ -288,7 +289,9 @@ pub fn router(state: AppState, max_body: usize, verbose: bool) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(state.clone(), auth));
+    // Webhooks are called by third parties, without the token.
     let app = api
+        .merge(hooks::routes())
         .layer(middleware::from_fn_with_state(
             super::fault::FaultLayer {
                 faults: state.faults.clone(),
