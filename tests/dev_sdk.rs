@@ -660,3 +660,344 @@ async fn a_webhook_made_by_the_sdk_is_called_without_the_token_and_wakes_its_run
         (&json!(true), &Value::Null)
     );
 }
+
+/// The fields a value must have, each of a JSON type (`"s"` string, `"n"` number, `"b"`
+/// boolean, `"a"` array, `"o"` object): the SDK type's required fields.
+fn has(v: &Value, fields: &[(&str, &str)]) {
+    for (k, t) in fields {
+        let f = &v[*k];
+        let ok = match *t {
+            "s" => f.is_string(),
+            "n" => f.is_number(),
+            "b" => f.is_boolean(),
+            "a" => f.is_array(),
+            _ => f.is_object(),
+        };
+        assert!(ok, "field {k} should be {t} in {v}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_other_js_qstash_client_method_is_served_and_answers_in_its_type() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let rx = Receiver::start(|r, _| {
+        let status = if r.path.starts_with("/fail") {
+            500
+        } else {
+            200
+        };
+        (status, vec![], b"ok".to_vec())
+    })
+    .await;
+    let u = |p: &str| format!("{}{p}", rx.url);
+
+    let v = js(
+        &app,
+        "publishJSON",
+        json!([{ "url": u("/a"), "body": { "x": 1 } }]),
+    )
+    .await;
+    has(&v, &[("messageId", "s")]);
+    let v = js(
+        &app,
+        "batch",
+        json!([[{ "url": u("/b1"), "body": "1" }, { "url": u("/b2"), "body": "2" }]]),
+    )
+    .await;
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    has(&v[0], &[("messageId", "s")]);
+    let v = js(
+        &app,
+        "batchJSON",
+        json!([[{ "url": u("/b3"), "body": { "n": 3 } }]]),
+    )
+    .await;
+    has(&v[0], &[("messageId", "s")]);
+    let (s, v) = app
+        .qstash(
+            "enqueue",
+            Some("jq"),
+            json!([{ "url": u("/q"), "body": "q" }]),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    rx.wait_for("/a", 1).await;
+    rx.wait_for("/b1", 1).await;
+    rx.wait_for("/b3", 1).await;
+    rx.wait_for("/q", 1).await;
+    assert_eq!(rx.requests_to("/a")[0].json(), json!({ "x": 1 }));
+
+    let (s, v) = app.qstash("list", Some("jq"), json!([])).await;
+    assert_eq!(s, 200, "{v}");
+    has(
+        &v[0],
+        &[
+            ("name", "s"),
+            ("parallelism", "n"),
+            ("lag", "n"),
+            ("paused", "b"),
+            ("createdAt", "n"),
+        ],
+    );
+    let (s, _) = app.qstash("pause", Some("jq"), json!([])).await;
+    assert_eq!(s, 200);
+    let (s, _) = app.qstash("delete", Some("jq"), json!([])).await;
+    assert_eq!(s, 200);
+    let (s, _) = app.qstash("get", Some("jq"), json!([])).await;
+    assert_eq!(s, 500, "a deleted queue is gone");
+
+    // Deprecated names still in the SDK.
+    let v = js(&app, "events", json!([{ "count": 1000 }])).await;
+    assert!(v["logs"].as_array().unwrap().len() >= 5);
+    let later: Vec<String> = {
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let v = js(
+                &app,
+                "publish",
+                json!([{ "url": u("/later"), "body": "l", "delay": 3600 }]),
+            )
+            .await;
+            ids.push(v["messageId"].as_str().unwrap().to_string());
+        }
+        ids
+    };
+    assert_eq!(
+        js(&app, "messages.delete", json!([later[0]])).await,
+        Value::Null
+    );
+    assert_eq!(
+        js(&app, "messages.deleteMany", json!([[later[1]]])).await,
+        1
+    );
+    assert_eq!(js(&app, "messages.deleteAll", json!([])).await, 1);
+
+    let sid = js(
+        &app,
+        "schedules.create",
+        json!([{ "destination": u("/s"), "cron": "0 0 1 1 *" }]),
+    )
+    .await;
+    let sid = sid["scheduleId"].as_str().unwrap().to_string();
+    let list = js(&app, "schedules.list", json!([])).await;
+    has(
+        &list[0],
+        &[
+            ("scheduleId", "s"),
+            ("cron", "s"),
+            ("destination", "s"),
+            ("createdAt", "n"),
+            ("isPaused", "b"),
+        ],
+    );
+    js(&app, "schedules.delete", json!([sid])).await;
+    assert_eq!(js(&app, "schedules.list", json!([])).await, json!([]));
+
+    js(&app, "urlGroups.addEndpoints", json!([{ "name": "grp", "endpoints": [{ "url": u("/g1") }, { "url": u("/g2"), "name": "two" }] }])).await;
+    let g = js(&app, "urlGroups.get", json!(["grp"])).await;
+    has(
+        &g,
+        &[
+            ("name", "s"),
+            ("createdAt", "n"),
+            ("updatedAt", "n"),
+            ("endpoints", "a"),
+        ],
+    );
+    assert_eq!(g["endpoints"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        js(&app, "urlGroups.list", json!([])).await[0]["name"],
+        "grp"
+    );
+    let v = js(
+        &app,
+        "publish",
+        json!([{ "urlGroup": "grp", "body": "fan" }]),
+    )
+    .await;
+    assert_eq!(v.as_array().unwrap().len(), 2, "{v}");
+    rx.wait_for("/g2", 1).await;
+    js(
+        &app,
+        "urlGroups.removeEndpoints",
+        json!([{ "name": "grp", "endpoints": [{ "url": u("/g1") }] }]),
+    )
+    .await;
+    assert_eq!(
+        js(&app, "urlGroups.get", json!(["grp"])).await["endpoints"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    js(&app, "urlGroups.delete", json!(["grp"])).await;
+
+    // The DLQ: three failures, listed, retried, deleted one way and another.
+    for i in 0..3 {
+        js(
+            &app,
+            "publish",
+            json!([{ "url": u(&format!("/fail{i}")), "body": "f", "retries": 0 }]),
+        )
+        .await;
+    }
+    dev.wait_dlq("/v2/dlq", 3).await;
+    let page = js(&app, "dlq.listMessages", json!([{ "count": 10 }])).await;
+    let msgs = page["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 3);
+    has(
+        &msgs[0],
+        &[
+            ("dlqId", "s"),
+            ("messageId", "s"),
+            ("url", "s"),
+            ("createdAt", "n"),
+            ("responseStatus", "n"),
+        ],
+    );
+    let ids: Vec<String> = msgs
+        .iter()
+        .map(|m| m["dlqId"].as_str().unwrap().to_string())
+        .collect();
+    let r = js(&app, "dlq.retry", json!([ids[0]])).await;
+    has(&r["responses"][0], &[("messageId", "s")]);
+    assert_eq!(js(&app, "dlq.delete", json!([ids[1]])).await["deleted"], 1);
+    assert_eq!(
+        js(&app, "dlq.deleteMany", json!([{ "dlqIds": [ids[2]] }])).await["deleted"],
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_other_python_qstash_client_method_is_served_and_parsed_by_the_sdk() {
+    let dev = Dev::start().await;
+    let app = PyApp::start(&dev).await;
+    let rx = Receiver::start(|r, _| {
+        let status = if r.path.starts_with("/fail") {
+            500
+        } else {
+            200
+        };
+        (status, vec![], b"ok".to_vec())
+    })
+    .await;
+    let u = |p: &str| format!("{}{p}", rx.url);
+
+    let r = py(
+        &app,
+        "message.publish",
+        json!({ "url": u("/a"), "body": "raw" }),
+    )
+    .await;
+    assert!(r["message_id"].is_string(), "{r}");
+    let r = py(
+        &app,
+        "message.enqueue",
+        json!({ "queue": "pq", "url": u("/q"), "body": "q" }),
+    )
+    .await;
+    assert!(r["message_id"].is_string(), "{r}");
+    let r = py(
+        &app,
+        "message.enqueue_json",
+        json!({ "queue": "pq", "url": u("/q"), "body": {"n": 1} }),
+    )
+    .await;
+    assert!(r["message_id"].is_string(), "{r}");
+    let r = py(
+        &app,
+        "message.batch",
+        json!({ "messages": [{ "url": u("/b"), "body": "1" }] }),
+    )
+    .await;
+    assert!(r[0]["message_id"].is_string(), "{r}");
+    let r = py(
+        &app,
+        "message.batch_json",
+        json!({ "messages": [{ "url": u("/b"), "body": {"n": 2} }] }),
+    )
+    .await;
+    assert!(r[0]["message_id"].is_string(), "{r}");
+    rx.wait_for("/q", 2).await;
+    rx.wait_for("/b", 2).await;
+
+    let qs = py(&app, "queue.list", json!({})).await;
+    assert_eq!(qs[0]["name"], "pq");
+    py(&app, "queue.pause", json!({ "queue": "pq" })).await;
+    py(&app, "queue.resume", json!({ "queue": "pq" })).await;
+    py(&app, "queue.delete", json!({ "queue": "pq" })).await;
+    assert_eq!(py(&app, "queue.list", json!({})).await, json!([]));
+
+    let sid = py(
+        &app,
+        "schedule.create_json",
+        json!({ "destination": u("/s"), "cron": "0 0 1 1 *", "body": {"s": 1} }),
+    )
+    .await;
+    let sid = sid.as_str().unwrap().to_string();
+    let list = py(&app, "schedule.list", json!({})).await;
+    assert_eq!(list[0]["schedule_id"], sid.as_str());
+    py(&app, "schedule.delete", json!({ "schedule_id": sid })).await;
+    assert_eq!(py(&app, "schedule.list", json!({})).await, json!([]));
+
+    py(
+        &app,
+        "url_group.upsert_endpoints",
+        json!({ "url_group": "pg", "endpoints": [{ "url": u("/g1") }, { "url": u("/g2") }] }),
+    )
+    .await;
+    assert_eq!(
+        py(&app, "url_group.get", json!({ "url_group": "pg" })).await["endpoints"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    py(
+        &app,
+        "url_group.remove_endpoints",
+        json!({ "url_group": "pg", "endpoints": [{ "url": u("/g1") }] }),
+    )
+    .await;
+    assert_eq!(
+        py(&app, "url_group.list", json!({})).await[0]["endpoints"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    py(&app, "url_group.delete", json!({ "url_group": "pg" })).await;
+
+    let k = py(&app, "signing_key.get", json!({})).await;
+    assert_eq!(k["current"], dlq::server::DEFAULT_CURRENT_SIGNING_KEY);
+    let k2 = py(&app, "signing_key.rotate", json!({})).await;
+    assert_eq!(
+        k2["current"], k["next"],
+        "the next key becomes the current one"
+    );
+
+    for i in 0..2 {
+        py(
+            &app,
+            "message.publish",
+            json!({ "url": u(&format!("/fail{i}")), "body": "f", "retries": 0 }),
+        )
+        .await;
+    }
+    dev.wait_dlq("/v2/dlq", 2).await;
+    let page = py(&app, "dlq.list", json!({})).await;
+    let msgs = page["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 2, "{page}");
+    let id = msgs[0]["dlq_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        py(&app, "dlq.get", json!({ "dlq_id": id })).await["dlq_id"],
+        id.as_str()
+    );
+    py(&app, "dlq.delete", json!({ "dlq_id": id })).await;
+    let other = msgs[1]["dlq_id"].as_str().unwrap();
+    assert_eq!(
+        py(&app, "dlq.delete_many", json!({ "dlq_ids": [other] })).await,
+        1
+    );
+}
