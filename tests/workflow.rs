@@ -449,6 +449,49 @@ async fn invoke_runs_a_child_and_returns_its_result_or_failure() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_child_that_finishes_after_its_parent_failed_is_recorded_in_the_parents_log() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    app.control(json!({"childDelayMs": 1500})).await;
+    let t = app
+        .trigger(json!({"url": "/wf/many/parentFails", "body": {}, "retries": 0}))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap();
+    app.wait_run_state(run, "RUN_FAILED").await;
+    let child_url = format!("{}/wf/many/child", app.url);
+    let (_, v) = app
+        .client("logs", json!([{"workflowUrl": child_url}]))
+        .await;
+    assert_eq!(
+        v["runs"][0]["workflowState"], "RUN_STARTED",
+        "the child outlives its parent"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let out = loop {
+        let (_, v) = app.client("logs", json!([{"workflowRunId": run}])).await;
+        let steps = v["runs"][0]["steps"].to_string();
+        if let Some(i) = steps.find("isFailed") {
+            break steps[i.saturating_sub(200)..(i + 100).min(steps.len())].to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child's result never reached the parent's log: {v:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(out.contains("doubled") && out.contains("42"), "{out}");
+    let (_, v) = app
+        .client("logs", json!([{"workflowUrl": child_url}]))
+        .await;
+    assert_eq!(v["runs"][0]["workflowState"], "RUN_SUCCESS");
+    assert_eq!(
+        dev.dlq_all("/v2/workflows/dlq").await.len(),
+        1,
+        "only the parent failed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn cancel_ends_a_run_without_dead_letter_or_failure_function() {
     let dev = Dev::start().await;
     let app = App::start(&dev).await;

@@ -39,6 +39,7 @@ const control = {
   failureFunctionFails: false,
   thirdPartyStatus: 201,
   childFails: false,
+  childDelayMs: 0,
   cFails: true,
   aFails: false,
   failureAnswerBytes: 0,
@@ -265,7 +266,8 @@ const hooked = serve(async (context) => {
 });
 
 const child = createWorkflow(async (context) => {
-  const doubled = await context.run("double", () => {
+  const doubled = await context.run("double", async () => {
+    if (control.childDelayMs) await new Promise((r) => setTimeout(r, control.childDelayMs));
     if (control.childFails) throw new Error("the child failed");
     return context.requestPayload.n * 2;
   });
@@ -277,7 +279,16 @@ const parent = createWorkflow(async (context) => {
     record("invoke", { runId: context.workflowRunId, body: res.body, isFailed: res.isFailed, isCanceled: res.isCanceled }),
   );
 });
-const many = serveMany({ parent, child });
+// A parent that fails while the child it invoked is still running.
+const parentFails = createWorkflow(async (context) => {
+  await Promise.all([
+    context.invoke("invoke slow child", { workflow: child, body: { n: 21 }, retries: 0 }),
+    context.run("boom", () => {
+      throw new Error("the parent failed");
+    }),
+  ]);
+});
+const many = serveMany({ parent, child, parentFails });
 
 const workflows = {
   "/wf/order": order.handler,
@@ -298,6 +309,7 @@ const workflows = {
   "/wf/large-fail": largeFail.handler,
   "/wf/many/parent": many.POST,
   "/wf/many/child": many.POST,
+  "/wf/many/parentFails": many.POST,
 };
 
 async function callClient(method, args) {

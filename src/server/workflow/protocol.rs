@@ -514,6 +514,13 @@ fn invoker_result(c: &Connection, child: &Run, now: i64) -> Result<Vec<Message>>
         return Ok(Vec::new());
     }
     step["out"] = json!(out.to_string());
+    // The invoking run ended (failed or cancelled) before its child: the result is kept in its
+    // log all the same, so its logs show what became of the child and a resume of it starts
+    // with the result instead of invoking the child again.
+    if get_run(c, &inv.run_id)?.is_some_and(|p| !p.is_active()) {
+        append_log(c, &inv.run_id, "", "step", step.to_string().as_bytes(), now)?;
+        return Ok(Vec::new());
+    }
     Ok(internal_publish(
         c,
         &inv.url,
