@@ -529,6 +529,26 @@ async fn the_rest_trigger_starts_runs_of_a_real_app_and_its_failure_function_run
         .call(reqwest::Method::POST, "/v2/trigger/not-a-url")
         .await;
     assert_eq!(s, 400, "{v}");
+
+    // A trigger of something that answers a plain 2xx (no Workflow SDK behind it) fails the
+    // run at once, as the SDK's own trigger does (`WF_DetectTrigger`): it is not finished.
+    let res = dev
+        .req(
+            reqwest::Method::POST,
+            &format!("/v2/trigger/{}/third-party", app.url),
+        )
+        .header("Upstash-Workflow-RunId", "wfr_rest-plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let log = app.wait_run_state("wfr_rest-plain", "RUN_FAILED").await;
+    assert!(
+        log.to_string()
+            .contains("detected a non-workflow destination"),
+        "{log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
