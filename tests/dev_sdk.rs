@@ -1021,3 +1021,78 @@ async fn every_other_python_qstash_client_method_is_served_and_parsed_by_the_sdk
         1
     );
 }
+
+/// The branches of the run's first parallel group, as the SDK's `client.logs` gives them:
+/// (stepName, state, the first error's status).
+async fn branches(app: &App, run: &str) -> Vec<(String, String, Value)> {
+    let (s, v) = app.client("logs", json!([{ "workflowRunId": run }])).await;
+    assert_eq!(s, 200, "{v}");
+    let groups = v["runs"][0]["steps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let Some(g) = groups.iter().find(|g| g["type"] == "parallel") else {
+        return Vec::new();
+    };
+    g["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stepName"].as_str().unwrap_or("").to_string(),
+                s["state"].as_str().unwrap_or("").to_string(),
+                s["errors"][0]["status"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sdks_logs_show_a_parallel_groups_failed_and_unfinished_branches() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    // While the run sleeps, its sleeping branch is in progress.
+    app.control(json!({ "cFails": false, "aFails": false }))
+        .await;
+    let t = app
+        .trigger(json!({ "url": "/wf/parallel-fail", "workflowRunId": "pl-ok", "body": {} }))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap().to_string();
+    let b = eventually(
+        "a branch in progress",
+        || async { json!(branches(&app, &run).await) },
+        |v| v.to_string().contains("STEP_PROGRESS"),
+    )
+    .await;
+    let pause = b
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[0] == "pause")
+        .cloned();
+    assert_eq!(
+        pause.map(|p| p[1].clone()),
+        Some(json!("STEP_PROGRESS")),
+        "{b}"
+    );
+    app.wait_run_state(&run, "RUN_SUCCESS").await;
+
+    // A failed branch: its name, STEP_FAILED and the status of its error.
+    app.control(json!({ "cFails": true })).await;
+    let t = app
+        .trigger(json!({ "url": "/wf/parallel-fail", "workflowRunId": "pl-bad", "retries": 0, "body": {} }))
+        .await;
+    let run = t["workflowRunId"].as_str().unwrap().to_string();
+    app.wait_run_state(&run, "RUN_FAILED").await;
+    let b = branches(&app, &run).await;
+    let c = b
+        .iter()
+        .find(|x| x.0 == "c")
+        .unwrap_or_else(|| panic!("{b:?}"));
+    assert_eq!((c.1.as_str(), &c.2), ("STEP_FAILED", &json!(500)), "{b:?}");
+    assert!(
+        b.iter().any(|x| x.0 == "a" && x.1 == "STEP_SUCCESS"),
+        "{b:?}"
+    );
+}
