@@ -1096,3 +1096,45 @@ async fn the_sdks_logs_show_a_parallel_groups_failed_and_unfinished_branches() {
         "{b:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_larger_than_max_body_is_fetched_by_the_sdk_instead_of_sent() {
+    const KIB600: usize = 600 * 1024;
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    let run = app
+        .trigger(json!({ "url": "/wf/large", "body": { "bytes": KIB600, "pad": "a".repeat(KIB600) }, "retries": 0 }))
+        .await;
+    let run = run["workflowRunId"].as_str().unwrap().to_string();
+    let got = app
+        .wait_events_within("large", Some(&run), 1, Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        [
+            &got[0]["padLen"],
+            &got[0]["bigLen"],
+            &got[0]["p1Len"],
+            &got[0]["okLen"]
+        ],
+        [&json!(KIB600); 4]
+    );
+    let sizes: Vec<u64> = app
+        .events_of("delivery", Some(&run))
+        .await
+        .iter()
+        .map(|e| e["bytes"].as_u64().unwrap())
+        .collect();
+    let limit = dlq::wire::dev::DEFAULT_MAX_BODY as u64;
+    assert!(
+        sizes.iter().all(|b| *b <= limit),
+        "no delivery over --max-body: {sizes:?}"
+    );
+    assert!(
+        sizes.contains(&0),
+        "the later steps come without their log: {sizes:?}"
+    );
+    assert!(
+        sizes.iter().any(|b| *b > 0),
+        "the first ones carry it: {sizes:?}"
+    );
+}

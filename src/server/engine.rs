@@ -56,9 +56,10 @@ pub struct EngineConfig {
     /// Multiplies every retry delay (1.0 = the service's timing).
     pub backoff_scale: f64,
     pub max_in_flight: usize,
-    /// Longest response body kept from a destination (`--max-body`, as for requests): a
-    /// `context.call` result or an error body longer than this is cut.
-    pub max_response_body: usize,
+    /// `--max-body`: the longest response body kept from a destination (a `context.call`
+    /// result or an error body longer than this is cut), and the largest workflow log sent in
+    /// a delivery's body to an SDK that can fetch it itself.
+    pub max_body: usize,
     /// Log each delivery attempt to stderr.
     pub verbose: bool,
 }
@@ -570,7 +571,7 @@ impl Engine {
                 .or_default()
                 .push(String::from_utf8_lossy(v.as_bytes()).into_owned());
         }
-        match read_capped(res, self.inner.cfg.max_response_body).await {
+        match read_capped(res, self.inner.cfg.max_body).await {
             Ok(body) => AttemptResponse {
                 status,
                 header,
@@ -598,6 +599,7 @@ impl Engine {
         if !has_ua {
             req = req.header("User-Agent", "Upstash-QStash");
         }
+        let body = self.body_sent(msg);
         let now_s = self.now_ms() / 1000;
         let key = self.inner.keys.lock().current.clone();
         req = req
@@ -606,7 +608,7 @@ impl Engine {
             .header("Upstash-Caller-Ip", msg.caller_ip.as_str())
             .header(
                 "Upstash-Signature",
-                signing::sign(&key, &msg.url, &msg.body, now_s),
+                signing::sign(&key, &msg.url, body, now_s),
             );
         if let Some(t) = &msg.topic_name {
             req = req.header("Upstash-Topic-Name", t.as_str());
@@ -617,7 +619,23 @@ impl Engine {
         if let Some(q) = &msg.queue_name {
             req = req.header("Upstash-Queue-Name", q.as_str());
         }
-        req.body(msg.body.clone())
+        req.body(body.to_vec())
+    }
+
+    /// What a delivery carries: its body, or nothing for a workflow step whose log is larger
+    /// than `--max-body` when the run's SDK fetches its steps itself (`LazyFetch`), as the
+    /// service does with logs too large for a message: an app behind a platform's request-size
+    /// limit meets the same deliveries here as there.
+    fn body_sent<'m>(&self, msg: &'m Message) -> &'m [u8] {
+        let lazy = msg
+            .workflow
+            .as_ref()
+            .is_some_and(|w| w.call == CallType::Step && w.lazy_fetch);
+        if lazy && msg.body.len() > self.inner.cfg.max_body {
+            &[]
+        } else {
+            &msg.body
+        }
     }
 }
 

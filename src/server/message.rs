@@ -27,6 +27,9 @@ pub struct WorkflowInfo {
     /// Position of the message's entry in the run's log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
+    /// The run's SDK fetches its steps when a delivery comes without them (`LazyFetch`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lazy_fetch: bool,
 }
 
 /// `Upstash-Workflow-CallType`: what a message of a workflow run is.

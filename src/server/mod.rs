@@ -146,7 +146,7 @@ impl Server {
             EngineConfig {
                 backoff_scale: cfg.backoff_scale,
                 max_in_flight: engine::MAX_IN_FLIGHT,
-                max_response_body: cfg.max_body,
+                max_body: cfg.max_body,
                 verbose: cfg.verbose,
             },
             keys,

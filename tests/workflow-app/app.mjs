@@ -389,6 +389,7 @@ const server = http.createServer(async (req, res) => {
     }
     const handler = workflows[url.pathname];
     if (!handler) return json(res, 404, { error: `no route ${url.pathname}` });
+    record("delivery", { runId: req.headers["upstash-workflow-runid"] ?? null, path: url.pathname, bytes: body.length });
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined && !HOP.has(k)) headers.set(k, [].concat(v).join(", "));

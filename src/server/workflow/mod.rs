@@ -103,6 +103,10 @@ pub struct Run {
     /// (feature `WF_DetectTrigger`).
     #[serde(default)]
     pub detect_trigger: bool,
+    /// The SDK fetches the steps itself when a delivery comes without them (feature
+    /// `LazyFetch`): a log too large for one message is not sent in the body.
+    #[serde(default)]
+    pub lazy_fetch: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<i64>,
     /// The body of the SDK's end-of-run call (`JSON.stringify` of the route's return value).

@@ -118,6 +118,7 @@ fn info(run: &Run, call: CallType, index: Option<usize>) -> WorkflowInfo {
         created_at: run.created_at,
         call,
         index,
+        lazy_fetch: run.lazy_fetch,
     }
 }
 
@@ -203,6 +204,7 @@ fn start_run(
         failure: m.failure_callback.clone(),
         invoker,
         detect_trigger: features.split(',').any(|f| f.trim() == "WF_DetectTrigger"),
+        lazy_fetch: features.split(',').any(|f| f.trim() == "LazyFetch"),
         completed_at: None,
         response: None,
         dlq_id: None,
