@@ -1138,3 +1138,35 @@ async fn a_log_larger_than_max_body_is_fetched_by_the_sdk_instead_of_sent() {
         "the first ones carry it: {sizes:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workflow_runs_pairs_match_a_run_by_its_id_and_creation_time() {
+    let dev = Dev::start().await;
+    let app = App::start(&dev).await;
+    app.control(json!({ "chargeFails": false })).await;
+    app.trigger(json!({ "url": "/wf/bare", "workflowRunId": "paired", "body": { "n": 1 } }))
+        .await;
+    let r = app.wait_run_state("wfr_paired", "RUN_SUCCESS").await;
+    let t = r["workflowRunCreatedAt"].as_i64().unwrap();
+    let runs = |q: String| {
+        let dev = &dev;
+        async move {
+            let (s, v) = dev
+                .get(&format!("/v2/workflows/logs?workflowRuns={q}"))
+                .await;
+            assert_eq!(s, 200, "{v}");
+            v["runs"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(runs(format!("wfr_paired@{t}")).await, 1);
+    assert_eq!(
+        runs(format!("wfr_paired@{}", t + 1)).await,
+        0,
+        "another run of the id"
+    );
+    assert_eq!(runs(format!("nope@{t},wfr_paired@{t}")).await, 1);
+    let (s, _) = dev
+        .get("/v2/workflows/logs?workflowRuns=wfr_paired@soon")
+        .await;
+    assert_eq!(s, 400);
+}

@@ -229,14 +229,25 @@ fn run_filter(q: &Query) -> ApiResult<RunFilter> {
         flow_control_key: q.multi("flowControlKey"),
         ..RunFilter::default()
     };
-    if let Some(pairs) = q.one("workflowRuns") {
+    if let Some(list) = q.one("workflowRuns") {
         // `ID1@TS1,ID2@TS2`: the other filters are ignored. Several runs may share an id, so
-        // the pairs are checked run by run below.
+        // each run is matched by its id and creation time (`RunFilter::matches`).
+        let mut pairs = Vec::new();
+        for p in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (id, at) = p.split_once('@').unwrap_or((p, ""));
+            let at = match at.trim() {
+                "" => None,
+                t => Some(t.parse::<i64>().map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "workflowRuns: '{p}' is not workflowRunId@workflowCreatedAt (ms)"
+                    ))
+                })?),
+            };
+            pairs.push((id.trim().to_string(), at));
+        }
         f = RunFilter {
-            run_ids: pairs
-                .split(',')
-                .filter_map(|p| p.split_once('@').map(|(id, _)| id.trim().to_string()))
-                .collect(),
+            run_ids: pairs.iter().map(|(id, _)| id.clone()).collect(),
+            pairs,
             ..RunFilter::default()
         };
     }

@@ -26,6 +26,8 @@ pub struct RunFilter {
     pub to: Option<i64>,
     pub caller_ip: Vec<String>,
     pub flow_control_key: Vec<String>,
+    /// `workflowRuns=ID@TS,…`: exactly these runs (a pair without a time: every run of the id).
+    pub pairs: Vec<(String, Option<i64>)>,
 }
 
 impl RunFilter {
@@ -39,6 +41,11 @@ impl RunFilter {
                 }
             })
             && self.created_at.is_none_or(|t| r.created_at == t)
+            && (self.pairs.is_empty()
+                || self
+                    .pairs
+                    .iter()
+                    .any(|(id, t)| id == &r.run_id && t.is_none_or(|t| t == r.created_at)))
             && (self.states.is_empty() || self.states.iter().any(|s| s == r.state.as_str()))
             && (self.labels.is_empty() || r.labels.iter().any(|l| self.labels.contains(l)))
             && self.from.is_none_or(|t| r.created_at >= t)
