@@ -415,7 +415,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('--schedule-scale', '--schedule-scale', [CompletionResultType]::ParameterName, 'Multiply schedule intervals by F (0.001 fires a once-a-minute schedule every 60 ms)')
             [CompletionResult]::new('--fault-rate', '--fault-rate', [CompletionResultType]::ParameterName, 'Fail this fraction of API requests with a 500 or a dropped connection (0 to 1)')
             [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Allow N requests per second on non-publish endpoints; excess gets 429 (0 = unlimited)')
-            [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest accepted request body in bytes; larger ones get 413')
+            [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest request body accepted (larger ones get 413) and response body kept from a destination (longer ones are cut), in bytes; raise it for large workflow payloads')
             [CompletionResult]::new('--latency', '--latency', [CompletionResultType]::ParameterName, 'Answer every API request DURATION later (a round trip, e.g. 50ms), to try dlq or an app as if QStash were far away; deliveries to endpoints are not delayed')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each API request and its status to stderr (the token is never shown)')

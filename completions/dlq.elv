@@ -403,7 +403,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand --schedule-scale 'Multiply schedule intervals by F (0.001 fires a once-a-minute schedule every 60 ms)'
             cand --fault-rate 'Fail this fraction of API requests with a 500 or a dropped connection (0 to 1)'
             cand --rate-limit 'Allow N requests per second on non-publish endpoints; excess gets 429 (0 = unlimited)'
-            cand --max-body 'Largest accepted request body in bytes; larger ones get 413'
+            cand --max-body 'Largest request body accepted (larger ones get 413) and response body kept from a destination (longer ones are cut), in bytes; raise it for large workflow payloads'
             cand --latency 'Answer every API request DURATION later (a round trip, e.g. 50ms), to try dlq or an app as if QStash were far away; deliveries to endpoints are not delayed'
             cand -v 'Log each API request and its status to stderr (the token is never shown)'
             cand --verbose 'Log each API request and its status to stderr (the token is never shown)'

@@ -391,7 +391,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand dev" -l backoff-scale -d 'Multip
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l schedule-scale -d 'Multiply schedule intervals by F (0.001 fires a once-a-minute schedule every 60 ms)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l fault-rate -d 'Fail this fraction of API requests with a 500 or a dropped connection (0 to 1)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l rate-limit -d 'Allow N requests per second on non-publish endpoints; excess gets 429 (0 = unlimited)' -r
-complete -c dlq -n "__fish_dlq_using_subcommand dev" -l max-body -d 'Largest accepted request body in bytes; larger ones get 413' -r
+complete -c dlq -n "__fish_dlq_using_subcommand dev" -l max-body -d 'Largest request body accepted (larger ones get 413) and response body kept from a destination (longer ones are cut), in bytes; raise it for large workflow payloads' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l latency -d 'Answer every API request DURATION later (a round trip, e.g. 50ms), to try dlq or an app as if QStash were far away; deliveries to endpoints are not delayed' -r
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -s v -l verbose -d 'Log each API request and its status to stderr (the token is never shown)'
 complete -c dlq -n "__fish_dlq_using_subcommand dev" -l no-pager -d 'Write long output to the terminal directly, not through $DLQ_PAGER / $PAGER (less)'
