@@ -333,3 +333,102 @@ impl Sched {
         self.wake(&k, now);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fc(p: Option<u32>, r: Option<u32>) -> FlowControl {
+        FlowControl {
+            key: "k".into(),
+            parallelism: p,
+            rate: r,
+            period: None,
+        }
+    }
+
+    fn due(s: &mut Sched, id: &str, f: &FlowControl, at: i64) {
+        let k = s.configure_flow(f);
+        s.seq += 1;
+        s.heap.push(Due {
+            at,
+            seq: s.seq,
+            id: id.into(),
+            gates: vec![k],
+            msg: Box::default(),
+            held: false,
+        });
+    }
+
+    fn ids(v: &[Due]) -> Vec<&str> {
+        v.iter().map(|d| d.id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_keys_parallelism_parks_the_rest_and_counts_them_waiting() {
+        let mut s = Sched::default();
+        for id in ["a", "b", "c"] {
+            due(&mut s, id, &fc(Some(1), None), 0);
+        }
+        let (ready, _) = s.take_ready(0);
+        assert_eq!(ids(&ready), ["a"]);
+        let f = s.flow("k", 0).unwrap();
+        assert_eq!(
+            (f.parallelism_count, f.wait_list_size, f.parallelism_max),
+            (1, 2, 1)
+        );
+        assert_eq!(f.rate_period, 1, "the default period");
+        assert!(s.flow("other", 0).is_none());
+    }
+
+    #[test]
+    fn a_pin_outlasts_what_messages_say_until_it_is_unpinned() {
+        let mut s = Sched::default();
+        due(&mut s, "a", &fc(Some(1), None), 0);
+        s.pin_flow(
+            "k",
+            Pin {
+                parallelism: Some(4),
+                rate: Some(10),
+                period: Some(60),
+            },
+            0,
+        );
+        due(&mut s, "b", &fc(Some(1), Some(1)), 0);
+        let f = s.flow("k", 0).unwrap();
+        assert_eq!((f.parallelism_max, f.rate_max, f.rate_period), (4, 10, 60));
+        assert!(f.is_pinned_parallelism && f.is_pinned_rate);
+        s.unpin_flow("k", true, false);
+        due(&mut s, "c", &fc(Some(2), Some(1)), 0);
+        let f = s.flow("k", 0).unwrap();
+        assert_eq!(
+            (f.parallelism_max, f.rate_max),
+            (2, 10),
+            "only the rate stays pinned"
+        );
+        assert!(!f.is_pinned_parallelism && f.is_pinned_rate);
+    }
+
+    #[test]
+    fn a_paused_key_admits_nothing_and_resuming_or_a_rate_reset_lets_them_go() {
+        let mut s = Sched::default();
+        s.pause_flow("k", true, 0);
+        for id in ["a", "b"] {
+            due(&mut s, id, &fc(None, Some(1)), 0);
+        }
+        assert!(s.take_ready(0).0.is_empty(), "paused");
+        assert_eq!(s.flow("k", 0).unwrap().wait_list_size, 2);
+        s.pause_flow("k", false, 0);
+        let (ready, next) = s.take_ready(0);
+        assert_eq!(ids(&ready), ["a"], "one a second");
+        assert_eq!(next, Some(1000), "the other waits for the next period");
+        let f = s.flow("k", 10).unwrap();
+        assert_eq!((f.rate_count, f.wait_list_size), (1, 1));
+        s.reset_rate("k", 10);
+        assert_eq!(
+            ids(&s.take_ready(10).0),
+            ["b"],
+            "a reset ends the period now"
+        );
+    }
+}
