@@ -487,6 +487,31 @@ async fn the_rest_trigger_starts_runs_of_a_real_app_and_its_failure_function_run
     assert_eq!(f[0]["tenant"], "acme");
     assert_eq!(f[0]["failResponse"], "card declined for order o-1");
 
+    // A failure URL of its own is called instead, with the run's failure headers.
+    let res = dev
+        .req(reqwest::Method::POST, &format!("/v2/trigger/{wf}"))
+        .header("Upstash-Retries", "0")
+        .header(
+            "Upstash-Failure-Callback",
+            format!("{}/failure-sink", app.url),
+        )
+        .header("Upstash-Workflow-RunId", "wfr_rest-sink")
+        .json(&json!({ "orderId": "o-9", "amount": 5 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let sink = app.wait_events("failure-url", None, 1).await.remove(0);
+    assert_eq!(
+        sink["headers"]["upstash-workflow-runid"], "wfr_rest-sink",
+        "{sink}"
+    );
+    assert!(
+        app.events_of("failure", Some("wfr_rest-sink"))
+            .await
+            .is_empty()
+    );
+
     app.control(json!({ "chargeFails": false })).await;
     let body = |o: &str| json!({ "orderId": o, "amount": 1 }).to_string();
     let res = dev

@@ -1,7 +1,8 @@
 //! The Workflow REST trigger (the official workflow OpenAPI): `POST /v2/trigger/{workflowUrl}`
 //! and `POST /v2/batch/trigger`. A trigger is the publish the SDK's `client.trigger` makes:
 //! the same workflow headers, the failure callback pointed at the workflow's own URL (its
-//! failure function, when the app defines one) unless `Upstash-Failure-Callback` names another.
+//! failure function, when the app defines one) unless `Upstash-Failure-Callback` names another,
+//! with the run's failure headers either way.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -46,10 +47,12 @@ pub fn trigger_headers(given: &HeaderMap, url: &str, run_id: &str) -> ApiResult<
     set("Upstash-Feature-Set", FEATURES)?;
     set("Upstash-Workflow-Sdk-Version", "1")?;
     set("Upstash-Forward-Upstash-Workflow-Sdk-Version", "1")?;
-    if given.contains_key("upstash-failure-callback") {
-        return Ok(h);
-    }
-    set("Upstash-Failure-Callback", url)?;
+    // As the SDK's trigger: the failure callback is the workflow's own URL unless another is
+    // given, with the run's failure headers either way.
+    let failure = super::header(given, "upstash-failure-callback")
+        .unwrap_or(url)
+        .to_string();
+    set("Upstash-Failure-Callback", &failure)?;
     set(
         "Upstash-Failure-Callback-Forward-Upstash-Workflow-Is-Failure",
         "true",
@@ -185,4 +188,56 @@ async fn batch(
     }
     let out = start(&st, runs).await?;
     Ok((StatusCode::CREATED, axum::Json(out)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn given(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn a_trigger_is_the_sdks_first_publish_with_its_failure_callback() {
+        let h = trigger_headers(
+            &given(&[
+                ("upstash-retries", "0"),
+                ("upstash-forward-x-tenant", "acme"),
+            ]),
+            "http://app/wf",
+            "wfr_1",
+        )
+        .unwrap();
+        let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok());
+        assert_eq!(get("upstash-workflow-init"), Some("true"));
+        assert_eq!(get("upstash-workflow-runid"), Some("wfr_1"));
+        assert_eq!(get("upstash-failure-callback"), Some("http://app/wf"));
+        assert_eq!(
+            get("upstash-failure-callback-workflow-calltype"),
+            Some("failureCall")
+        );
+        assert_eq!(get("upstash-failure-callback-retries"), Some("0"));
+        assert_eq!(
+            get("upstash-failure-callback-forward-x-tenant"),
+            Some("acme")
+        );
+        assert!(get("upstash-feature-set").is_some_and(|f| f.contains("WF_DetectTrigger")));
+    }
+
+    #[test]
+    fn a_failure_url_given_is_called_with_the_runs_failure_headers() {
+        let h = trigger_headers(
+            &given(&[("upstash-failure-callback", "http://elsewhere/fail")]),
+            "http://app/wf",
+            "wfr_2",
+        )
+        .unwrap();
+        assert_eq!(h["upstash-failure-callback"], "http://elsewhere/fail");
+        assert_eq!(h["upstash-failure-callback-workflow-runid"], "wfr_2");
+    }
 }
