@@ -13,6 +13,7 @@ pub(crate) mod client;
 pub mod commands;
 pub mod config;
 pub(crate) mod ctx;
+pub mod diagnose;
 pub mod error;
 pub(crate) mod fsx;
 pub mod generate;

@@ -245,7 +245,7 @@ impl DlqEntry {
     }
 }
 
-fn decode_body(text: Option<&str>, b64: Option<&str>) -> Vec<u8> {
+pub fn decode_body(text: Option<&str>, b64: Option<&str>) -> Vec<u8> {
     use base64::Engine as _;
     if let Some(t) = text.filter(|t| !t.is_empty()) {
         return t.as_bytes().to_vec();
