@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 
 use crate::client::{ApiError, DlqKind};
 use crate::ctx::Ctx;
+use crate::diagnose;
 use crate::error::{CliError, Exit};
 use crate::model::DlqEntry;
 use crate::render::{detail, redact, sanitize};
@@ -74,6 +75,9 @@ async fn fetch_all(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<(Vec<Shown>, Ve
     for id in &args.ids {
         match fetch(ctx, id, args.workflow).await? {
             Some(mut e) => {
+                // Diagnosed before masking: a rule may read a header that is masked later
+                // (its evidence never holds a secret's value).
+                let report = diagnose::report(&e);
                 let mut masked = if args.reveal {
                     Vec::new()
                 } else {
@@ -87,6 +91,7 @@ async fn fetch_all(ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<(Vec<Shown>, Ve
                     entry: e,
                     run,
                     masked,
+                    report,
                 });
             }
             None => missing.push(id.clone()),
@@ -134,6 +139,7 @@ struct Shown {
     entry: DlqEntry,
     run: Option<workflow_run::DecodedRun>,
     masked: Vec<String>,
+    report: diagnose::Report,
 }
 
 /// The exact request or response body bytes.
@@ -156,6 +162,7 @@ fn write_json(found: &[Shown]) -> anyhow::Result<()> {
         .map(|s| {
             let mut v = serde_json::to_value(&s.entry)?;
             if let Some(o) = v.as_object_mut() {
+                o.insert(diagnose::KEY.into(), serde_json::to_value(&s.report)?);
                 if let Some(run) = &s.run {
                     o.insert(DECODED_KEY.into(), serde_json::to_value(run)?);
                 }
@@ -184,10 +191,15 @@ async fn write_text(ctx: &Ctx, found: &[Shown], args: &ShowArgs) -> anyhow::Resu
             (Some(m), true) => Some(ctx.client.message_logs(m).await?),
             _ => None,
         };
-        text.push_str(&detail::render(
+        let why = detail::View {
+            report: &s.report,
+            explain: args.explain,
+        };
+        text.push_str(&detail::render_diagnosed(
             e,
             s.run.as_ref(),
             attempts.as_deref(),
+            &why,
             &ctx.style,
         ));
     }
@@ -246,6 +258,9 @@ pub struct ShowArgs {
     /// Add the delivery attempts from the logs
     #[arg(long)]
     pub attempts: bool,
+    /// Print the evidence of the diagnosis in full: what matched, and the rule's source
+    #[arg(long)]
+    pub explain: bool,
     /// Write the exact request body bytes to stdout (one id)
     #[arg(long, conflicts_with_all = ["raw_response", "attempts"])]
     pub raw_body: bool,

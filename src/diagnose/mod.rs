@@ -8,6 +8,7 @@ pub mod rules;
 use serde::Serialize;
 
 use crate::model::{DlqEntry, FailureCallbackInfo, Headers, decode_body};
+use crate::text::secrets::is_sensitive;
 use rules::{H, RULES, Retry, Rule, Sig, Status};
 
 /// How much of a body is searched (signatures sit near the start of an error page).
@@ -28,6 +29,32 @@ pub struct Diagnosis {
     /// A retry of the entry as it is cannot succeed until something changes.
     #[serde(rename = "needsChange", skip_serializing_if = "std::ops::Not::not")]
     pub needs_change: bool,
+    /// The catalogue row's evidence grade and sources (empty for a generic diagnosis).
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub grade: &'static str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub source: &'static str,
+}
+
+/// An entry's diagnosis, and its failure function's when that ran and failed: what `show`,
+/// `list` and `-o json` add as `diagnosis`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    #[serde(flatten)]
+    pub main: Diagnosis,
+    #[serde(rename = "failureFunction", skip_serializing_if = "Option::is_none")]
+    pub failure_function: Option<Diagnosis>,
+}
+
+/// The key under which JSON output adds the diagnosis beside the API's fields.
+pub const KEY: &str = "diagnosis";
+
+/// An entry's [`Report`].
+pub fn report(e: &DlqEntry) -> Report {
+    Report {
+        main: diagnose(e),
+        failure_function: diagnose_failure_function(e),
+    }
 }
 
 /// One response as the rules read it.
@@ -121,6 +148,8 @@ fn conclude(rule: &Rule, evidence: Vec<String>) -> Diagnosis {
         evidence,
         generic: false,
         needs_change: rule.retry == Retry::NeedsChange,
+        grade: rule.grade,
+        source: rule.source,
     }
 }
 
@@ -168,15 +197,26 @@ fn matches(sig: &Sig, r: &Response) -> Option<Vec<String>> {
 /// Whether one header condition holds: its evidence (nothing for an absence).
 fn header_holds(h: &H, r: &Response) -> Option<Option<String>> {
     match *h {
-        H::Has(name) => r
-            .header(name)
-            .map(|(k, v)| Some(format!("header {k}: {}", v.join(", ")))),
+        H::Has(name) => r.header(name).map(|(k, v)| {
+            Some(if is_sensitive(k) {
+                format!("header {k} (value masked)")
+            } else {
+                format!("header {k}: {}", inert(&v.join(", ")))
+            })
+        }),
         H::Contains(name, want) => {
             let (k, vs) = r.header(name)?;
-            let want = want.to_lowercase();
+            let lower = want.to_lowercase();
             vs.iter()
-                .find(|v| v.to_lowercase().contains(&want))
-                .map(|v| Some(format!("header {k}: {v}")))
+                .find(|v| v.to_lowercase().contains(&lower))
+                .map(|v| {
+                    // A secret's value is never shown: only the part that matched.
+                    Some(if is_sensitive(k) {
+                        format!("header {k}: …{want}…")
+                    } else {
+                        format!("header {k}: {}", inert(v))
+                    })
+                })
         }
         H::Absent(name) => r.header(name).is_none().then_some(None),
     }
@@ -189,10 +229,7 @@ fn fragment(body: &str, lower: &str, needle: &str) -> Option<String> {
     let at = if lower.len() == body.len() { at } else { 0 };
     let start = floor(body, at.saturating_sub(30));
     let end = floor(body, (at + needle.len() + 30).min(body.len()));
-    let mut s: String = body[start..end]
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut s = inert(&body[start..end]);
     if start > 0 {
         s.insert(0, '…');
     }
@@ -200,6 +237,13 @@ fn fragment(body: &str, lower: &str, needle: &str) -> Option<String> {
         s.push('…');
     }
     Some(format!("body \"{}\"", s.trim()))
+}
+
+/// Control characters (terminal escapes, newlines) as spaces.
+fn inert(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 fn floor(s: &str, mut i: usize) -> usize {
@@ -240,6 +284,8 @@ fn generic(r: &Response) -> Diagnosis {
         evidence: status_evidence(r),
         generic: true,
         needs_change: false,
+        grade: "",
+        source: "",
     }
 }
 

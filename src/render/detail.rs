@@ -1,5 +1,6 @@
 //! `dlq show`: one entry completely, as text.
 
+use crate::diagnose::{self, Diagnosis, Report};
 use std::fmt::Write as _;
 
 use super::{
@@ -252,9 +253,32 @@ pub fn render(
     attempts: Option<&[LogEvent]>,
     style: &Style,
 ) -> String {
+    let why = View {
+        report: &diagnose::report(e),
+        explain: false,
+    };
+    render_diagnosed(e, run, attempts, &why, style)
+}
+
+/// How the diagnosis is shown: its report (made before anything was masked) and whether the
+/// evidence is given in full (`--explain`).
+pub struct View<'a> {
+    pub report: &'a Report,
+    pub explain: bool,
+}
+
+/// [`render`] with a diagnosis made beforehand: Cause and Fix lead the view.
+pub fn render_diagnosed(
+    e: &DlqEntry,
+    run: Option<&DecodedRun>,
+    attempts: Option<&[LogEvent]>,
+    why: &View,
+    style: &Style,
+) -> String {
     let mut out = String::new();
     let title = format!("DLQ entry {}", sanitize::inline(&e.dlq_id));
     let _ = writeln!(out, "{}", paint(style, BOLD, &title));
+    diagnosis_fields(&mut out, why, style);
     if let Some(run) = run {
         run_summary(&mut out, e, run, style);
     }
@@ -269,6 +293,34 @@ pub fn render(
         attempts_section(&mut out, events, style);
     }
     out
+}
+
+/// Cause and Fix (the catalogue's id, or that only the status was read), the failure
+/// function's when it failed too, and with `--explain` the evidence and the rule's source.
+fn diagnosis_fields(out: &mut String, why: &View, style: &Style) {
+    let one = |out: &mut String, d: &Diagnosis, cause: &str, fix: &str| {
+        let tag = if d.generic {
+            "generic: from the status only".to_string()
+        } else {
+            sanitize::inline(&d.id)
+        };
+        let text = format!("{} {}", sanitize::inline(&d.cause), paint(style, DIM, &format!("[{tag}]")));
+        field(out, style, cause, &text);
+        field(out, style, fix, &sanitize::inline(&d.fix));
+        if why.explain {
+            for ev in &d.evidence {
+                field(out, style, "  evidence", &sanitize::inline(ev));
+            }
+            if !d.source.is_empty() {
+                let rule = format!("{} ({})", d.grade, d.source);
+                field(out, style, "  source", &sanitize::inline(&rule));
+            }
+        }
+    };
+    one(out, &why.report.main, "Cause", "Fix");
+    if let Some(f) = &why.report.failure_function {
+        one(out, f, "Failure fn cause", "Failure fn fix");
+    }
 }
 
 fn opt(v: &Option<String>) -> Option<String> {
