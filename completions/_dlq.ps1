@@ -101,6 +101,7 @@ Register-ArgumentCompleter -Native -CommandName 'dlq' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout of one API request [default: 30s]')
             [CompletionResult]::new('--attempts', '--attempts', [CompletionResultType]::ParameterName, 'Add the delivery attempts from the logs')
+            [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Print the evidence of the diagnosis in full: what matched, and the rule''s source')
             [CompletionResult]::new('--raw-body', '--raw-body', [CompletionResultType]::ParameterName, 'Write the exact request body bytes to stdout (one id)')
             [CompletionResult]::new('--raw-response', '--raw-response', [CompletionResultType]::ParameterName, 'Write the exact response body bytes to stdout (one id)')
             [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Look in the Workflow DLQ only')

@@ -1223,7 +1223,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__show)
-            opts="-o -v -h -V --output --attempts --raw-body --raw-response --workflow --reveal --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
+            opts="-o -v -h -V --output --attempts --explain --raw-body --raw-response --workflow --reveal --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1344,7 +1344,7 @@ _dlq() {
                     return 0
                     ;;
                 --by)
-                    COMPREPLY=($(compgen -W "status url error label queue step day" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "status url error label queue step day cause" -- "${cur}"))
                     return 0
                     ;;
                 --output)

@@ -96,6 +96,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand --config 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]'
             cand --request-timeout 'Timeout of one API request [default: 30s]'
             cand --attempts 'Add the delivery attempts from the logs'
+            cand --explain 'Print the evidence of the diagnosis in full: what matched, and the rule''s source'
             cand --raw-body 'Write the exact request body bytes to stdout (one id)'
             cand --raw-response 'Write the exact response body bytes to stdout (one id)'
             cand --workflow 'Look in the Workflow DLQ only'

@@ -98,6 +98,7 @@ complete -c dlq -n "__fish_dlq_using_subcommand show" -l profile -d 'Use this pr
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l config -d 'Config file [env: DLQ_CONFIG] [default: <config dir>/dlq/config.toml]' -r -F
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l request-timeout -d 'Timeout of one API request [default: 30s]' -r
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l attempts -d 'Add the delivery attempts from the logs'
+complete -c dlq -n "__fish_dlq_using_subcommand show" -l explain -d 'Print the evidence of the diagnosis in full: what matched, and the rule\'s source'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l raw-body -d 'Write the exact request body bytes to stdout (one id)'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l raw-response -d 'Write the exact response body bytes to stdout (one id)'
 complete -c dlq -n "__fish_dlq_using_subcommand show" -l workflow -d 'Look in the Workflow DLQ only'
@@ -135,7 +136,8 @@ error\t'The response body\'s fingerprint: numbers, ids, times and UUIDs made ali
 label\t'The entry\'s labels'
 queue\t'The queue it was published to'
 step\t'A workflow run\'s failed step'
-day\t'The day it was created (UTC)'"
+day\t'The day it was created (UTC)'
+cause\t'The diagnosis: the failure signature\'s id (`status-NNN` when only the status says)'"
 complete -c dlq -n "__fish_dlq_using_subcommand stats" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 ndjson\t''

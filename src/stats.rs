@@ -24,6 +24,8 @@ pub enum By {
     Step,
     /// The day it was created (UTC)
     Day,
+    /// The diagnosis: the failure signature's id (`status-NNN` when only the status says)
+    Cause,
 }
 
 impl By {
@@ -36,6 +38,7 @@ impl By {
             By::Queue => "queue",
             By::Step => "step",
             By::Day => "day",
+            By::Cause => "cause",
         }
     }
 
@@ -68,6 +71,7 @@ impl By {
                 _ => dash(),
             },
             By::Queue => e.queue_name.clone().unwrap_or_else(dash),
+            By::Cause => crate::diagnose::diagnose(e).id,
             // A step is of one workflow: "step 4" of two workflows are two groups.
             By::Step => match (&e.workflow_run_id, crate::workflow_run::row_summary(e).0) {
                 (Some(_), Some(step)) => match &e.workflow_url {

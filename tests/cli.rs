@@ -17,6 +17,8 @@ mod dev_features;
 mod dev_publish;
 /// `dlq dev` as an app's local QStash, driven by the official JS and Python clients.
 mod dev_sdk;
+/// Why each entry failed: the catalogue's signatures from a receiver, in show, list and stats.
+mod diagnose;
 /// `dlq export`.
 mod export;
 /// Completions, man pages, `--help`, the demo.

@@ -71,6 +71,17 @@ fn table_on_a_terminal_fits_the_width() {
     let out = list(Format::Table, tty(80));
     insta::assert_snapshot!("table_tty_80", out);
     assert!(out.lines().all(|l| l.chars().count() <= 80), "{out}");
+    assert!(
+        !out.contains("CAUSE"),
+        "too narrow for the cause whole: {out}"
+    );
+    // A wide one: each entry's diagnosis, whole ("-" where only the status says).
+    let out = list(Format::Table, tty(120));
+    insta::assert_snapshot!("table_tty_120", out);
+    assert!(
+        out.contains("ngrok-endpoint-offline") && out.contains("qstash-no-http-response"),
+        "{out}"
+    );
     // A narrow terminal: the URL column gives way, lines still fit.
     let out = list(Format::Table, tty(50));
     insta::assert_snapshot!("table_tty_50", out);
@@ -112,8 +123,10 @@ fn csv_and_ndjson() {
         w.write(std::slice::from_ref(&e)).unwrap();
         w.finish().unwrap();
         let text = String::from_utf8(buf).unwrap();
-        let last = text.lines().nth(1).unwrap().rsplit(',').next().unwrap();
-        assert_eq!(last.chars().count(), len, "full={full}");
+        // The body, then the cause (empty: a bare 500 says nothing more than its status).
+        let mut cells = text.lines().nth(1).unwrap().rsplit(',');
+        assert_eq!(cells.next(), Some(""), "full={full}");
+        assert_eq!(cells.next().unwrap().chars().count(), len, "full={full}");
     }
 }
 

@@ -157,7 +157,9 @@ fn conclude(rule: &Rule, evidence: Vec<String>) -> Diagnosis {
 fn matches(sig: &Sig, r: &Response) -> Option<Vec<String>> {
     let mut ev = Vec::new();
     match (sig.status, r.status()) {
-        (Status::Any, _) => {}
+        // The status is evidence even when the signature does not ask for one.
+        (Status::Any, Some(s)) => ev.push(format!("status {s}")),
+        (Status::Any, None) => {}
         (Status::Absent, None) => ev.push("no HTTP response".to_string()),
         (Status::Is(set), Some(s)) if set.contains(&s) => ev.push(format!("status {s}")),
         (Status::Class(c), Some(s)) if s / 100 == c => ev.push(format!("status {s}")),

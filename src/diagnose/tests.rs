@@ -757,9 +757,17 @@ fn every_catalogue_row_is_in_the_table_once_with_its_source() {
 
 #[test]
 fn a_secret_headers_value_is_never_evidence() {
-    let e = entry(401, &[("Set-Cookie", "_vercel_sso_nonce=s3cr3tvalue; Path=/")], "", "https://x");
+    let e = entry(
+        401,
+        &[("Set-Cookie", "_vercel_sso_nonce=s3cr3tvalue; Path=/")],
+        "",
+        "https://x",
+    );
     let d = diagnose(&e);
     assert_eq!(d.id, "vercel-deployment-protection");
     let all = d.evidence.join(" ");
-    assert!(all.contains("_vercel_sso_nonce") && !all.contains("s3cr3tvalue"), "{all}");
+    assert!(
+        all.contains("_vercel_sso_nonce") && !all.contains("s3cr3tvalue"),
+        "{all}"
+    );
 }

@@ -304,7 +304,11 @@ fn diagnosis_fields(out: &mut String, why: &View, style: &Style) {
         } else {
             sanitize::inline(&d.id)
         };
-        let text = format!("{} {}", sanitize::inline(&d.cause), paint(style, DIM, &format!("[{tag}]")));
+        let text = format!(
+            "{} {}",
+            sanitize::inline(&d.cause),
+            paint(style, DIM, &format!("[{tag}]"))
+        );
         field(out, style, cause, &text);
         field(out, style, fix, &sanitize::inline(&d.fix));
         if why.explain {

@@ -1,6 +1,7 @@
 //! `dlq list` output: an aligned table on a terminal, tab-separated columns off it, or
 //! JSON / NDJSON / CSV / ids. Pages are written as they arrive.
 
+use crate::diagnose;
 use std::io::{self, Write};
 
 use super::table::{self, Cell, Column, Fit};
@@ -27,6 +28,8 @@ pub const CSV_FIELDS: &[&str] = &[
     "maxRetries",
     "failureFunctionState",
     "responseBody",
+    // The diagnosis's catalogue id (empty when only the status could be read).
+    "cause",
 ];
 
 /// More CSV columns of a workflow listing, after the API's: the failed step and the error
@@ -86,13 +89,13 @@ impl<W: Write> ListWriter<W> {
             match self.format {
                 Format::Ids => writeln!(self.out, "{}", sanitize::inline(&e.dlq_id))?,
                 Format::Ndjson => {
-                    serde_json::to_writer(&mut self.out, e)?;
+                    serde_json::to_writer(&mut self.out, &with_diagnosis(e)?)?;
                     self.out.write_all(b"\n")?;
                 }
                 Format::Json => {
                     self.out
                         .write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
-                    serde_json::to_writer(&mut self.out, e)?;
+                    serde_json::to_writer(&mut self.out, &with_diagnosis(e)?)?;
                 }
                 Format::Csv => {
                     if self.written == 0 {
@@ -210,6 +213,16 @@ impl<W: Write> ListWriter<W> {
                 r.remove(url);
             }
         }
+        // The diagnosis's id after the status, whole, or given up first when the terminal is
+        // too narrow for it.
+        cols.insert(3, Column::keep("CAUSE").drop(0));
+        for (r, e) in cells.iter_mut().zip(rows) {
+            let c = cause(e);
+            r.insert(
+                3,
+                Cell::from(if c.is_empty() { "-".to_string() } else { c }),
+            );
+        }
         table::render(&cols, &cells, &self.style, true)
     }
 
@@ -219,11 +232,11 @@ impl<W: Write> ListWriter<W> {
         let h = self.headers();
         let mut cols = vec![Column::keep(h[0]), Column::keep(h[1]), Column::keep(h[2])];
         if self.workflow {
-            cols[1] = Column::keep(h[1]).drop(2);
+            cols[1] = Column::keep(h[1]).drop(3);
             cols.extend([
-                Column::fit(h[3], Fit::End, 10).drop(1),
+                Column::fit(h[3], Fit::End, 10).drop(2),
                 Column::fit(h[4], Fit::End, 10),
-                Column::fit(h[5], Fit::Url, 12).drop(0),
+                Column::fit(h[5], Fit::Url, 12).drop(1),
                 Column::fit(h[6], Fit::End, 10),
             ]);
         } else {
@@ -291,7 +304,26 @@ fn csv_values(e: &DlqEntry, full: bool) -> Vec<String> {
         n(e.max_retries),
         s(&e.failure_function_state),
         body,
+        cause(e),
     ]
+}
+
+/// The catalogue id of an entry's diagnosis; empty when it is generic (the status says it).
+pub fn cause(e: &DlqEntry) -> String {
+    let d = diagnose::diagnose(e);
+    if d.generic { String::new() } else { d.id }
+}
+
+/// The entry's API fields with its diagnosis beside them (JSON and NDJSON).
+fn with_diagnosis(e: &DlqEntry) -> serde_json::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(e)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            diagnose::KEY.into(),
+            serde_json::to_value(diagnose::report(e))?,
+        );
+    }
+    Ok(v)
 }
 
 /// A cell a spreadsheet cannot be tricked by: control characters escaped, and a leading `'`
