@@ -146,3 +146,45 @@ async fn each_failure_is_diagnosed_in_show_list_stats_and_json() {
         by_path["tunnel"]["diagnosis"]["cause"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_that_cannot_succeed_unchanged_is_named_with_its_fix_and_stays_possible() {
+    let dev = Dev::start().await;
+    let rx = platforms().await;
+    for p in ["/express", "/tunnel"] {
+        dev.fail_many(&format!("{}{p}", rx.url), 1, &[]).await;
+    }
+    dev.wait_dlq("/v2/dlq", 2).await;
+    let r = dev.dlq(&["retry", "--all-matching", "--dry-run"]).await;
+    let all = r.all();
+    assert!(
+        all.contains("express-cannot-post will fail again until it is fixed: Register app.post"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("ngrok-endpoint-offline will fail"),
+        "an offline tunnel may come back: {all}"
+    );
+    let r = dev
+        .dlq(&["retry", "--all-matching", "--dry-run", "-o", "json"])
+        .await;
+    let v: Value = serde_json::from_str(&r.out()).unwrap();
+    let warned: Vec<&Value> = v["records"]
+        .as_array()
+        .or_else(|| v.as_array())
+        .map(|a| a.iter().filter(|x| x["warning"].is_string()).collect())
+        .unwrap_or_default();
+    assert_eq!(warned.len(), 1, "{v:#}");
+    // Retrying anyway stays possible, and the warning is said before it goes.
+    let express = warned[0]["dlqId"].as_str().unwrap().to_string();
+    let r = dev.dlq(&["retry", &express, "--yes"]).await;
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("express-cannot-post will fail again"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.out().contains("retried"), "{}", r.all());
+    let r = dev.dlq(&["retry", "--all-matching", "--yes"]).await;
+    assert_eq!(r.code, 0, "{}", r.all());
+}

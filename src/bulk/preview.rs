@@ -135,9 +135,32 @@ fn refusal(action: Action, e: &DlqEntry) -> Option<String> {
     }
 }
 
+/// What a retry of `e` should be warned of: a diagnosis that says it cannot succeed until
+/// something changes (a deleted deployment, a route without the method, a signature
+/// mismatch, an intended stop; for a failure function re-run, its own failure's), and a resume
+/// that replays a cached failed result. `None` for a delete.
+pub fn warning(action: Action, e: &DlqEntry) -> Option<String> {
+    let mut w: Vec<String> = Vec::new();
+    let diagnosis = match action {
+        Action::Retry | Action::Resume | Action::Restart | Action::Import => {
+            Some(crate::diagnose::diagnose(e))
+        }
+        Action::Callback => crate::diagnose::diagnose_failure_function(e),
+        Action::Delete => None,
+    };
+    if let Some(d) = diagnosis.filter(|d| d.needs_change) {
+        w.push(format!(
+            "{} will fail again until it is fixed: {}",
+            d.id, d.fix
+        ));
+    }
+    w.extend(replayed_failure(action, e));
+    (!w.is_empty()).then(|| w.join("; "))
+}
+
 /// A resume replays the run's cached results: one that failed outside the app (a call that
 /// answered an error, a wait that timed out) makes the run fail the same way again.
-pub fn warning(action: Action, e: &DlqEntry) -> Option<String> {
+fn replayed_failure(action: Action, e: &DlqEntry) -> Option<String> {
     if action != Action::Resume {
         return None;
     }
