@@ -1053,7 +1053,7 @@ _dlq() {
             return 0
             ;;
         dlq__subcmd__retry)
-            opts="-i -y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --all-matching --interactive --dry-run --yes --concurrency --rate --journal --resume --output --quiet --restart --failure-function --new-run-id --max-failures --wait --edit --retries --delay --retry-delay --new-label --new-flow-control-key --new-flow-control-value --failure-callback --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
+            opts="-i -y -o -q -v -h -V --url --url-group --queue --schedule-id --message-id --label --flow-control-key --status --caller-ip --from --until --since --run-id --workflow-url --workflow-created-at --failure-state --workflow --grep --header --all-matching --interactive --dry-run --yes --concurrency --rate --journal --resume --output --quiet --restart --failure-function --new-run-id --max-failures --wait --canary --edit --retries --delay --retry-delay --new-label --new-flow-control-key --new-flow-control-value --failure-callback --token --qstash-url --profile --dev --config --request-timeout --allow-http --verbose --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1164,6 +1164,10 @@ _dlq() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --canary)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -312,6 +312,7 @@ set edit:completion:arg-completer[dlq] = {|@words|
             cand --new-run-id 'Workflow: the id of the new run when resuming or restarting one run (Upstash-Workflow-RunId)'
             cand --max-failures 'Stop after N entries failed (a circuit breaker for an unfixed bug)'
             cand --wait 'Follow each retried message (or run) until it is delivered, fails again or TIMEOUT passes [default TIMEOUT: 5m]; exit 0 only if every one was delivered'
+            cand --canary 'Retry N entries of each destination first (default 1), follow them as --wait does (its TIMEOUT, else 5m), and send the rest of that destination only once they were delivered; a destination whose canary fails again is stopped, its other entries left'
             cand --retries 'Override: retries of the republished message (Upstash-Retries)'
             cand --delay 'Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)'
             cand --retry-delay 'Override: retry delay expression in ms, e.g. "1000 * (1 + retried)" (Upstash-Retry-Delay)'

@@ -313,6 +313,7 @@ ndjson\t''"
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l new-run-id -d 'Workflow: the id of the new run when resuming or restarting one run (Upstash-Workflow-RunId)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l max-failures -d 'Stop after N entries failed (a circuit breaker for an unfixed bug)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l wait -d 'Follow each retried message (or run) until it is delivered, fails again or TIMEOUT passes [default TIMEOUT: 5m]; exit 0 only if every one was delivered' -r
+complete -c dlq -n "__fish_dlq_using_subcommand retry" -l canary -d 'Retry N entries of each destination first (default 1), follow them as --wait does (its TIMEOUT, else 5m), and send the rest of that destination only once they were delivered; a destination whose canary fails again is stopped, its other entries left' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l retries -d 'Override: retries of the republished message (Upstash-Retries)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l delay -d 'Override: delay before delivery, e.g. 10s, 5m, 1h (Upstash-Delay)' -r
 complete -c dlq -n "__fish_dlq_using_subcommand retry" -l retry-delay -d 'Override: retry delay expression in ms, e.g. "1000 * (1 + retried)" (Upstash-Retry-Delay)' -r

@@ -7,6 +7,8 @@ mod support;
 
 /// Every flag with a malformed value, hostile server answers, errors that say what to do.
 mod bad_input;
+/// `retry --canary`: one entry of each destination first.
+mod canary;
 /// `dlq dev` across its routes: error shapes and fault injection.
 mod dev_api;
 /// `dlq dev`'s DLQ API: retry, bulk retry and delete, filters, cursors.

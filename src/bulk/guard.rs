@@ -60,6 +60,7 @@ mod tests {
             max_failures: None,
             new_run_id: new_run_id.map(String::from),
             wait: None,
+            canary: None,
         }
     }
 

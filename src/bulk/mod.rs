@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::DlqKind;
 
+pub mod canary;
 pub mod confirm;
 pub mod edit;
 pub mod exec;

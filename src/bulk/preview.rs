@@ -39,6 +39,25 @@ pub struct Preview {
     pub target: String,
     /// A resumed run: ids already gone are expected (an earlier attempt may have done them).
     pub resumed: bool,
+    /// `--canary[=N]`: each destination's first N go alone.
+    pub canary: Option<usize>,
+}
+
+impl Preview {
+    /// The canaries' lanes (`--canary`), of the entries that would not be refused.
+    pub fn lanes(&self) -> Vec<super::canary::Lane> {
+        let Some(n) = self.canary else {
+            return Vec::new();
+        };
+        let sent: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| r.refusal.is_none() && r.action != Action::Delete)
+            .collect();
+        let ids: Vec<String> = sent.iter().map(|r| r.entry.dlq_id.clone()).collect();
+        let entries: Vec<DlqEntry> = sent.iter().map(|r| r.entry.clone()).collect();
+        super::canary::lanes(&ids, &entries, n)
+    }
 }
 
 impl Preview {
@@ -95,6 +114,7 @@ pub async fn gather(ctx: &Ctx, p: &Plan, spec: &Spec) -> anyhow::Result<Preview>
         overrides: overrides(p, spec),
         target: ctx.target.to_string(),
         resumed: p.resume.is_some(),
+        canary: spec.canary,
         ..Preview::default()
     };
     for g in &p.groups {

@@ -261,6 +261,8 @@ pub fn by_destination(entries: &[DlqEntry]) -> Vec<(String, String, usize)> {
 /// The dry run as records: one per entry (what would be done, or why it would be refused),
 /// then one per missing id.
 fn preview_records(v: &Preview) -> Vec<serde_json::Value> {
+    let canaries: std::collections::HashSet<String> =
+        v.lanes().into_iter().flat_map(|l| l.canaries).collect();
     let overrides: serde_json::Map<String, serde_json::Value> = v
         .overrides
         .iter()
@@ -280,6 +282,9 @@ fn preview_records(v: &Preview) -> Vec<serde_json::Value> {
             }
             if let Some(w) = &r.warning {
                 rec["warning"] = w.clone().into();
+            }
+            if canaries.contains(&e.dlq_id) {
+                rec["canary"] = true.into();
             }
             if !overrides.is_empty() {
                 rec["overrides"] = overrides.clone().into();
@@ -362,7 +367,30 @@ pub fn preview<W: Write>(
     writeln!(w, "\nBy destination and status:")?;
     preview_groups(w, v, style)?;
     writeln!(w, "\nEntries:")?;
-    preview_entries(w, v, style)
+    preview_entries(w, v, style)?;
+    preview_canaries(w, v)
+}
+
+/// `--canary`: which entries go first for each destination, and how many wait for them.
+fn preview_canaries<W: Write>(w: &mut W, v: &Preview) -> std::io::Result<()> {
+    let lanes = v.lanes();
+    if lanes.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        w,
+        "\nCanaries (sent first; the rest of a destination only once they are delivered):"
+    )?;
+    for l in &lanes {
+        writeln!(
+            w,
+            "  {}: {} first, then {} more",
+            sanitize::inline(&l.dest),
+            sanitize::inline(&l.canaries.join(", ")),
+            l.rest.len()
+        )?;
+    }
+    Ok(())
 }
 
 fn preview_as_records<W: Write>(w: &mut W, v: &Preview, f: Records) -> std::io::Result<()> {

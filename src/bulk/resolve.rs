@@ -25,6 +25,8 @@ pub struct Spec {
     pub new_run_id: Option<String>,
     /// `--wait`: follow what was retried this long.
     pub wait: Option<std::time::Duration>,
+    /// `--canary[=N]`: per destination, N entries first; the rest once they were delivered.
+    pub canary: Option<usize>,
 }
 
 #[derive(Default)]
@@ -357,7 +359,8 @@ async fn from_filter(ctx: &Ctx, b: &BulkArgs, spec: &Spec, sel: Selection) -> an
     }
     let action = (spec.action)(sel.kind);
     // Nothing to confirm and nothing to preview: act on entries as they are listed.
-    if b.yes && !b.dry_run && spec.new_run_id.is_none() {
+    // (A canary run reads its selection first: its lanes are made from the entries.)
+    if b.yes && !b.dry_run && spec.new_run_id.is_none() && spec.canary.is_none() {
         return Ok(Plan {
             groups: Plan::one(sel.kind, action, Vec::new()),
             needs_yes: true,

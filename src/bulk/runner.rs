@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use parking_lot::Mutex;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::canary;
 use super::follow::{Results, Wait, follow};
 use super::interrupt::Interrupt;
 use super::journal::Journal;
@@ -22,6 +23,7 @@ use crate::cli::{BulkArgs, BulkFormat};
 use crate::client::ApiError;
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit};
+use crate::model::DlqEntry;
 use crate::pager::Pager;
 use crate::render::progress::Bar;
 
@@ -58,6 +60,8 @@ pub struct Ran {
     pub list_error: Option<ApiError>,
     /// `Halt::Unreachable`: what the last calls met.
     pub cause: Option<String>,
+    /// `--canary`: the destinations stopped because a canary did not get through.
+    pub stopped: Vec<canary::Stopped>,
 }
 
 /// A confirmed run: the plan, the journal, Ctrl-C, the progress, the follower and the result.
@@ -137,40 +141,146 @@ impl<'a> Runner<'a> {
 
     /// The execute stage: listing and acting side by side, or the groups one after the other.
     pub async fn execute(&mut self) {
-        if self.plan.selecting.is_some() {
-            self.execute_listing().await;
-        } else {
-            self.execute_groups().await;
+        match (self.spec.canary, self.plan.selecting.is_some()) {
+            (_, true) => self.execute_listing().await,
+            (Some(n), false) => self.execute_canary(n).await,
+            (None, false) => self.execute_groups().await,
         }
         self.tee.bar.finish();
+    }
+
+    /// With `--canary`: in each group, every destination's first entries, followed until they
+    /// settle; then the rest of each destination whose canaries were delivered.
+    async fn execute_canary(&mut self, n: usize) {
+        let entries = self.lane_entries().await;
+        let groups = self.plan.groups.clone();
+        for g in &groups {
+            let lanes = canary::lanes(&g.ids, &entries, n);
+            let first: Vec<String> = lanes.iter().flat_map(|l| l.canaries.clone()).collect();
+            let sent = self.send(g, first).await;
+            if self.ran.halt.is_some() || self.ran.journal_error.is_some() {
+                return;
+            }
+            let results = self.settle(&sent).await;
+            if self.interrupt.flag.stopped() {
+                self.ran.halt = Some(Halt::Interrupted);
+                return;
+            }
+            let retried: Vec<String> = sent
+                .iter()
+                .filter(|o| o.status == Status::Retried)
+                .map(|o| o.dlq_id.clone())
+                .collect();
+            let mut rest = Vec::new();
+            for lane in &lanes {
+                let v = canary::judge(lane, &retried, &results);
+                if let canary::Verdict::Stopped {
+                    new_dlq_id: Some(id),
+                    ..
+                } = &v
+                {
+                    let d = self.ctx.client.dlq_get(g.kind(), id).await.ok();
+                    let mut s = canary::Stopped::new(lane, v.clone());
+                    if let Some(s) = s.as_mut() {
+                        s.diagnosis = d.as_ref().map(crate::diagnose::diagnose);
+                    }
+                    self.ran.stopped.extend(s);
+                } else if let Some(s) = canary::Stopped::new(lane, v) {
+                    self.ran.stopped.push(s);
+                } else {
+                    rest.extend(lane.rest.iter().cloned());
+                }
+            }
+            if !rest.is_empty() {
+                self.send(g, rest).await;
+                if self.ran.halt.is_some() || self.ran.journal_error.is_some() {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The selected entries, to learn each one's destination (read when the plan has not).
+    async fn lane_entries(&self) -> Vec<DlqEntry> {
+        let mut entries = self.plan.entries.clone().unwrap_or_default();
+        let known: std::collections::HashSet<&str> =
+            entries.iter().map(|e| e.dlq_id.as_str()).collect();
+        let unread: Vec<String> = self
+            .plan
+            .groups
+            .iter()
+            .flat_map(|g| g.ids.iter())
+            .filter(|i| !known.contains(i.as_str()))
+            .cloned()
+            .collect();
+        if !unread.is_empty()
+            && let Ok(more) = self.ctx.client.dlq_by_ids(&unread).await
+        {
+            entries.extend(more);
+        }
+        entries
+    }
+
+    /// Sends `ids` of group `g` (sharing the journal, the bar, Ctrl-C and `--max-failures`)
+    /// and returns their outcomes (kept in the run's too).
+    async fn send(&mut self, g: &Group, ids: Vec<String>) -> Vec<Outcome> {
+        let failed = self
+            .ran
+            .outcomes
+            .iter()
+            .filter(|o| o.status == Status::Failed)
+            .count() as u64;
+        let left = self.spec.max_failures.map(|m| m.saturating_sub(failed));
+        let opts = self.options(g, left);
+        let done = super::run(
+            &self.ctx.client,
+            ids,
+            &opts,
+            self.journal.as_ref(),
+            &self.tee,
+            &self.interrupt.flag,
+        )
+        .await;
+        self.ran.outcomes.extend(done.outcomes.iter().cloned());
+        if done.halt.is_some() || done.journal_error.is_some() {
+            self.ran.halt = done.halt;
+            self.ran.journal_error = done.journal_error;
+            self.ran.cause = done.cause;
+        }
+        done.outcomes
+    }
+
+    /// Follows the canaries retried until each settles (or `--wait`'s timeout, else 5m, or
+    /// Ctrl-C): what became of each.
+    #[allow(clippy::print_stderr)]
+    async fn settle(&self, sent: &[Outcome]) -> Results {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        for o in sent.iter().filter(|o| o.status == Status::Retried) {
+            let _ = tx.send(o.clone());
+        }
+        drop(tx);
+        if !self.b.quiet && self.ctx.stderr_tty {
+            eprintln!(
+                "Following {} before the rest (--canary)…",
+                entries(sent.len())
+            );
+        }
+        let wait = wait_of(&self.plan, self.spec.wait.unwrap_or(CANARY_WAIT));
+        let none = AtomicU64::new(0);
+        let stop = self.interrupt.flag.clone();
+        tokio::select! {
+            r = follow(&self.ctx.client, rx, &wait, &none) => r.unwrap_or_default(),
+            () = stop.wait() => Results::default(),
+        }
     }
 
     /// The groups run one after the other (QStash entries first), sharing the journal, the
     /// progress bar, Ctrl-C and `--max-failures`.
     async fn execute_groups(&mut self) {
-        for g in &self.plan.groups {
-            let failed = self
-                .ran
-                .outcomes
-                .iter()
-                .filter(|o| o.status == Status::Failed)
-                .count() as u64;
-            let left = self.spec.max_failures.map(|m| m.saturating_sub(failed));
-            let opts = self.options(g, left);
-            let mut done = super::run(
-                &self.ctx.client,
-                g.ids.clone(),
-                &opts,
-                self.journal.as_ref(),
-                &self.tee,
-                &self.interrupt.flag,
-            )
-            .await;
-            self.ran.outcomes.append(&mut done.outcomes);
-            if done.halt.is_some() || done.journal_error.is_some() {
-                self.ran.halt = done.halt;
-                self.ran.journal_error = done.journal_error;
-                self.ran.cause = done.cause;
+        let groups = self.plan.groups.clone();
+        for g in &groups {
+            self.send(g, g.ids.clone()).await;
+            if self.ran.halt.is_some() || self.ran.journal_error.is_some() {
                 break;
             }
         }
@@ -310,6 +420,11 @@ impl<'a> Runner<'a> {
             super::report::records(&mut std::io::stdout().lock(), f, &all)?;
         }
         if !self.b.quiet {
+            let mut err = std::io::stderr().lock();
+            for line in r.stopped.iter().flat_map(canary::Stopped::lines) {
+                let _ = writeln!(err, "{line}");
+            }
+            drop(err);
             // A closed stderr must not change the exit code the run earned.
             let _ = super::report::ending(
                 &mut std::io::stderr().lock(),
@@ -362,12 +477,27 @@ impl<'a> Runner<'a> {
             failed_again: self.failed_again.load(Ordering::SeqCst) as usize,
             unreachable: r.cause.map(|c| (self.ctx.client.base_url().to_string(), c)),
         })?;
+        if !r.stopped.is_empty() {
+            let left: usize = r.stopped.iter().map(|s| s.left).sum();
+            return Err(CliError {
+                exit: Exit::Partial,
+                message: format!(
+                    "{} stopped because a canary did not get through; {} left untouched (fix the cause, then `dlq retry --resume {path} --canary` retries them)",
+                    if r.stopped.len() == 1 { "1 destination".to_string() } else { format!("{} destinations", r.stopped.len()) },
+                    entries(left),
+                ),
+            }
+            .into());
+        }
         if self.spec.wait.is_some() {
             verdict::after_wait(&super::follow::settled(r.outcomes.iter().chain(&r.earlier)))?;
         }
         Ok(())
     }
 }
+
+/// How long canaries are followed without `--wait`'s timeout (as `--wait` alone).
+const CANARY_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// How `--wait` follows: log times come from the server's clock, so a minute's margin; a
 /// resumed run also follows what its journal says was retried before.

@@ -15,6 +15,7 @@ pub async fn run(ctx: &Ctx, a: DeleteArgs) -> anyhow::Result<()> {
         max_failures: None,
         new_run_id: None,
         wait: None,
+        canary: None,
     };
     super::bulk::run(ctx, a.bulk, spec).await
 }

@@ -40,6 +40,7 @@ pub async fn run(ctx: &Ctx, a: RetryArgs) -> anyhow::Result<()> {
         max_failures: a.max_failures,
         new_run_id: a.new_run_id.clone(),
         wait: a.wait,
+        canary: a.canary,
     };
     super::bulk::run(ctx, a.bulk, spec).await
 }
@@ -95,14 +96,28 @@ pub struct RetryArgs {
     /// passes [default TIMEOUT: 5m]; exit 0 only if every one was delivered
     #[arg(long, value_name = "TIMEOUT", num_args = 0..=1, require_equals = true, default_missing_value = "5m", value_parser = parse_wait)]
     pub wait: Option<std::time::Duration>,
+    /// Retry N entries of each destination first (default 1), follow them as --wait does
+    /// (its TIMEOUT, else 5m), and send the rest of that destination only once they were
+    /// delivered; a destination whose canary fails again is stopped, its other entries left
+    #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, default_missing_value = "1", value_parser = parse_canary)]
+    pub canary: Option<usize>,
     /// Correct the message first: open its body and forwarded headers in $VISUAL/$EDITOR,
     /// show the diff, publish the edited copy, then delete the original (one QStash id)
-    #[arg(long, conflicts_with_all = ["restart", "failure_function", "new_run_id", "max_failures"])]
+    #[arg(long, conflicts_with_all = ["restart", "failure_function", "new_run_id", "max_failures", "canary"])]
     pub edit: bool,
     #[command(flatten)]
     pub overrides: crate::cli::OverrideArgs,
     #[command(flatten)]
     pub client: crate::cli::ClientArgs,
+}
+
+fn parse_canary(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=100).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected how many entries of each destination go first, 1 to 100; got '{s}'"
+        )),
+    }
 }
 
 fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
