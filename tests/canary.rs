@@ -141,3 +141,97 @@ async fn of_two_destinations_the_fixed_one_goes_on_and_the_broken_one_stops() {
     );
     assert!(left.iter().all(|u| u.ends_with("/b")), "{left:?}");
 }
+
+/// How many times the app's `charge` step ran.
+async fn charges(app: &crate::support::workflow_app::App) -> usize {
+    app.events_of("step", None)
+        .await
+        .iter()
+        .filter(|e| e["step"] == "charge")
+        .count()
+}
+
+/// The failed runs of `/wf/order` in the workflow DLQ.
+async fn failed_runs(dev: &Dev, n: usize) -> Vec<serde_json::Value> {
+    dev.wait_dlq("/v2/workflows/dlq", n).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workflow_runs_are_resumed_one_first_then_the_rest_once_it_finished() {
+    use serde_json::json;
+    let dev = Dev::start().await;
+    let app = crate::support::workflow_app::App::start(&dev).await;
+    app.control(json!({ "chargeFails": true })).await;
+    for n in 1..=3 {
+        app.trigger(json!({ "url": "/wf/order", "workflowRunId": format!("c{n}"), "retries": 0, "body": { "orderId": n, "amount": 1 } }))
+            .await;
+    }
+    failed_runs(&dev, 3).await;
+    assert_eq!(charges(&app).await, 3);
+
+    // Still broken: one run is resumed, fails again; the other two stay.
+    let r = retry(&dev, &["--workflow", "--canary"]).await;
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert_eq!(charges(&app).await, 4, "only the canary's charge ran again");
+    assert!(r.stderr.contains("/wf/order: its canary"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("[wf-step-threw]"),
+        "the new failure's diagnosis: {}",
+        r.stderr
+    );
+    assert_eq!(failed_runs(&dev, 3).await.len(), 3);
+
+    // Fixed: the canary run finishes, then the rest are resumed and finish.
+    app.control(json!({ "chargeFails": false })).await;
+    let r = retry(&dev, &["--workflow", "--canary", "--wait"]).await;
+    assert_eq!(r.code, 0, "{}", r.all());
+    let ships = app
+        .events_of("step", None)
+        .await
+        .iter()
+        .filter(|e| e["step"] == "ship")
+        .count();
+    assert_eq!(ships, 3, "all three runs finished");
+    assert!(dev.dlq_all("/v2/workflows/dlq").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_canary_run_is_finished_by_resume_once_fixed() {
+    let dev = Dev::start().await;
+    let (rx, broken) = endpoints(&["/a"]).await;
+    dev.fail_many(&format!("{}/a", rx.url), 3, &[]).await;
+    let ids: Vec<String> = dev
+        .wait_dlq("/v2/dlq", 3)
+        .await
+        .iter()
+        .map(|e| e["dlqId"].as_str().unwrap().to_string())
+        .collect();
+    // Ids from stdin, as `dlq list -o ids` writes them.
+    let journal = std::env::temp_dir().join(format!("dlq-canary-{}.ndjson", std::process::id()));
+    let _ = std::fs::remove_file(&journal);
+    let j = journal.to_str().unwrap();
+    let r = crate::support::dlq_with_stdin(
+        &dev.url,
+        Some(&dev.token),
+        &["retry", "-", "--yes", "--canary", "--journal", j],
+        &[("DLQ_WAIT_INTERVAL_MS", "50")],
+        Some(ids.join("\n").as_bytes()),
+    )
+    .await;
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert_eq!(rx.requests_to("/a").len(), 4);
+    broken.lock().clear();
+    let r = dev
+        .dlq_env(
+            &["retry", "--resume", j, "--yes", "--canary"],
+            &[("DLQ_WAIT_INTERVAL_MS", "50")],
+        )
+        .await;
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        rx.requests_to("/a").len(),
+        6,
+        "the two left are retried, the canary's is not again"
+    );
+    let _ = std::fs::remove_file(&journal);
+}
