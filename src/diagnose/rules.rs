@@ -511,7 +511,7 @@ pub const RULES: &[Rule] = &[
             Sig {
                 status: Class(5),
                 headers: &[CF],
-                body_any: &["Error 1101"],
+                body_any: &["Error 1101", "error code: 1101"],
                 ..S
             },
         ],
@@ -533,7 +533,7 @@ pub const RULES: &[Rule] = &[
             Sig {
                 status: Class(5),
                 headers: &[CF],
-                body_any: &["Error 1102"],
+                body_any: &["Error 1102", "error code: 1102"],
                 ..S
             },
         ],
@@ -621,7 +621,7 @@ pub const RULES: &[Rule] = &[
             Sig {
                 status: Is(&[530]),
                 headers: &[CF],
-                body_any: &["Error 1033", "Argo Tunnel error"],
+                body_any: &["Error 1033", "error code: 1033", "Argo Tunnel error"],
                 ..S
             },
             Sig {
@@ -640,7 +640,7 @@ pub const RULES: &[Rule] = &[
         platform: "Cloudflare (WAF)",
         when: &[Sig {
             status: Is(&[429]),
-            body_any: &["Error 1015"],
+            body_any: &["Error 1015", "error code: 1015"],
             ..S
         }],
         cause: "A Cloudflare rate-limiting rule blocked QStash's requests.",

@@ -771,3 +771,153 @@ fn a_secret_headers_value_is_never_evidence() {
         "{all}"
     );
 }
+
+/// A second form of each row the tests above show once: other request ids, tunnel names,
+/// versions, wording around the matched text, header case.
+#[test]
+fn second_variants_of_the_rows_shown_once() {
+    let cf = ("server", "cloudflare");
+    for (want, status, headers, body) in [
+        (
+            "wf-retry-after-exhausted",
+            429,
+            vec![("upstash-workflow-sdk-version", "1")],
+            r#"{"error":"WorkflowRetryAfterError","message":"upstream said wait 30s","stack":"…"}"#,
+        ),
+        (
+            "wf-auth-check-failed",
+            400,
+            vec![SDK],
+            r#"{"error":"WorkflowError","message":"Failed to authenticate Workflow request. Route returned early."}"#,
+        ),
+        (
+            "qstash-response-timeout",
+            0,
+            vec![],
+            "Post \"https://app/x\": net/http: timeout awaiting response headers",
+        ),
+        (
+            "vercel-function-crashed",
+            500,
+            vec![
+                ("x-vercel-error", "function_invocation_failed"),
+                ("x-vercel-id", "iad1::zz9"),
+            ],
+            "This Serverless Function has crashed.",
+        ),
+        (
+            "vercel-payload-too-large",
+            413,
+            vec![("X-VERCEL-ERROR", "FUNCTION_PAYLOAD_TOO_LARGE")],
+            "",
+        ),
+        (
+            "vercel-path-not-found",
+            404,
+            vec![("x-vercel-error", "NOT_FOUND"), ("x-vercel-id", "cdg1::q")],
+            "404: NOT_FOUND Code: NOT_FOUND ID: cdg1::q",
+        ),
+        (
+            "ngrok-upstream-refused",
+            502,
+            vec![("Ngrok-Error-Code", "ERR_NGROK_8012")],
+            "dial tcp 127.0.0.1:8080: connect: connection refused",
+        ),
+        (
+            "ngrok-browser-warning",
+            200,
+            vec![("ngrok-error-code", "ERR_NGROK_6024")],
+            "<html>ngrok warning page for brave-lion.ngrok-free.app</html>",
+        ),
+        (
+            "cf-origin-timeout",
+            524,
+            vec![cf, ("cf-ray", "77a-LHR")],
+            "Error code 524",
+        ),
+        (
+            "cf-rate-limited",
+            429,
+            vec![cf],
+            "<title>Access denied | api.example used Cloudflare to restrict access</title> Error 1015",
+        ),
+        ("cf-worker-limit", 500, vec![("cf-error-type", "1102")], ""),
+        (
+            "cf-tunnel-down",
+            530,
+            vec![("Server", "Cloudflare"), ("Retry-After", "120")],
+            "error code: 1033",
+        ),
+        (
+            "apigw-timeout",
+            504,
+            vec![
+                ("X-Amzn-RequestId", "c0ffee"),
+                ("X-Amzn-ErrorType", "IntegrationTimeout"),
+            ],
+            r#"{"message":"Endpoint request timed out"}"#,
+        ),
+        (
+            "apigw-missing-auth-token",
+            403,
+            vec![("x-amzn-requestid", "b4d")],
+            r#"{"message":"Missing Authentication Token"}"#,
+        ),
+        (
+            "netlify-function-timeout",
+            502,
+            vec![("x-nf-request-id", "01J9ZZ")],
+            r#"{"errorMessage":"Task timed out after 26.00 seconds"}"#,
+        ),
+        (
+            "netlify-function-error",
+            500,
+            vec![("X-Nf-Request-Id", "01JA")],
+            r#"{"errorType":"Runtime.UserCodeSyntaxError","errorMessage":"SyntaxError: Unexpected token"}"#,
+        ),
+        (
+            "supabase-idle-timeout",
+            504,
+            vec![("SB-Error-Code", "IDLE_TIMEOUT")],
+            "Gateway Timeout",
+        ),
+        (
+            "nextjs-method-not-exported",
+            405,
+            vec![("allow", "GET, HEAD")],
+            "  ",
+        ),
+        (
+            "clerk-protect-404",
+            404,
+            vec![
+                ("x-clerk-auth-status", "signed-out"),
+                ("x-clerk-auth-reason", "session-token-and-uat-missing"),
+            ],
+            "",
+        ),
+        (
+            "wf-non-retryable",
+            489,
+            vec![SDK],
+            r#"{"error":"WorkflowNonRetryableError","message":"customer deleted"}"#,
+        ),
+    ] {
+        assert_eq!(
+            id(status, &headers, body),
+            want,
+            "{status} {headers:?} {body}"
+        );
+    }
+    // Near misses: a Vercel 404 that says nothing of its cause, a plain timeout page.
+    assert_eq!(
+        id(404, &[("X-Vercel-Id", "iad1::x")], "not here"),
+        "status-404"
+    );
+    assert_eq!(
+        id(524, &[], "timeout"),
+        "cf-origin-timeout",
+        "524 is Cloudflare's own status"
+    );
+    assert_eq!(id(408, &[], "Request Timeout"), "status-408");
+}
