@@ -284,3 +284,30 @@ async fn esc_and_ctrl_c_leave_the_picker_changing_nothing() {
     }
     assert_eq!(dev.dlq_all("/v2/dlq").await, before, "nothing changed");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn picked_entries_go_one_per_destination_first_with_canary() {
+    let dev = Dev::start().await;
+    let rx = Receiver::always(500).await;
+    dev.fail_many(&format!("{}/same", rx.url), 3, &[]).await;
+    dev.wait_dlq("/v2/dlq", 3).await;
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::run(&dev, "canary", "retry -i --canary", home.path());
+    tmux.wait_for("Entries to retry").await;
+    for k in ["Space", "Down", "Space", "Down", "Space", "Enter"] {
+        tmux.keys(k);
+    }
+    tmux.wait_for("Retry 3 DLQ entries").await;
+    tmux.keys("y");
+    let screen = tmux.wait_for("EXIT=").await;
+    assert!(screen.contains("EXIT=3"), "{screen}");
+    assert!(
+        screen.contains("its other 2 entries left untouched"),
+        "{screen}"
+    );
+    assert_eq!(
+        rx.requests_to("/same").len(),
+        4,
+        "three failures, then the canary alone"
+    );
+}
