@@ -706,6 +706,19 @@ async fn a_webhook_made_by_the_sdk_is_called_without_the_token_and_wakes_its_run
     );
 }
 
+/// A receiver that fails paths under `/fail` (500) and answers the rest 200.
+async fn failing_under_fail() -> Receiver {
+    Receiver::start(|r, _| {
+        let status = if r.path.starts_with("/fail") {
+            500
+        } else {
+            200
+        };
+        (status, vec![], b"ok".to_vec())
+    })
+    .await
+}
+
 /// The fields a value must have, each of a JSON type (`"s"` string, `"n"` number, `"b"`
 /// boolean, `"a"` array, `"o"` object): the SDK type's required fields.
 fn has(v: &Value, fields: &[(&str, &str)]) {
@@ -726,15 +739,7 @@ fn has(v: &Value, fields: &[(&str, &str)]) {
 async fn every_other_js_qstash_client_method_is_served_and_answers_in_its_type() {
     let dev = Dev::start().await;
     let app = App::start(&dev).await;
-    let rx = Receiver::start(|r, _| {
-        let status = if r.path.starts_with("/fail") {
-            500
-        } else {
-            200
-        };
-        (status, vec![], b"ok".to_vec())
-    })
-    .await;
+    let rx = failing_under_fail().await;
     let u = |p: &str| format!("{}{p}", rx.url);
 
     let v = js(
@@ -918,15 +923,7 @@ async fn every_other_js_qstash_client_method_is_served_and_answers_in_its_type()
 async fn every_other_python_qstash_client_method_is_served_and_parsed_by_the_sdk() {
     let dev = Dev::start().await;
     let app = PyApp::start(&dev).await;
-    let rx = Receiver::start(|r, _| {
-        let status = if r.path.starts_with("/fail") {
-            500
-        } else {
-            200
-        };
-        (status, vec![], b"ok".to_vec())
-    })
-    .await;
+    let rx = failing_under_fail().await;
     let u = |p: &str| format!("{}{p}", rx.url);
 
     let r = py(
