@@ -63,26 +63,43 @@ pub struct Response<'a> {
     pub status: Option<i64>,
     pub headers: Option<&'a Headers>,
     pub body: String,
+    /// `body` lowercased once, for the case-insensitive matches.
+    lower: String,
     pub url: &'a str,
 }
 
 impl<'a> Response<'a> {
     /// The entry's last delivery attempt (`responseBody` or the decoded `responseBodyBase64`).
     pub fn of_entry(e: &'a DlqEntry) -> Response<'a> {
-        Response {
-            status: e.response_status,
-            headers: e.response_header.as_ref(),
-            body: text(&e.response_bytes()),
-            url: e.url.as_deref().or(e.workflow_url.as_deref()).unwrap_or(""),
-        }
+        Response::new(
+            e.response_status,
+            e.response_header.as_ref(),
+            text(&e.response_bytes()),
+            e.url.as_deref().or(e.workflow_url.as_deref()).unwrap_or(""),
+        )
     }
 
     /// A workflow run's failure callback answer.
     pub fn of_callback(info: &'a FailureCallbackInfo, url: &'a str) -> Response<'a> {
+        Response::new(
+            info.response_status,
+            info.response_headers.as_ref(),
+            text(&decode_body(info.response_body.as_deref(), None)),
+            url,
+        )
+    }
+
+    pub fn new(
+        status: Option<i64>,
+        headers: Option<&'a Headers>,
+        body: String,
+        url: &'a str,
+    ) -> Response<'a> {
         Response {
-            status: info.response_status,
-            headers: info.response_headers.as_ref(),
-            body: text(&decode_body(info.response_body.as_deref(), None)),
+            status,
+            headers,
+            lower: body.to_lowercase(),
+            body,
             url,
         }
     }
@@ -168,7 +185,7 @@ fn matches(sig: &Sig, r: &Response) -> Option<Vec<String>> {
     for h in sig.headers {
         ev.extend(header_holds(h, r)?);
     }
-    let lower = r.body.to_lowercase();
+    let lower = &r.lower;
     if sig.body_empty && !r.body.trim().is_empty() {
         return None;
     }
@@ -180,13 +197,13 @@ fn matches(sig: &Sig, r: &Response) -> Option<Vec<String>> {
         return None;
     }
     for n in sig.body_all {
-        ev.push(fragment(&r.body, &lower, n)?);
+        ev.push(fragment(&r.body, lower, n)?);
     }
     if !sig.body_any.is_empty() {
         ev.push(
             sig.body_any
                 .iter()
-                .find_map(|n| fragment(&r.body, &lower, n))?,
+                .find_map(|n| fragment(&r.body, lower, n))?,
         );
     }
     if !sig.url_any.is_empty() {
