@@ -63,8 +63,6 @@ pub struct Response<'a> {
     pub status: Option<i64>,
     pub headers: Option<&'a Headers>,
     pub body: String,
-    /// `body` lowercased once, for the case-insensitive matches.
-    lower: String,
     pub url: &'a str,
 }
 
@@ -98,7 +96,6 @@ impl<'a> Response<'a> {
         Response {
             status,
             headers,
-            lower: body.to_lowercase(),
             body,
             url,
         }
@@ -185,26 +182,17 @@ fn matches(sig: &Sig, r: &Response) -> Option<Vec<String>> {
     for h in sig.headers {
         ev.extend(header_holds(h, r)?);
     }
-    let lower = &r.lower;
     if sig.body_empty && !r.body.trim().is_empty() {
         return None;
     }
-    if sig
-        .body_not
-        .iter()
-        .any(|n| lower.contains(&n.to_lowercase()))
-    {
+    if sig.body_not.iter().any(|n| find_ci(&r.body, n).is_some()) {
         return None;
     }
     for n in sig.body_all {
-        ev.push(fragment(&r.body, lower, n)?);
+        ev.push(fragment(&r.body, n)?);
     }
     if !sig.body_any.is_empty() {
-        ev.push(
-            sig.body_any
-                .iter()
-                .find_map(|n| fragment(&r.body, lower, n))?,
-        );
+        ev.push(sig.body_any.iter().find_map(|n| fragment(&r.body, n))?);
     }
     if !sig.url_any.is_empty() {
         let u = sig.url_any.iter().find(|n| r.url.contains(**n))?;
@@ -225,9 +213,8 @@ fn header_holds(h: &H, r: &Response) -> Option<Option<String>> {
         }),
         H::Contains(name, want) => {
             let (k, vs) = r.header(name)?;
-            let lower = want.to_lowercase();
             vs.iter()
-                .find(|v| v.to_lowercase().contains(&lower))
+                .find(|v| find_ci(v, want).is_some())
                 .map(|v| {
                     // A secret's value is never shown: only the part that matched.
                     Some(if is_sensitive(k) {
@@ -241,11 +228,19 @@ fn header_holds(h: &H, r: &Response) -> Option<Option<String>> {
     }
 }
 
+/// Where `needle` (ASCII, as the table's are) first occurs in `hay`, in any case; no
+/// allocation, so the table's hundreds of checks per entry stay cheap.
+fn find_ci(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    h.windows(n.len()).position(|w| w.eq_ignore_ascii_case(n))
+}
+
 /// The body around the first (case-insensitive) occurrence of `needle`, quoted.
-fn fragment(body: &str, lower: &str, needle: &str) -> Option<String> {
-    let at = lower.find(&needle.to_lowercase())?;
-    // `to_lowercase` may change byte lengths; fall back to the start when it did.
-    let at = if lower.len() == body.len() { at } else { 0 };
+fn fragment(body: &str, needle: &str) -> Option<String> {
+    let at = find_ci(body, needle)?;
     let start = floor(body, at.saturating_sub(30));
     let end = floor(body, (at + needle.len() + 30).min(body.len()));
     let mut s = inert(&body[start..end]);
