@@ -89,13 +89,13 @@ impl<W: Write> ListWriter<W> {
             match self.format {
                 Format::Ids => writeln!(self.out, "{}", sanitize::inline(&e.dlq_id))?,
                 Format::Ndjson => {
-                    serde_json::to_writer(&mut self.out, &with_diagnosis(e)?)?;
+                    write_with_diagnosis(&mut self.out, e)?;
                     self.out.write_all(b"\n")?;
                 }
                 Format::Json => {
                     self.out
                         .write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
-                    serde_json::to_writer(&mut self.out, &with_diagnosis(e)?)?;
+                    write_with_diagnosis(&mut self.out, e)?;
                 }
                 Format::Csv => {
                     if self.written == 0 {
@@ -314,16 +314,22 @@ pub fn cause(e: &DlqEntry) -> String {
     if d.generic { String::new() } else { d.id }
 }
 
-/// The entry's API fields with its diagnosis beside them (JSON and NDJSON).
-fn with_diagnosis(e: &DlqEntry) -> serde_json::Result<serde_json::Value> {
-    let mut v = serde_json::to_value(e)?;
-    if let Some(o) = v.as_object_mut() {
-        o.insert(
-            diagnose::KEY.into(),
-            serde_json::to_value(diagnose::report(e))?,
-        );
+/// Writes the entry's API fields with its diagnosis beside them (JSON and NDJSON): the
+/// entry's object written as it is, the `diagnosis` key added before its closing brace (no
+/// intermediate JSON value: listings write many of these).
+fn write_with_diagnosis<W: Write>(out: &mut W, e: &DlqEntry) -> io::Result<()> {
+    let mut buf = serde_json::to_vec(e)?;
+    if buf.last() == Some(&b'}') {
+        buf.pop();
+        if buf.len() > 1 {
+            buf.push(b',');
+        }
+        serde_json::to_writer(&mut buf, diagnose::KEY)?;
+        buf.push(b':');
+        serde_json::to_writer(&mut buf, &diagnose::report(e))?;
+        buf.push(b'}');
     }
-    Ok(v)
+    out.write_all(&buf)
 }
 
 /// A cell a spreadsheet cannot be tricked by: control characters escaped, and a leading `'`
