@@ -213,16 +213,14 @@ fn header_holds(h: &H, r: &Response) -> Option<Option<String>> {
         }),
         H::Contains(name, want) => {
             let (k, vs) = r.header(name)?;
-            vs.iter()
-                .find(|v| find_ci(v, want).is_some())
-                .map(|v| {
-                    // A secret's value is never shown: only the part that matched.
-                    Some(if is_sensitive(k) {
-                        format!("header {k}: …{want}…")
-                    } else {
-                        format!("header {k}: {}", inert(v))
-                    })
+            vs.iter().find(|v| find_ci(v, want).is_some()).map(|v| {
+                // A secret's value is never shown: only the part that matched.
+                Some(if is_sensitive(k) {
+                    format!("header {k}: …{want}…")
+                } else {
+                    format!("header {k}: {}", inert(v))
                 })
+            })
         }
         H::Absent(name) => r.header(name).is_none().then_some(None),
     }
