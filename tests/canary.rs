@@ -57,7 +57,11 @@ async fn an_endpoint_still_broken_gets_only_its_canary_and_the_rest_stay() {
         err.contains("[status-500]") || err.contains("Cause:"),
         "the new failure's diagnosis: {err}"
     );
-    assert!(err.contains("--canary` retries them"), "{err}");
+    assert!(err.contains("--canary` sends them"), "{err}");
+    assert!(
+        err.contains("Finish with: dlq retry --resume ") && err.contains(".ndjson --canary\n"),
+        "{err}"
+    );
     // The two never sent and the canary's new failure.
     assert_eq!(dev.dlq_all("/v2/dlq").await.len(), 3);
 }

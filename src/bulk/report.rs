@@ -45,7 +45,8 @@ pub fn question(groups: &[Group], entries: Option<&[DlqEntry]>, target: &str) ->
 }
 
 /// How a run ended, for a person: the counts, the first failures, and how to finish what was
-/// not done (`--resume` with the journal, or the same command when there is none).
+/// not done (`--resume` with the journal and `resume_flags`, such as ` --canary`, or the same
+/// command when there is none).
 pub fn ending<W: Write>(
     w: &mut W,
     verb: Verb,
@@ -53,6 +54,7 @@ pub fn ending<W: Write>(
     outcomes: &[Outcome],
     untouched: usize,
     journal: Option<&Path>,
+    resume_flags: &str,
 ) -> std::io::Result<()> {
     let not_attempted = if untouched > 0 {
         format!(", not attempted {untouched}")
@@ -82,7 +84,7 @@ pub fn ending<W: Write>(
         match journal {
             Some(j) => writeln!(
                 w,
-                "Finish with: dlq {} --resume {}",
+                "Finish with: dlq {} --resume {}{resume_flags}",
                 verb.name(),
                 j.display()
             )?,
@@ -614,7 +616,7 @@ mod tests {
     fn ending_text(outcomes: &[Outcome], untouched: usize, journal: Option<&Path>) -> String {
         let mut out = Vec::new();
         let s = crate::bulk::summarize(outcomes);
-        ending(&mut out, Verb::Retry, &s, outcomes, untouched, journal).unwrap();
+        ending(&mut out, Verb::Retry, &s, outcomes, untouched, journal, "").unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -433,6 +433,11 @@ impl<'a> Runner<'a> {
                 &r.outcomes,
                 r.total - r.outcomes.len(),
                 self.journal_path.as_deref(),
+                if self.spec.canary.is_some() {
+                    " --canary"
+                } else {
+                    ""
+                },
             );
         }
         Ok(())
@@ -482,7 +487,7 @@ impl<'a> Runner<'a> {
             return Err(CliError {
                 exit: Exit::Partial,
                 message: format!(
-                    "{} stopped because a canary did not get through; {} left untouched (fix the cause, then `dlq retry --resume {path} --canary` retries them)",
+                    "{} stopped because a canary did not get through; {} left untouched (fix the cause, then `dlq retry --resume {path} --canary` sends them)",
                     if r.stopped.len() == 1 { "1 destination".to_string() } else { format!("{} destinations", r.stopped.len()) },
                     entries(left),
                 ),

@@ -387,6 +387,7 @@ fn report(ctx: &Ctx, a: &ImportArgs, outcomes: &[Outcome], total: usize) -> anyh
             outcomes,
             total - outcomes.len(),
             None,
+            "",
         );
     }
     verdict::verdict(&verdict::Tally {
