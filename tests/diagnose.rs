@@ -188,3 +188,38 @@ async fn a_retry_that_cannot_succeed_unchanged_is_named_with_its_fix_and_stays_p
     let r = dev.dlq(&["retry", "--all-matching", "--yes"]).await;
     assert_eq!(r.code, 0, "{}", r.all());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_whose_failure_function_failed_too_gets_both_diagnoses() {
+    use serde_json::json;
+    let dev = Dev::start().await;
+    let app = crate::support::workflow_app::App::start(&dev).await;
+    app.control(json!({ "chargeFails": true, "failureFunctionFails": true }))
+        .await;
+    app.trigger(json!({ "url": "/wf/order", "workflowRunId": "ff-1", "retries": 0, "body": { "orderId": 1, "amount": 1 } }))
+        .await;
+    let e = crate::workflow::dlq_entry(&dev, "wfr_ff-1").await;
+    assert_ne!(e["failureCallbackInfo"]["state"], "CALLBACK_SUCCESS", "{e}");
+    let id = e["dlqId"].as_str().unwrap().to_string();
+    let v: Value =
+        serde_json::from_str(&dev.dlq(&["show", "-o", "json", &id]).await.out()).unwrap();
+    let d = &v[0]["diagnosis"];
+    assert_eq!(d["id"], "wf-step-threw", "{d}");
+    let f = &d["failureFunction"];
+    assert!(
+        f["id"].is_string(),
+        "the failure function's own diagnosis: {d}"
+    );
+    assert!(
+        f["evidence"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("failure callback CALLBACK_"),
+        "{f}"
+    );
+    let out = dev.dlq(&["show", &id]).await.out();
+    assert!(
+        out.contains("Failure fn cause") && out.contains("Failure fn fix"),
+        "{out}"
+    );
+}
