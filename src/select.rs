@@ -112,7 +112,7 @@ impl Selection {
 }
 
 /// A selection as a journal keeps it (the local refinements in their command-line form).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Saved {
     pub workflow: bool,

@@ -136,14 +136,7 @@ mod tests {
             ids: vec![],
         };
         let selection = journal::Selection {
-            select: crate::select::Saved {
-                workflow: false,
-                filter: Default::default(),
-                status: vec![],
-                grep: vec![],
-                header: vec![],
-                message_id: None,
-            },
+            select: crate::select::Saved::default(),
             until: 99,
         };
         let start = Start {

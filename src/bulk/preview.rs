@@ -89,27 +89,11 @@ impl Preview {
 /// the API allows) and says what the run would do to each.
 pub async fn gather(ctx: &Ctx, p: &Plan, spec: &Spec) -> anyhow::Result<Preview> {
     let mut by_id: HashMap<String, DlqEntry> = p
-        .entries
-        .iter()
-        .flatten()
-        .map(|e| (e.dlq_id.clone(), e.clone()))
+        .all_entries(&ctx.client)
+        .await?
+        .into_iter()
+        .map(|e| (e.dlq_id.clone(), e))
         .collect();
-    let unread: Vec<String> = p
-        .groups
-        .iter()
-        .flat_map(|g| g.ids.iter())
-        .filter(|i| !by_id.contains_key(*i))
-        .cloned()
-        .collect();
-    if !unread.is_empty() {
-        by_id.extend(
-            ctx.client
-                .dlq_by_ids(&unread)
-                .await?
-                .into_iter()
-                .map(|e| (e.dlq_id.clone(), e)),
-        );
-    }
     let mut v = Preview {
         overrides: overrides(p, spec),
         target: ctx.target.to_string(),

@@ -58,6 +58,28 @@ pub struct Pending {
 }
 
 impl Plan {
+    /// Every planned entry: those the selection read, and the others read now by id (in as
+    /// few calls as the API allows). Ids no longer in the DLQ are left out.
+    pub async fn all_entries(
+        &self,
+        client: &crate::client::Client,
+    ) -> Result<Vec<DlqEntry>, crate::client::ApiError> {
+        let mut entries = self.entries.clone().unwrap_or_default();
+        let known: std::collections::HashSet<&str> =
+            entries.iter().map(|e| e.dlq_id.as_str()).collect();
+        let unread: Vec<String> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.ids.iter())
+            .filter(|i| !known.contains(i.as_str()))
+            .cloned()
+            .collect();
+        if !unread.is_empty() {
+            entries.extend(client.dlq_by_ids(&unread).await?);
+        }
+        Ok(entries)
+    }
+
     pub fn total(&self) -> usize {
         self.groups.iter().map(|g| g.ids.len()).sum()
     }

@@ -173,23 +173,18 @@ impl<'a> Runner<'a> {
                 .collect();
             let mut rest = Vec::new();
             for lane in &lanes {
-                let v = canary::judge(lane, &retried, &results);
-                if let canary::Verdict::Stopped {
-                    new_dlq_id: Some(id),
-                    ..
-                } = &v
-                {
-                    let d = self.ctx.client.dlq_get(g.kind(), id).await.ok();
-                    let mut s = canary::Stopped::new(lane, v.clone());
-                    if let Some(s) = s.as_mut() {
-                        s.diagnosis = d.as_ref().map(crate::diagnose::diagnose);
-                    }
-                    self.ran.stopped.extend(s);
-                } else if let Some(s) = canary::Stopped::new(lane, v) {
-                    self.ran.stopped.push(s);
-                } else {
+                let Some(mut stopped) =
+                    canary::Stopped::new(lane, canary::judge(lane, &retried, &results))
+                else {
                     rest.extend(lane.rest.iter().cloned());
+                    continue;
+                };
+                // The canary failed again: its new entry says why.
+                if let Some(id) = &stopped.new_dlq_id {
+                    let e = self.ctx.client.dlq_get(g.kind(), id).await.ok();
+                    stopped.diagnosis = e.as_ref().map(crate::diagnose::diagnose);
                 }
+                self.ran.stopped.push(stopped);
             }
             if !rest.is_empty() {
                 self.send(g, rest).await;
@@ -200,25 +195,13 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// The selected entries, to learn each one's destination (read when the plan has not).
+    /// The selected entries, to learn each one's destination; those that cannot be read are
+    /// each a destination of their own.
     async fn lane_entries(&self) -> Vec<DlqEntry> {
-        let mut entries = self.plan.entries.clone().unwrap_or_default();
-        let known: std::collections::HashSet<&str> =
-            entries.iter().map(|e| e.dlq_id.as_str()).collect();
-        let unread: Vec<String> = self
-            .plan
-            .groups
-            .iter()
-            .flat_map(|g| g.ids.iter())
-            .filter(|i| !known.contains(i.as_str()))
-            .cloned()
-            .collect();
-        if !unread.is_empty()
-            && let Ok(more) = self.ctx.client.dlq_by_ids(&unread).await
-        {
-            entries.extend(more);
+        match self.plan.all_entries(&self.ctx.client).await {
+            Ok(all) => all,
+            Err(_) => self.plan.entries.clone().unwrap_or_default(),
         }
-        entries
     }
 
     /// Sends `ids` of group `g` (sharing the journal, the bar, Ctrl-C and `--max-failures`)
