@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod archive;
+pub(crate) mod arrivals;
 pub mod bulk;
 pub mod cli;
 pub(crate) mod client;

@@ -133,13 +133,16 @@ async fn every_filter_narrows_and_the_cursor_walks_more_than_100() {
     }
     let all = dev.wait_dlq("/v2/dlq", 130).await;
     assert_eq!(all.len(), 130);
-    // The walk is in dlqId order with no repeats.
-    let mut ids: Vec<&str> = all.iter().map(|e| e["dlqId"].as_str().unwrap()).collect();
-    let before = ids.clone();
-    ids.sort_by_key(|s| {
-        let (a, b) = s.split_once('-').unwrap();
-        (a.parse::<i64>().unwrap(), b.parse::<i64>().unwrap())
-    });
+    // The walk is in createdAt order (then dlqId, the order date windows are read in) with no
+    // repeats.
+    let key = |e: &Value| {
+        let (a, b) = e["dlqId"].as_str().unwrap().split_once('-').unwrap();
+        let t = e["createdAt"].as_i64().unwrap();
+        (t, a.parse::<i64>().unwrap(), b.parse::<i64>().unwrap())
+    };
+    let before: Vec<_> = all.iter().map(key).collect();
+    let mut ids = before.clone();
+    ids.sort();
     ids.dedup();
     assert_eq!(ids, before);
 

@@ -182,3 +182,46 @@ async fn ages_are_told_from_now_not_from_the_start_of_the_watch() {
         "{text}"
     );
 }
+
+/// A look costs a call when nothing arrived, however large the DLQ: the logs' dead-letter
+/// events since the last look say what is new (reading 3,000 entries takes 30 calls a look).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_look_costs_in_proportion_to_what_arrived_not_to_the_dlq() {
+    let dev = Dev::start().await;
+    let items: Vec<Value> = (0..3000)
+        .map(|i| {
+            serde_json::json!({
+                "destination": "http://127.0.0.1:1/big",
+                "body": i.to_string(),
+                "headers": {"Upstash-Retries": "0"},
+            })
+        })
+        .collect();
+    for part in items.chunks(100) {
+        let res = dev
+            .req(reqwest::Method::POST, "/v2/batch")
+            .json(part)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success());
+    }
+    dev.wait_dlq("/v2/dlq", 3000).await;
+    // Entries that have been there a while (the last seconds' events are read at each look).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let rx = Receiver::always(500).await;
+    let before = dev.server().faults().requests();
+    let child = watch(
+        &dev,
+        &["-o", "ndjson", "--interval", "500ms", "--timeout", "3s"],
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    dev.fail_many(&format!("{}/late", rx.url), 2, &[]).await;
+    let (code, lines, stderr) = finish(child).await;
+    let calls = dev.server().faults().requests() - before;
+    assert_eq!((code, lines.len()), (3, 2), "{stderr}");
+    assert!(lines.iter().all(|e| e["url"] == format!("{}/late", rx.url)));
+    // Start, about six looks, two arrivals (the publishes of `fail_many` counted too).
+    eprintln!("watch: {calls} calls for a 3 s watch over 3,000 entries");
+    assert!(calls <= 20, "{calls} calls for a 3 s watch");
+}

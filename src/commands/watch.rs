@@ -1,15 +1,14 @@
 //! `dlq watch`.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
+use crate::arrivals::{Feed, Look};
 use crate::cli::FilterArgs;
 use crate::client::ApiError;
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit};
-use crate::pager::{Pager, Reading};
 use crate::render::{redact, watch};
 use crate::select::Selection;
 
@@ -68,34 +67,6 @@ fn parse_watch_timeout(s: &str) -> Result<Duration, String> {
 /// Longest wait between polls after failures.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
-/// Reads every matching entry once: those not in `seen` are new (added to it and passed to
-/// `each_new`); returns the ids there now. An entry passed on stays in `seen` even when the
-/// read fails half-way, so it is never printed twice.
-async fn poll(
-    ctx: &Ctx,
-    sel: &Selection,
-    concurrency: usize,
-    seen: &mut HashSet<String>,
-    mut each_new: impl FnMut(crate::model::DlqEntry) -> std::io::Result<()>,
-) -> std::io::Result<Result<HashSet<String>, ApiError>> {
-    let mut now = HashSet::new();
-    let mut pager = Pager::new(&ctx.client, sel, Reading::with_concurrency(concurrency));
-    loop {
-        match pager.next().await {
-            Ok(Some(batch)) => {
-                for e in batch {
-                    now.insert(e.dlq_id.clone());
-                    if seen.insert(e.dlq_id.clone()) {
-                        each_new(e)?;
-                    }
-                }
-            }
-            Ok(None) => return Ok(Ok(now)),
-            Err(e) => return Ok(Err(e)),
-        }
-    }
-}
-
 /// Look at what is there, then again every interval, printing each arrival once.
 pub async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<()> {
     let mut w = Watch::start(ctx, &args).await?;
@@ -117,7 +88,7 @@ struct Watch<'a> {
     sel: Selection,
     format: WatchFormat,
     deadline: Option<tokio::time::Instant>,
-    seen: HashSet<String>,
+    feed: Feed,
     arrived: u64,
     wait: Duration,
 }
@@ -132,14 +103,12 @@ impl<'a> Watch<'a> {
         } else {
             WatchFormat::Ndjson
         });
-        let mut seen = HashSet::new();
-        if let Err(e) = poll(ctx, &sel, args.concurrency, &mut seen, |_| Ok(())).await? {
-            return Err(anyhow::Error::new(e).context("cannot read the DLQ to start watching"));
-        }
+        let feed = Feed::start(&ctx.client, &sel, crate::ctx::now_ms(), args.concurrency)
+            .await?
+            .map_err(|e| anyhow::Error::new(e).context("cannot read the DLQ to start watching"))?;
         if ctx.stderr_tty {
             eprintln!(
-                "Watching for new DLQ entries ({} there now; every {}; Ctrl-C to stop)",
-                seen.len(),
+                "Watching for new DLQ entries (every {}; Ctrl-C to stop)",
                 humantime::format_duration(args.interval)
             );
         }
@@ -149,7 +118,7 @@ impl<'a> Watch<'a> {
             sel,
             format,
             deadline: args.timeout.map(|t| tokio::time::Instant::now() + t),
-            seen,
+            feed,
             arrived: 0,
             wait: args.interval,
         })
@@ -169,9 +138,9 @@ impl<'a> Watch<'a> {
         last
     }
 
-    /// One look: every entry not seen before is printed (masked unless `--reveal`, its age
-    /// told from now); the ids in the DLQ now, or why they could not be read.
-    async fn look(&mut self) -> anyhow::Result<Result<HashSet<String>, ApiError>> {
+    /// One look: every entry that arrived since the last is printed (masked unless
+    /// `--reveal`, its age told from now); how many, or why the look failed.
+    async fn look(&mut self) -> anyhow::Result<Look> {
         let mut out = std::io::stdout().lock();
         let style = crate::render::Style {
             now_ms: crate::ctx::now_ms(),
@@ -179,20 +148,21 @@ impl<'a> Watch<'a> {
         };
         let (reveal, ndjson) = (self.args.reveal, self.format == WatchFormat::Ndjson);
         let mut new = 0u64;
-        let polled = poll(
-            self.ctx,
-            &self.sel,
-            self.args.concurrency,
-            &mut self.seen,
-            |mut e| {
-                new += 1;
-                if !reveal {
-                    redact::entry(&mut e);
-                }
-                watch::write(&mut out, &e, ndjson, &style)
-            },
-        )
-        .await?;
+        let polled = self
+            .feed
+            .look(
+                &self.ctx.client,
+                &self.sel,
+                self.args.concurrency,
+                |mut e| {
+                    new += 1;
+                    if !reveal {
+                        redact::entry(&mut e);
+                    }
+                    watch::write(&mut out, &e, ndjson, &style)
+                },
+            )
+            .await?;
         self.arrived += new;
         Ok(polled)
     }
@@ -200,17 +170,9 @@ impl<'a> Watch<'a> {
     /// After a look: forget what left the DLQ, or back off after a failure; a refusal (401,
     /// 400) ends the watch, and so does a failed last look when nothing was seen (no green).
     #[allow(clippy::print_stderr)]
-    fn settle(
-        &mut self,
-        polled: Result<HashSet<String>, ApiError>,
-        last: bool,
-    ) -> anyhow::Result<()> {
+    fn settle(&mut self, polled: Look, last: bool) -> anyhow::Result<()> {
         match polled {
-            Ok(now) => {
-                // Entries gone from the DLQ are forgotten (ids are never reused).
-                self.seen = now;
-                self.wait = self.args.interval;
-            }
+            Ok(_) => self.wait = self.args.interval,
             Err(e @ (ApiError::Unauthorized { .. } | ApiError::BadRequest { .. })) => {
                 return Err(anyhow::Error::new(e).context("watching the DLQ"));
             }

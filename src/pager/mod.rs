@@ -289,7 +289,17 @@ async fn read_windows(
             return Ok(());
         };
         plan.complete(&req, page?, |h| keep(sel, h))
-            .map_err(|o| misfiled(&o))?;
+            .map_err(|r| refused(&r))?;
+    }
+}
+
+/// The error for an answer the listing cannot stay exact with.
+fn refused(r: &windows::Refused) -> ApiError {
+    match r {
+        windows::Refused::Outside(o) => misfiled(o),
+        windows::Refused::OrderChanged { from, to } => ApiError::Decode(format!(
+            "the API answered entries created from {from} to {to} out of the createdAt order its earlier pages were in; the listing stopped rather than risk missing entries"
+        )),
     }
 }
 

@@ -74,6 +74,18 @@ pub struct OutsideWindow {
     pub created_at: Option<i64>,
 }
 
+/// Why an answer was refused: the listing cannot be exact with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    Outside(OutsideWindow),
+    /// A page out of the order earlier pages proved (entries kept by that order may be
+    /// missing some).
+    OrderChanged {
+        from: i64,
+        to: i64,
+    },
+}
+
 #[derive(Debug)]
 enum State<T> {
     /// Not read yet; `explore` marks a window nothing is known about (read first: it may need
@@ -93,6 +105,27 @@ enum State<T> {
         in_flight: bool,
         probe: Option<Probe>,
     },
+    /// Read by its cursor in a proved oldest-first order (see [`Run`]).
+    Run(Run<T>),
+}
+
+/// A window read by its cursor in a proved oldest-first order. Its end may be cut while it
+/// is read (the part past the cut becomes a window of its own, for an idle call): the order
+/// proves that once a page shows an entry past the end, the window holds nothing more.
+#[derive(Debug)]
+struct Run<T> {
+    /// The end of the window the cursor was made for (past the slot's end after a cut).
+    query_to: i64,
+    cursor: Option<String>,
+    in_flight: bool,
+    /// Read and sorted, waiting to be handed out.
+    pages: VecDeque<Vec<T>>,
+    /// The entries of the last millisecond read, held until the next page (more of that
+    /// millisecond may follow, to be sorted with them).
+    tail: Vec<T>,
+    /// The newest time read, and the milliseconds the last page spanned.
+    read_to: i64,
+    span: i64,
 }
 
 /// What a piece read by its cursor has shown so far.
@@ -139,7 +172,29 @@ pub struct Windows<T> {
     /// shows too little of it.
     read_whole: Vec<(i64, i64, u64)>,
     extent: Option<(i64, i64)>,
+    /// Calls in flight at once.
+    workers: usize,
+    /// The API's page order, once a page has proved it (see [`Order`]).
+    order: Option<Order>,
 }
+
+/// An order of the API's pages that a page can prove: by `createdAt`, oldest or newest first.
+///
+/// A page proves it when its entries are in that order, are not in `dlqId` order (an API
+/// paging by `dlqId`, the time an entry was dead-lettered, can list a late-retried old entry
+/// after newer ones, so its pages say nothing about a date window's first entries), and have
+/// too many distinct times to be in that order by chance. Then a window's first page holds
+/// every entry of the window older (newest first: newer) than its last entry's millisecond:
+/// those are kept, and only the rest of the window is read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    OldestFirst,
+    NewestFirst,
+}
+
+/// Ways of ordering a page at random among which its `createdAt` order must be one in this
+/// many (about e^21) before the order counts as proved.
+const PROOF_LN_ORDERINGS: f64 = 21.0;
 
 impl<T: Dated> Windows<T> {
     /// The range `lo..=hi`, read as one window first (a small DLQ takes one call), by
@@ -163,7 +218,15 @@ impl<T: Dated> Windows<T> {
             lot: (2 * workers as i64).clamp(8, MAX_PIECES),
             read_whole: Vec::new(),
             extent: None,
+            workers: workers.max(1),
+            order: None,
         }
+    }
+
+    /// The page order proved so far, if any.
+    #[cfg(test)]
+    pub fn order(&self) -> Option<Order> {
+        self.order
     }
 
     /// Every window has been read and handed out.
@@ -202,14 +265,32 @@ impl<T: Dated> Windows<T> {
                     first_pending = Some(from);
                     seen_held |= !pages.is_empty();
                 }
+                State::Run(r)
+                    if r.cursor.is_some()
+                        && !r.in_flight
+                        && first_pending.is_none()
+                        && (roomy || i == 0) =>
+                {
+                    first_pending = Some(from);
+                    seen_held |= !r.pages.is_empty() || !r.tail.is_empty();
+                }
                 State::Done(e) if !e.is_empty() => seen_held = true,
                 State::Walk { pages, .. } if !pages.is_empty() => seen_held = true,
+                State::Run(r) if !r.pages.is_empty() || !r.tail.is_empty() => seen_held = true,
                 _ => {}
             }
         }
         let from = first_explore.or(first_pending)?;
         let slot = self.slots.get_mut(&from)?;
         match &mut slot.state {
+            State::Run(r) => {
+                r.in_flight = true;
+                Some(Request {
+                    from,
+                    to: r.query_to,
+                    cursor: r.cursor.clone(),
+                })
+            }
             State::Walk {
                 cursor, in_flight, ..
             } => {
@@ -292,18 +373,19 @@ impl<T: Dated> Windows<T> {
         req: &Request,
         page: Page<T>,
         keep: impl Fn(&T) -> bool,
-    ) -> Result<(), OutsideWindow> {
+    ) -> Result<(), Refused> {
         if let Some(e) = page
             .entries
             .iter()
             .find(|e| e.created_at().is_none_or(|t| t < req.from || t > req.to))
         {
-            return Err(OutsideWindow {
+            return Err(Refused::Outside(OutsideWindow {
                 from: req.from,
                 to: req.to,
                 created_at: e.created_at(),
-            });
+            }));
         }
+        self.learn_order(req, &page.entries)?;
         let Some(slot) = self.slots.get_mut(&req.from) else {
             return Ok(());
         };
@@ -312,8 +394,10 @@ impl<T: Dated> Windows<T> {
         self.note_read(req, to, &page);
         match state {
             State::Walk { pages, probe, .. } => self.walk_on(req, to, pages, probe, page, keep),
+            State::Run(run) => self.run_on(req.from, to, run, page, keep),
             _ => self.first_page(req, to, inner, page, keep),
         }
+        self.steal();
         self.shed();
         Ok(())
     }
@@ -401,6 +485,22 @@ impl<T: Dated> Windows<T> {
                 self.held += kept.len();
                 self.set(req.from, State::Done(kept));
             }
+            Some(cursor) if self.order == Some(Order::OldestFirst) => {
+                let run = Run {
+                    query_to: to,
+                    cursor: Some(cursor),
+                    in_flight: false,
+                    pages: VecDeque::new(),
+                    tail: Vec::new(),
+                    read_to: req.from,
+                    span: 1,
+                };
+                let page = Page {
+                    entries: page.entries,
+                    cursor: run.cursor.clone(),
+                };
+                self.run_on(req.from, to, run, page, keep);
+            }
             Some(cursor) if req.from == to || inner => {
                 // One millisecond: nothing to split, this page is the walk's first. A piece cut
                 // to hold about TARGET: read on, holding what is read (a probe).
@@ -428,6 +528,118 @@ impl<T: Dated> Windows<T> {
         }
     }
 
+    /// A page of a [`Run`] of the window `from..=to` (its end as cut so far).
+    fn run_on(
+        &mut self,
+        from: i64,
+        to: i64,
+        mut run: Run<T>,
+        page: Page<T>,
+        keep: impl Fn(&T) -> bool,
+    ) {
+        let times = || page.entries.iter().filter_map(Dated::created_at);
+        if let (Some(lo), Some(hi)) = (times().min(), times().max()) {
+            run.read_to = run.read_to.max(hi);
+            run.span = (hi - lo + 1).max(1);
+        }
+        let passed = times().any(|t| t > to);
+        let kept: Vec<T> = page
+            .entries
+            .into_iter()
+            .filter(|e| e.created_at().is_some_and(|t| t <= to) && keep(e))
+            .collect();
+        self.held += kept.len();
+        let mut all = std::mem::take(&mut run.tail);
+        all.extend(kept);
+        sort(&mut all);
+        let done = passed || page.cursor.is_none();
+        if !done && let Some(last) = all.last().and_then(Dated::created_at) {
+            let cut = all.partition_point(|e| e.created_at() < Some(last));
+            run.tail = all.split_off(cut);
+        }
+        run.pages.push_back(all);
+        run.cursor = if done { None } else { page.cursor };
+        run.in_flight = false;
+        self.set(from, State::Run(run));
+    }
+
+    /// Gives idle calls work: the [`Run`] with the most left to read (by the span of its last
+    /// page) is cut about halfway through what is left (at most 64 pages ahead: where the
+    /// entries end is not known), and the part past the cut becomes a window of its own.
+    fn steal(&mut self) {
+        let mut idle = self.idle();
+        while idle > 0 {
+            let best = self
+                .slots
+                .iter()
+                .filter_map(|(&from, s)| match &s.state {
+                    State::Run(r) if r.cursor.is_some() => {
+                        Some((from, (s.to.saturating_sub(r.read_to)) / r.span))
+                    }
+                    _ => None,
+                })
+                .max_by_key(|&(_, left)| left);
+            let Some((from, left)) = best.filter(|&(_, left)| left >= 2) else {
+                return;
+            };
+            let Some(slot) = self.slots.get_mut(&from) else {
+                return;
+            };
+            let State::Run(r) = &slot.state else { return };
+            let cut = r
+                .read_to
+                .saturating_add((left / 2).clamp(1, 64).saturating_mul(r.span))
+                .min(slot.to - 1);
+            let end = std::mem::replace(&mut slot.to, cut);
+            self.insert(cut + 1, end, State::Pending { explore: true }, false);
+            idle -= 1;
+        }
+    }
+
+    /// Proves the page order from `entries` (once), or checks them against it.
+    fn learn_order(&mut self, req: &Request, entries: &[T]) -> Result<(), Refused> {
+        match self.order {
+            Some(o) if !in_order(entries, o) => Err(Refused::OrderChanged {
+                from: req.from,
+                to: req.to,
+            }),
+            Some(_) => Ok(()),
+            None => {
+                self.order = proved_order(entries);
+                Ok(())
+            }
+        }
+    }
+
+    /// Calls that could start now but have nothing to read: workers beyond the windows in
+    /// flight or waiting.
+    fn idle(&self) -> usize {
+        let busy = self
+            .slots
+            .values()
+            .filter(|s| {
+                matches!(
+                    s.state,
+                    State::Pending { .. }
+                        | State::InFlight
+                        | State::Walk {
+                            in_flight: true,
+                            ..
+                        }
+                        | State::Run(Run {
+                            in_flight: true,
+                            ..
+                        })
+                )
+            })
+            .count();
+        self.workers.saturating_sub(busy)
+    }
+
+    fn insert(&mut self, from: i64, to: i64, state: State<T>, inner: bool) {
+        self.slots.insert(from, Slot { to, state, inner });
+    }
+
     /// Entries ready to hand out, in order (the oldest windows' first).
     pub fn pop_ready(&mut self) -> Option<Vec<T>> {
         loop {
@@ -443,6 +655,25 @@ impl<T: Dated> Windows<T> {
                     }
                 }
                 State::Walk { probe: Some(_), .. } => return None,
+                State::Run(r) => {
+                    if let Some(p) = r.pages.pop_front() {
+                        self.held -= p.len();
+                        if !p.is_empty() {
+                            return Some(p);
+                        }
+                        continue;
+                    }
+                    if r.cursor.is_none() && !r.in_flight {
+                        let tail = std::mem::take(&mut r.tail);
+                        self.held -= tail.len();
+                        first.remove();
+                        if !tail.is_empty() {
+                            return Some(tail);
+                        }
+                        continue;
+                    }
+                    return None;
+                }
                 State::Walk {
                     cursor,
                     pages,
@@ -475,6 +706,52 @@ pub fn sort<T: Dated>(entries: &mut [T]) {
             .cmp(&b.created_at())
             .then_with(|| crate::parse::compare_dlq_ids(a.dlq_id(), b.dlq_id()))
     });
+}
+
+/// Whether `entries` are in order `o` by `createdAt` (ties in any order).
+fn in_order<T: Dated>(entries: &[T], o: Order) -> bool {
+    entries
+        .windows(2)
+        .all(|w| match (w[0].created_at(), w[1].created_at()) {
+            (Some(a), Some(b)) => match o {
+                Order::OldestFirst => a <= b,
+                Order::NewestFirst => a >= b,
+            },
+            _ => false,
+        })
+}
+
+/// The order a page proves (see [`Order`]), if it proves one.
+pub fn proved_order<T: Dated>(entries: &[T]) -> Option<Order> {
+    let o = [Order::OldestFirst, Order::NewestFirst]
+        .into_iter()
+        .find(|&o| in_order(entries, o))?;
+    let by_dlq_id = entries.windows(2).all(|w| {
+        let c = crate::parse::compare_dlq_ids(w[0].dlq_id(), w[1].dlq_id());
+        match o {
+            Order::OldestFirst => c.is_le(),
+            Order::NewestFirst => c.is_ge(),
+        }
+    });
+    (!by_dlq_id && ln_orderings(entries) >= PROOF_LN_ORDERINGS).then_some(o)
+}
+
+/// ln of the number of distinct orders of `entries` by `createdAt` (n! over the product of
+/// the factorials of each millisecond's count).
+fn ln_orderings<T: Dated>(entries: &[T]) -> f64 {
+    let ln_fact = |n: usize| (2..=n).map(|i| (i as f64).ln()).sum::<f64>();
+    let mut total = ln_fact(entries.len());
+    let mut i = 0;
+    while i < entries.len() {
+        let t = entries[i].created_at();
+        let run = entries[i..]
+            .iter()
+            .take_while(|e| e.created_at() == t)
+            .count();
+        total -= ln_fact(run);
+        i += run;
+    }
+    total
 }
 
 /// Cuts `from..=to` (more than a page) into at most `most` pieces (at least 2) covering it
@@ -663,6 +940,58 @@ mod tests {
         }
     }
 
+    /// How a fake DLQ orders its pages (each entry's id is `<dead-lettered at>-<n>`, the
+    /// dead-letter time up to `jitter` ms after the creation time, as retries take).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum ApiOrder {
+        OldestFirst,
+        NewestFirst,
+        DlqId,
+        Random,
+    }
+
+    fn fake_in(times: &[i64], order: ApiOrder, jitter: i64, seed: u64) -> Fake {
+        let mut r = seed | 1;
+        let mut next = move || {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            r
+        };
+        let mut entries: Vec<(i64, String, i64, u64)> = times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                let dead = t + (next() % (jitter as u64 + 1)) as i64;
+                (t, format!("{dead}-{i}"), dead, next())
+            })
+            .collect();
+        match order {
+            ApiOrder::OldestFirst => entries.sort_by_key(|e| (e.0, e.2)),
+            ApiOrder::NewestFirst => entries.sort_by_key(|e| (std::cmp::Reverse(e.0), e.2)),
+            ApiOrder::DlqId => entries.sort_by(|a, b| crate::parse::compare_dlq_ids(&a.1, &b.1)),
+            ApiOrder::Random => entries.sort_by_key(|e| e.3),
+        }
+        Fake {
+            entries: entries.into_iter().map(|e| (e.0, e.1)).collect(),
+        }
+    }
+
+    /// Lists `f` whole and checks every entry came once, oldest first; returns the calls.
+    fn check_fake(f: &Fake, workers: usize, seed: u64) -> usize {
+        let (out, calls) = list(f, 0, 4_000_000_000_000, workers, seed);
+        assert!(
+            out.windows(2).all(|p| p[0].created_at <= p[1].created_at),
+            "not oldest first"
+        );
+        let mut want: Vec<&String> = f.entries.iter().map(|(_, id)| id).collect();
+        let mut got: Vec<&String> = out.iter().map(|e| &e.dlq_id).collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
+        calls
+    }
+
     /// Runs a listing with `workers` calls at a time, answering them in a scrambled order.
     fn list(fake: &Fake, lo: i64, hi: i64, workers: usize, seed: u64) -> (Vec<DlqEntry>, usize) {
         let max_held = if fake.entries.len() > 5000 { 5000 } else { 500 };
@@ -690,7 +1019,8 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             let r = flight.swap_remove((rng >> 33) as usize % flight.len());
             calls += 1;
-            w.complete(&r, fake.page(&r), |_| true).unwrap();
+            let page = fake.page(&r);
+            w.complete(&r, page, |_| true).unwrap();
             // Beyond the limit: at most a page per call in flight and the head's.
             assert!(w.held <= max_held + 100 * (workers + 1), "held {}", w.held);
         }
@@ -818,5 +1148,140 @@ mod tests {
             cursor: None,
         };
         assert!(w.complete(&r, page, |_| true).is_err());
+    }
+
+    /// Shapes of a DLQ: a burst in one second, batches of 100 sharing a millisecond, entries
+    /// spread over 30 days, and a burst among spread ones.
+    fn shapes(n: usize) -> Vec<(&'static str, Vec<i64>)> {
+        let day = 86_400_000i64;
+        let spread = |k: usize, salt: i64| -> Vec<i64> {
+            (0..k as i64)
+                .map(|i| NOW - 30 * day + (i * 30 * day) / k as i64 + (i * 7919 + salt) % 1000)
+                .collect()
+        };
+        let mut mix = spread(n / 2, 3);
+        mix.extend((0..(n - n / 2) as i64).map(|i| NOW - 3 * day + i * 1000 / (n as i64 / 2)));
+        vec![
+            (
+                "burst in 1 s",
+                (0..n as i64).map(|i| NOW + i * 1000 / n as i64).collect(),
+            ),
+            (
+                "batches of 100",
+                (0..n as i64).map(|i| NOW + (i / 100) * 3).collect(),
+            ),
+            ("30 days", spread(n, 0)),
+            ("burst + 30 days", mix),
+        ]
+    }
+
+    /// The call budget of a listing of `n` entries: 1.3 x a call per page, plus 10.
+    fn budget(n: usize) -> usize {
+        (13 * n.div_ceil(100)).div_ceil(10) + 10
+    }
+
+    /// Oldest first by `createdAt`, with dlqIds (dead-letter times) out of that order so that
+    /// pages can prove it: within the call budget.
+    #[test]
+    fn an_oldest_first_order_once_proved_is_read_within_the_call_budget() {
+        for n in [10_000, 30_000] {
+            for (shape, times) in shapes(n) {
+                if shape != "burst in 1 s" {
+                    // Pages of one millisecond, or dlqIds in createdAt order: nothing proves
+                    // it (or only once the burst is reached); see `calls_by_order_and_shape`.
+                    continue;
+                }
+                let f = fake_in(&times, ApiOrder::OldestFirst, 5_000, 1);
+                let calls = check_fake(&f, 16, 9);
+                assert!(
+                    calls <= budget(n),
+                    "{n}, {shape}: {calls} calls, budget {}",
+                    budget(n)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_page_proves_an_order_only_against_dlq_ids_and_chance() {
+        let e = |t: i64, id: &str| DlqEntry {
+            created_at: Some(t),
+            dlq_id: id.into(),
+            ..DlqEntry::default()
+        };
+        // In createdAt order, and dlqIds out of order: proved.
+        let page: Vec<DlqEntry> = (0..100)
+            .map(|i| e(i / 4, &format!("{}-0", 1000 - i)))
+            .collect();
+        assert_eq!(proved_order(&page), Some(Order::OldestFirst));
+        let mut rev = page.clone();
+        rev.reverse();
+        assert_eq!(proved_order(&rev), Some(Order::NewestFirst));
+        // In dlqId order too: it may be the API's order, which proves nothing about dates.
+        let page: Vec<DlqEntry> = (0..100).map(|i| e(i / 4, &format!("{i}-0"))).collect();
+        assert_eq!(proved_order(&page), None);
+        // Two milliseconds, one holding 99 entries: in order by chance one time in 100.
+        let page: Vec<DlqEntry> = (0..100)
+            .map(|i| e(i64::from(i == 99), &format!("{}-0", 1000 - i)))
+            .collect();
+        assert_eq!(proved_order(&page), None);
+        // Out of createdAt order.
+        let page: Vec<DlqEntry> = (0..100)
+            .map(|i| e((i * 37) % 100, &format!("{}-0", 1000 - i)))
+            .collect();
+        assert_eq!(proved_order(&page), None);
+    }
+
+    #[test]
+    fn a_proved_order_that_changes_stops_the_listing() {
+        let mut w: Windows<DlqEntry> = Windows::new(0, 1_000_000, 4, 1000);
+        let r = w.next_request().unwrap();
+        let e = |t: i64, id: String| DlqEntry {
+            created_at: Some(t),
+            dlq_id: id,
+            ..DlqEntry::default()
+        };
+        let page = Page {
+            entries: (0..100).map(|i| e(i, format!("{}-0", 1000 - i))).collect(),
+            cursor: Some("c".into()),
+        };
+        w.complete(&r, page, |_| true).unwrap();
+        assert_eq!(w.order(), Some(Order::OldestFirst));
+        let r = w.next_request().unwrap();
+        let (a, b) = (r.from.max(100), r.to);
+        let page = Page {
+            entries: vec![e(b, "1-0".into()), e(a, "2-0".into())],
+            cursor: None,
+        };
+        if a < b {
+            assert!(matches!(
+                w.complete(&r, page, |_| true),
+                Err(Refused::OrderChanged { .. })
+            ));
+        }
+    }
+
+    /// Calls per order and shape (printed; `cargo test calls_by_order -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    #[allow(clippy::print_stderr)]
+    fn calls_by_order_and_shape() {
+        for n in [10_000, 100_000] {
+            for order in [
+                ApiOrder::OldestFirst,
+                ApiOrder::NewestFirst,
+                ApiOrder::DlqId,
+                ApiOrder::Random,
+            ] {
+                for (shape, times) in shapes(n) {
+                    let f = fake_in(&times, order, 5_000, 1);
+                    let calls = check_fake(&f, 16, 9);
+                    eprintln!(
+                        "{n:>7} {order:>12?} {shape:<16} {calls:>5} calls (budget {})",
+                        budget(n)
+                    );
+                }
+            }
+        }
     }
 }

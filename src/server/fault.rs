@@ -38,6 +38,8 @@ pub struct Faults {
     window: Mutex<(i64, u32)>,
     injected: AtomicU64,
     limited: AtomicU64,
+    /// API requests received (publishes included).
+    requests: AtomicU64,
 }
 
 impl Faults {
@@ -81,6 +83,11 @@ impl Faults {
         self.injected.load(Ordering::Relaxed)
     }
 
+    /// API requests received so far (for tests and benchmarks that count a command's calls).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
     /// Requests answered 429 so far.
     pub fn limited(&self) -> u64 {
         self.limited.load(Ordering::Relaxed)
@@ -112,6 +119,7 @@ fn is_publish(path: &str) -> bool {
 /// The middleware.
 pub async fn layer(State(st): State<FaultLayer>, req: Request, next: Next) -> Response {
     let f = st.faults.clone();
+    f.requests.fetch_add(1, Ordering::Relaxed);
     let half = f.half_latency();
     if let Some(d) = half {
         tokio::time::sleep(d).await;

@@ -443,7 +443,7 @@ pub type Page = (Vec<DlqRow>, Option<String>);
 pub fn select_for_bulk(
     c: &rusqlite::Connection,
     f: &DlqFilter,
-    cursor: Option<i64>,
+    cursor: Option<db::DlqCursor>,
     count: usize,
 ) -> Result<Option<Page>, crate::server::store::StoreError> {
     if f.dlq_ids.is_empty() {

@@ -127,11 +127,11 @@ impl Query {
         }
     }
 
-    /// `cursor`: opaque to clients; here the `<ms>-<seq>` key of the next entry.
-    pub fn dlq_cursor(&self) -> ApiResult<Option<i64>> {
+    /// `cursor`: opaque to clients; here where the next entry is in the pages' order.
+    pub fn dlq_cursor(&self) -> ApiResult<Option<super::store::db::DlqCursor>> {
         match self.one("cursor") {
             None => Ok(None),
-            Some(c) => super::store::parse_dlq_id(&c)
+            Some(c) => super::store::db::DlqCursor::parse(&c)
                 .map(Some)
                 .ok_or_else(|| ApiError::bad_request(format!("invalid cursor '{c}'"))),
         }

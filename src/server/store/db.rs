@@ -4,7 +4,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde_json::{Map, Value, json};
 
-use super::{DlqIdGen, StoreError, format_dlq_id, parse_dlq_id};
+use super::{DlqIdGen, StoreError, parse_dlq_id};
 use crate::server::message::{AttemptResponse, Message, put_body};
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -265,10 +265,10 @@ pub fn list_logs(
 
 /// A page read with one row more than asked for: the rows, and the next page's cursor (made
 /// from the extra row's key) when there is one.
-fn split_page<T>(
-    mut rows: Vec<(i64, T)>,
+fn split_page<K, T>(
+    mut rows: Vec<(K, T)>,
     count: usize,
-    cursor: impl Fn(i64) -> String,
+    cursor: impl Fn(K) -> String,
 ) -> (Vec<T>, Option<String>) {
     let next = if rows.len() > count {
         rows.pop().map(|(k, _)| cursor(k))
@@ -344,8 +344,8 @@ pub fn dead_letter(
     c.prepare_cached(
         "INSERT INTO dlq(sort_key, dlq_id, workflow, message_id, url, topic_name, schedule_id, queue_name,
             created_at, response_status, caller_ip, labels, flow_control_key, workflow_run_id, workflow_url,
-            workflow_created_at, failure_state, entry, message)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            workflow_created_at, failure_state, entry)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         key,
@@ -366,8 +366,9 @@ pub fn dead_letter(
         m.workflow.as_ref().map(|w| w.created_at),
         failure_state,
         Value::Object(o).to_string(),
-        serde_json::to_string(m)?,
     ])?;
+    c.prepare_cached("INSERT INTO dlq_messages(sort_key, message) VALUES (?1, ?2)")?
+        .execute(params![key, serde_json::to_string(m)?])?;
     delete_message(c, &m.message_id)?;
     Ok(dlq_id)
 }
@@ -410,8 +411,12 @@ impl Where {
         self.clauses
             .push(format!("{col} {op} ?{}", self.params.len()));
     }
-    fn any(&mut self, col: &str, vs: Vec<SqlValue>) {
-        if vs.is_empty() {
+    fn any(&mut self, col: &str, mut vs: Vec<SqlValue>) {
+        if vs.len() <= 1 {
+            // One value: `=`, which the planner matches to an index's column.
+            if let Some(v) = vs.pop() {
+                self.eq(col, v);
+            }
             return;
         }
         let start = self.params.len();
@@ -448,95 +453,216 @@ impl Where {
     }
 }
 
-fn dlq_where(f: &DlqFilter) -> Where {
+/// Where a DLQ page is read from: the entries themselves (`d`), or, for one label, the label
+/// index joined to them (`l`), so that a page costs the same however many entries there are.
+struct Source {
+    from: &'static str,
+    /// The columns the date window, the cursor and the order use.
+    workflow: &'static str,
+    created_at: &'static str,
+    key: &'static str,
+}
+
+const ENTRIES: Source = Source {
+    from: "dlq d",
+    workflow: "d.workflow",
+    created_at: "d.created_at",
+    key: "d.sort_key",
+};
+
+/// `CROSS JOIN` keeps SQLite's planner on the label index (`l` outer): it reads the label's
+/// entries in page order and stops after one page.
+const BY_LABEL: Source = Source {
+    from: "dlq_labels l CROSS JOIN dlq d ON d.sort_key = l.sort_key",
+    workflow: "l.workflow",
+    created_at: "l.created_at",
+    key: "l.sort_key",
+};
+
+fn dlq_where(f: &DlqFilter, src: &Source) -> Where {
     let mut w = Where::default();
     if !f.dlq_ids.is_empty() {
         // "If provided, other filters are ignored."
-        w.any_str("dlq_id", &f.dlq_ids);
+        w.any_str("d.dlq_id", &f.dlq_ids);
         if let Some(wf) = f.workflow {
-            w.eq("workflow", i64::from(wf).into());
+            w.eq("d.workflow", i64::from(wf).into());
         }
         return w;
     }
     if let Some(wf) = f.workflow {
-        w.eq("workflow", i64::from(wf).into());
+        w.eq(src.workflow, i64::from(wf).into());
     }
     if let Some(v) = &f.message_id {
-        w.eq("message_id", v.clone().into());
+        w.eq("d.message_id", v.clone().into());
     }
-    w.any_str("url", &f.url);
-    w.any_str("topic_name", &f.topic_name);
-    w.any_str("schedule_id", &f.schedule_id);
-    w.any_str("queue_name", &f.queue_name);
+    w.any_str("d.url", &f.url);
+    w.any_str("d.topic_name", &f.topic_name);
+    w.any_str("d.schedule_id", &f.schedule_id);
+    w.any_str("d.queue_name", &f.queue_name);
     // Dates compare with the entry's `createdAt`, the time shown beside it.
     if let Some(v) = f.from {
-        w.cmp("created_at", ">=", v.into());
+        w.cmp(src.created_at, ">=", v.into());
     }
     if let Some(v) = f.to {
-        w.cmp("created_at", "<=", v.into());
+        w.cmp(src.created_at, "<=", v.into());
     }
     w.any(
-        "response_status",
+        "d.response_status",
         f.response_status
             .iter()
             .map(|s| SqlValue::from(*s))
             .collect(),
     );
-    w.any_str("caller_ip", &f.caller_ip);
-    w.labels("labels", &f.label);
-    w.any_str("flow_control_key", &f.flow_control_key);
-    w.any_str("workflow_url", &f.workflow_url);
+    w.any_str("d.caller_ip", &f.caller_ip);
+    match f.label.as_slice() {
+        [one] => w.eq("l.label", one.clone().into()),
+        many => w.labels("d.labels", many),
+    }
+    w.any_str("d.flow_control_key", &f.flow_control_key);
+    w.any_str("d.workflow_url", &f.workflow_url);
     if let Some(v) = &f.workflow_run_id {
-        w.eq("workflow_run_id", v.clone().into());
+        w.eq("d.workflow_run_id", v.clone().into());
     }
     if let Some(v) = f.workflow_created_at {
-        w.eq("workflow_created_at", v.into());
+        w.eq("d.workflow_created_at", v.into());
     }
-    w.any_str("failure_state", &f.failure_state);
+    w.any_str("d.failure_state", &f.failure_state);
     w
+}
+
+/// Where a DLQ listing goes on: the next entry's `createdAt` and sort key (pages are in that
+/// order). Opaque to clients: `<createdAt>-<sort key>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DlqCursor {
+    pub created_at: i64,
+    pub key: i64,
+}
+
+impl DlqCursor {
+    pub fn parse(s: &str) -> Option<DlqCursor> {
+        let (a, b) = s.split_once('-')?;
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit());
+        if !digits(a) || !digits(b) {
+            return None;
+        }
+        Some(DlqCursor {
+            created_at: a.parse().ok()?,
+            key: b.parse().ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for DlqCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.created_at, self.key)
+    }
+}
+
+/// The index that reads a page of `f` in page order, when one filter narrows it to one value
+/// (SQLite's planner, without statistics, may prefer the date index and scan what it holds).
+fn index_for(f: &DlqFilter) -> Option<&'static str> {
+    if !f.dlq_ids.is_empty() || f.workflow.is_none() {
+        return None;
+    }
+    if f.workflow_run_id.is_some() {
+        Some("dlq_run_created")
+    } else if f.url.len() == 1 {
+        Some("dlq_url_created")
+    } else if f.workflow_url.len() == 1 {
+        Some("dlq_wf_url_created")
+    } else if f.response_status.len() == 1 {
+        Some("dlq_status_created")
+    } else {
+        None
+    }
+}
+
+/// The SQL of one DLQ page (see [`dlq_page`]) and its parameters.
+fn dlq_page_sql(
+    f: &DlqFilter,
+    cursor: Option<DlqCursor>,
+    count: usize,
+    cols: &str,
+) -> (String, Vec<SqlValue>) {
+    let src = if f.label.len() == 1 && f.dlq_ids.is_empty() {
+        &BY_LABEL
+    } else {
+        &ENTRIES
+    };
+    let mut w = dlq_where(f, src);
+    let from = match index_for(f) {
+        Some(index) if std::ptr::eq(src, &ENTRIES) => format!("{} INDEXED BY {index}", src.from),
+        _ => src.from.to_string(),
+    };
+    if let Some(cur) = cursor {
+        w.params.push(cur.created_at.into());
+        w.params.push(cur.key.into());
+        let n = w.params.len();
+        w.clauses.push(format!(
+            "({}, {}) >= (?{}, ?{n})",
+            src.created_at,
+            src.key,
+            n - 1
+        ));
+    }
+    let sql = format!(
+        "SELECT {}, {}, {cols} FROM {} {} ORDER BY {}, {} LIMIT {}",
+        src.created_at,
+        src.key,
+        from,
+        w.sql(),
+        src.created_at,
+        src.key,
+        count + 1
+    );
+    (sql, w.params)
 }
 
 /// Runs a DLQ query for one page (`count` rows plus one to know whether more follow) and
 /// returns the mapped rows and the cursor of the next page.
+///
+/// Pages are in `createdAt` order, then by dlqId (the order the date windows of `dlq list`
+/// are read in), each from an index that starts with the filter's column and ends with
+/// `created_at` (and the sort key, SQLite's rowid): a page reads about `count` index entries
+/// whatever the size of the DLQ, unfiltered, in a date window, or filtered by one label, URL,
+/// workflow URL, run id or status.
 fn dlq_page<T>(
     c: &Connection,
     f: &DlqFilter,
-    cursor: Option<i64>,
+    cursor: Option<DlqCursor>,
     count: usize,
     cols: &str,
-    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<(i64, T)>,
+    mut map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<(Vec<T>, Option<String>)> {
-    let mut w = dlq_where(f);
-    if let Some(cur) = cursor {
-        w.cmp("sort_key", ">=", cur.into());
-    }
-    let sql = format!(
-        "SELECT sort_key, {cols} FROM dlq {} ORDER BY sort_key LIMIT {}",
-        w.sql(),
-        count + 1
-    );
+    let (sql, params) = dlq_page_sql(f, cursor, count, cols);
     let mut st = c.prepare_cached(&sql)?;
     let rows = st
-        .query_map(params_from_iter(w.params.iter()), map)?
+        .query_map(params_from_iter(params.iter()), |r| {
+            let cur = DlqCursor {
+                created_at: r.get(0)?,
+                key: r.get(1)?,
+            };
+            Ok((cur, map(r)?))
+        })?
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(split_page(rows, count, format_dlq_id))
+    Ok(split_page(rows, count, |c| c.to_string()))
 }
 
 /// One page of matching entries (API JSON, oldest first) and the cursor of the next page.
 pub fn list_dlq(
     c: &Connection,
     f: &DlqFilter,
-    cursor: Option<i64>,
+    cursor: Option<DlqCursor>,
     count: usize,
 ) -> Result<(Vec<String>, Option<String>)> {
-    dlq_page(c, f, cursor, count, "entry", |r| Ok((r.get(0)?, r.get(1)?)))
+    dlq_page(c, f, cursor, count, "d.entry", |r| r.get(2))
 }
 
 /// Matching rows (with their messages), up to `count`, and the next cursor.
 pub fn select_dlq_rows(
     c: &Connection,
     f: &DlqFilter,
-    cursor: Option<i64>,
+    cursor: Option<DlqCursor>,
     count: usize,
 ) -> Result<(Vec<DlqRow>, Option<String>)> {
     let (raw, next) = dlq_page(
@@ -544,17 +670,14 @@ pub fn select_dlq_rows(
         f,
         cursor,
         count,
-        "dlq_id, workflow, entry, message",
+        "d.dlq_id, d.workflow, d.entry, (SELECT message FROM dlq_messages m WHERE m.sort_key = d.sort_key)",
         |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                (
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, bool>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ),
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
             ))
         },
     )?;
@@ -576,7 +699,8 @@ pub fn get_dlq(c: &Connection, dlq_id: &str) -> Result<Option<DlqRow>> {
         return Ok(None);
     };
     let row = c
-        .prepare_cached("SELECT dlq_id, workflow, entry, message FROM dlq WHERE sort_key = ?1")?
+        .prepare_cached("SELECT dlq_id, workflow, entry, (SELECT message FROM dlq_messages m WHERE m.sort_key = d.sort_key)
+             FROM dlq d WHERE sort_key = ?1")?
         .query_row([key], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -635,4 +759,109 @@ pub fn set_failure_callback_info(
 
 pub fn count_dlq(c: &Connection) -> Result<i64> {
     Ok(c.query_row("SELECT COUNT(*) FROM dlq", [], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(c: &Connection, f: &DlqFilter, cursor: Option<DlqCursor>) -> String {
+        let (sql, params) = dlq_page_sql(f, cursor, 100, "d.entry");
+        let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows: Vec<String> = st
+            .query_map(params_from_iter(params.iter()), |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        rows.join("; ")
+    }
+
+    /// Every page the commands ask for is read from an index in page order: no sort of the
+    /// matching entries (`TEMP B-TREE`), no scan of the table.
+    #[test]
+    fn every_page_reads_an_index_in_page_order() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(super::super::SCHEMA).unwrap();
+        let base = DlqFilter {
+            workflow: Some(false),
+            ..DlqFilter::default()
+        };
+        let dated = DlqFilter {
+            from: Some(1),
+            to: Some(2),
+            ..base.clone()
+        };
+        let cases: Vec<(&str, DlqFilter, &str)> = vec![
+            ("unfiltered", base.clone(), "dlq_created_at"),
+            ("date window", dated.clone(), "dlq_created_at"),
+            (
+                "label",
+                DlqFilter {
+                    label: vec!["a".into()],
+                    ..dated.clone()
+                },
+                "SEARCH l USING PRIMARY KEY (label=? AND workflow=?",
+            ),
+            (
+                "url",
+                DlqFilter {
+                    url: vec!["u".into()],
+                    ..dated.clone()
+                },
+                "dlq_url_created",
+            ),
+            (
+                "workflow url",
+                DlqFilter {
+                    workflow: Some(true),
+                    workflow_url: vec!["u".into()],
+                    ..dated.clone()
+                },
+                "dlq_wf_url_created",
+            ),
+            (
+                "run id",
+                DlqFilter {
+                    workflow: Some(true),
+                    workflow_run_id: Some("r".into()),
+                    ..dated.clone()
+                },
+                "dlq_run",
+            ),
+            (
+                "status",
+                DlqFilter {
+                    response_status: vec![500],
+                    ..dated.clone()
+                },
+                "dlq_status_created",
+            ),
+        ];
+        for (name, f, index) in cases {
+            for cursor in [
+                None,
+                Some(DlqCursor {
+                    created_at: 1,
+                    key: 5,
+                }),
+            ] {
+                let p = plan(&c, &f, cursor);
+                assert!(!p.contains("TEMP B-TREE"), "{name}: sorts: {p}");
+                assert!(p.contains(index), "{name}: not from {index}: {p}");
+                assert!(!p.contains("SCAN d"), "{name}: scans: {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let c = DlqCursor {
+            created_at: 17,
+            key: 42_000_001,
+        };
+        assert_eq!(DlqCursor::parse(&c.to_string()), Some(c));
+        for bad in ["", "1", "a-1", "1-", "-1", "1-2-3"] {
+            assert_eq!(DlqCursor::parse(bad), None, "{bad}");
+        }
+    }
 }

@@ -124,13 +124,40 @@ CREATE TABLE IF NOT EXISTS dlq (
     workflow_url TEXT,
     workflow_created_at INTEGER,
     failure_state TEXT,
-    entry TEXT NOT NULL,
+    entry TEXT NOT NULL
+);
+-- The message to send again on a retry, apart: pages read only `dlq`, whose rows stay small.
+CREATE TABLE IF NOT EXISTS dlq_messages (
+    sort_key INTEGER PRIMARY KEY,
     message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dlq_message_id ON dlq(message_id);
 CREATE INDEX IF NOT EXISTS dlq_run_id ON dlq(workflow_run_id);
--- Date windows (fromDate/toDate), which `dlq list` reads side by side.
+-- Pages are in (created_at, sort_key) order (the sort key is the rowid, the last column of
+-- every index): unfiltered, in date windows (fromDate/toDate, which `dlq list` reads side by
+-- side) and with each filter the commands send, a page reads about a page of index entries.
 CREATE INDEX IF NOT EXISTS dlq_created_at ON dlq(workflow, created_at);
+CREATE INDEX IF NOT EXISTS dlq_url_created ON dlq(workflow, url, created_at);
+CREATE INDEX IF NOT EXISTS dlq_wf_url_created ON dlq(workflow, workflow_url, created_at);
+CREATE INDEX IF NOT EXISTS dlq_run_created ON dlq(workflow, workflow_run_id, created_at);
+CREATE INDEX IF NOT EXISTS dlq_status_created ON dlq(workflow, response_status, created_at);
+-- One row per label of an entry, kept by the triggers below: a page filtered by one label.
+CREATE TABLE IF NOT EXISTS dlq_labels (
+    label TEXT NOT NULL,
+    workflow INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    sort_key INTEGER NOT NULL,
+    PRIMARY KEY (label, workflow, created_at, sort_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dlq_labels_key ON dlq_labels(sort_key);
+CREATE TRIGGER IF NOT EXISTS dlq_labels_add AFTER INSERT ON dlq BEGIN
+    INSERT OR IGNORE INTO dlq_labels(label, workflow, created_at, sort_key)
+        SELECT value, new.workflow, new.created_at, new.sort_key FROM json_each(new.labels);
+END;
+CREATE TRIGGER IF NOT EXISTS dlq_labels_drop AFTER DELETE ON dlq BEGIN
+    DELETE FROM dlq_labels WHERE sort_key = old.sort_key;
+    DELETE FROM dlq_messages WHERE sort_key = old.sort_key;
+END;
 CREATE TABLE IF NOT EXISTS logs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     message_id TEXT NOT NULL,
@@ -213,6 +240,25 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         conn.execute_batch("ALTER TABLE messages ADD COLUMN run_id TEXT")?;
     }
     conn.execute_batch("CREATE INDEX IF NOT EXISTS messages_run_id ON messages(run_id)")?;
+    // Stores from before `dlq_messages`: move the messages there.
+    let inline_messages = conn
+        .prepare("SELECT 1 FROM pragma_table_info('dlq') WHERE name = 'message'")?
+        .exists([])?;
+    if inline_messages {
+        conn.execute_batch(
+            "INSERT OR IGNORE INTO dlq_messages(sort_key, message) SELECT sort_key, message FROM dlq;
+             ALTER TABLE dlq DROP COLUMN message;",
+        )?;
+    }
+    // Stores from before the label index: fill it once (the triggers keep it from then on).
+    let labelled: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM dlq_labels)", [], |r| r.get(0))?;
+    if !labelled {
+        conn.execute_batch(
+            "INSERT OR IGNORE INTO dlq_labels(label, workflow, created_at, sort_key)
+                 SELECT j.value, d.workflow, d.created_at, d.sort_key FROM dlq d, json_each(d.labels) j",
+        )?;
+    }
     Ok(())
 }
 
