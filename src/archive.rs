@@ -130,31 +130,87 @@ pub fn hex(b: &[u8]) -> String {
 }
 
 /// Writes the whole file: the header, the entry lines copied from `entries`, the trailer,
-/// compressed as asked.
+/// compressed as asked. An error finishing the compressed stream is an error.
 pub fn assemble<W: Write>(
     out: W,
     compression: Compression,
     header: &Header,
-    entries: &mut impl Read,
+    entries: &mut (impl Read + Send),
     trailer: &Trailer,
 ) -> io::Result<()> {
-    let mut w: Box<dyn Write> = match compression {
-        Compression::None => Box::new(out),
-        Compression::Gzip => Box::new(flate2::write::GzEncoder::new(
-            out,
-            flate2::Compression::default(),
-        )),
-        Compression::Zstd => Box::new(zstd::stream::write::Encoder::new(out, 3)?.auto_finish()),
+    let mut lines = |w: &mut dyn Write| -> io::Result<()> {
+        serde_json::to_writer(&mut *w, &Line::Header(Box::new(header.clone())))?;
+        w.write_all(b"\n")?;
+        io::copy(entries, w)?;
+        serde_json::to_writer(&mut *w, &Line::Trailer(trailer.clone()))?;
+        w.write_all(b"\n")?;
+        w.flush()
     };
-    serde_json::to_writer(&mut w, &Line::Header(Box::new(header.clone())))?;
-    w.write_all(b"\n")?;
-    io::copy(entries, &mut w)?;
-    serde_json::to_writer(&mut w, &Line::Trailer(trailer.clone()))?;
-    w.write_all(b"\n")?;
-    w.flush()?;
-    // The encoders finish when dropped (zstd's auto_finish, gzip's Drop).
-    drop(w);
-    Ok(())
+    match compression {
+        Compression::None => {
+            let mut out = out;
+            lines(&mut out)
+        }
+        Compression::Gzip => {
+            let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+            lines(&mut gz)?;
+            gz.finish()?.flush()
+        }
+        Compression::Zstd => zstd_write(out, lines),
+    }
+}
+
+/// Runs `write` into a zstd stream to `out`. The pure-Rust encoder (ruzstd, level 1's
+/// equivalent) compresses from a reader: `write` runs on a scoped thread and writes into a
+/// pipe the encoder reads here.
+fn zstd_write<W: Write>(
+    out: W,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()> + Send,
+) -> io::Result<()> {
+    let (reader, mut writer) = io::pipe()?;
+    std::thread::scope(|s| {
+        let worker = s.spawn(move || {
+            let wrote = write(&mut writer);
+            // The end of the stream (the pipe closes): the encoder finishes the frame.
+            drop(writer);
+            wrote
+        });
+        let mut drain = Drain { out, error: None };
+        ruzstd::encoding::compress(
+            reader,
+            &mut drain,
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        let wrote = worker
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("writing the export stopped unexpectedly")));
+        wrote?;
+        match drain.error {
+            Some(e) => Err(e),
+            None => drain.out.flush(),
+        }
+    })
+}
+
+/// The encoder's output: the first write error is kept (the encoder cannot return one) and
+/// nothing more is written.
+struct Drain<W> {
+    out: W,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> Write for Drain<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(buf)
+        {
+            self.error = Some(e);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Why a file cannot be imported.
@@ -183,7 +239,10 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>, ArchiveError> {
     Ok(if magic.starts_with(&[0x1f, 0x8b]) {
         Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(f)))
     } else if magic == [0x28, 0xb5, 0x2f, 0xfd] {
-        Box::new(BufReader::new(zstd::stream::read::Decoder::with_buffer(f)?))
+        Box::new(BufReader::new(
+            ruzstd::decoding::StreamingDecoder::new(f)
+                .map_err(|e| ArchiveError::Damaged(format!("not a readable zstd stream ({e})")))?,
+        ))
     } else {
         Box::new(f)
     })
