@@ -15,6 +15,11 @@
 //! off). Either way the result is exact; only the number of calls depends on the guesses. A
 //! window of one millisecond cannot be split: it is read by following the cursor.
 //!
+//! Once a page proves the API pages oldest first by `createdAt` (see [`Order`]), a window whose
+//! first page has a cursor is read on by it instead ([`Run`]: nothing is dropped), and idle
+//! calls get work by cutting runs ([`Windows::steal`]); read-ahead then bounds how far ahead
+//! of the output the runs go.
+//!
 //! Order: windows are handed out in time order and entries are sorted by `createdAt`, then
 //! `dlqId`, within each window, so the whole output is in that order; only entries sharing a
 //! millisecond with more than a page of others come in the API's order among themselves.
@@ -123,10 +128,16 @@ struct Run<T> {
     /// The entries of the last millisecond read, held until the next page (more of that
     /// millisecond may follow, to be sorted with them).
     tail: Vec<T>,
-    /// The newest time read, and the milliseconds the last page spanned.
+    /// The newest time read, the pages read, and how far (ms) the last page took the run
+    /// (known from its second page: a first page in one millisecond says nothing of it).
     read_to: i64,
-    span: i64,
+    pages_read: usize,
+    advance: Option<i64>,
 }
+
+/// Pages a cut leaves a [`Run`] at most, and the fewest it must have left to be cut.
+const PIECE_PAGES: i64 = 12;
+const MIN_CUT_PAGES: i64 = 6;
 
 /// What a piece read by its cursor has shown so far.
 #[derive(Debug)]
@@ -176,6 +187,36 @@ pub struct Windows<T> {
     workers: usize,
     /// The API's page order, once a page has proved it (see [`Order`]).
     order: Option<Order>,
+    /// The last page of each window read by its cursor, while no order is proved: two pages
+    /// in a row are one sequence of the API's order, and may prove it where one page of a
+    /// single millisecond cannot (a batch of 100 shares its millisecond).
+    last_pages: BTreeMap<i64, Vec<Key>>,
+}
+
+/// An entry's order key, kept for [`Windows::last_pages`].
+#[derive(Debug, Clone)]
+struct Key {
+    created_at: Option<i64>,
+    dlq_id: String,
+}
+
+impl Dated for Key {
+    fn created_at(&self) -> Option<i64> {
+        self.created_at
+    }
+    fn dlq_id(&self) -> &str {
+        &self.dlq_id
+    }
+}
+
+fn keys<T: Dated>(entries: &[T]) -> Vec<Key> {
+    entries
+        .iter()
+        .map(|e| Key {
+            created_at: e.created_at(),
+            dlq_id: e.dlq_id().to_string(),
+        })
+        .collect()
 }
 
 /// An order of the API's pages that a page can prove: by `createdAt`, oldest or newest first.
@@ -220,6 +261,7 @@ impl<T: Dated> Windows<T> {
             extent: None,
             workers: workers.max(1),
             order: None,
+            last_pages: BTreeMap::new(),
         }
     }
 
@@ -437,6 +479,7 @@ impl<T: Dated> Windows<T> {
                 .extend(page.entries.iter().filter_map(Dated::created_at));
             p.pages += 1;
         }
+        self.learn_across(req.from, &page.entries, page.cursor.is_some());
         let kept: Vec<T> = page.entries.into_iter().filter(|e| keep(e)).collect();
         self.held += kept.len();
         pages.push_back(kept);
@@ -454,6 +497,7 @@ impl<T: Dated> Windows<T> {
                 // Far more than estimated: drop what was read and split it.
                 self.held -= pages.iter().map(Vec::len).sum::<usize>();
                 self.slots.remove(&req.from);
+                self.last_pages.remove(&req.from);
                 self.split_into(req.from, to, &p.times);
             }
             (probe, _) => self.set(
@@ -493,7 +537,8 @@ impl<T: Dated> Windows<T> {
                     pages: VecDeque::new(),
                     tail: Vec::new(),
                     read_to: req.from,
-                    span: 1,
+                    pages_read: 0,
+                    advance: None,
                 };
                 let page = Page {
                     entries: page.entries,
@@ -502,6 +547,7 @@ impl<T: Dated> Windows<T> {
                 self.run_on(req.from, to, run, page, keep);
             }
             Some(cursor) if req.from == to || inner => {
+                self.learn_across(req.from, &page.entries, true);
                 // One millisecond: nothing to split, this page is the walk's first. A piece cut
                 // to hold about TARGET: read on, holding what is read (a probe).
                 let probe = (req.from != to).then(|| Probe {
@@ -538,10 +584,13 @@ impl<T: Dated> Windows<T> {
         keep: impl Fn(&T) -> bool,
     ) {
         let times = || page.entries.iter().filter_map(Dated::created_at);
-        if let (Some(lo), Some(hi)) = (times().min(), times().max()) {
+        if let Some(hi) = times().max() {
+            if run.pages_read > 0 {
+                run.advance = Some((hi - run.read_to).max(1));
+            }
             run.read_to = run.read_to.max(hi);
-            run.span = (hi - lo + 1).max(1);
         }
+        run.pages_read += 1;
         let passed = times().any(|t| t > to);
         let kept: Vec<T> = page
             .entries
@@ -563,9 +612,10 @@ impl<T: Dated> Windows<T> {
         self.set(from, State::Run(run));
     }
 
-    /// Gives idle calls work: the [`Run`] with the most left to read (by the span of its last
-    /// page) is cut about halfway through what is left (at most 64 pages ahead: where the
-    /// entries end is not known), and the part past the cut becomes a window of its own.
+    /// Gives idle calls work: the [`Run`] with the most left to read (by how far its last page
+    /// went) is cut halfway through what is left, at most [`PIECE_PAGES`] ahead (so that what
+    /// the runs past the head read and hold stays within the read-ahead bound), and the part
+    /// past the cut becomes a window of its own.
     fn steal(&mut self) {
         let mut idle = self.idle();
         while idle > 0 {
@@ -574,12 +624,14 @@ impl<T: Dated> Windows<T> {
                 .iter()
                 .filter_map(|(&from, s)| match &s.state {
                     State::Run(r) if r.cursor.is_some() => {
-                        Some((from, (s.to.saturating_sub(r.read_to)) / r.span))
+                        let span = r.advance?;
+                        Some((from, span, (s.to.saturating_sub(r.read_to)) / span))
                     }
                     _ => None,
                 })
-                .max_by_key(|&(_, left)| left);
-            let Some((from, left)) = best.filter(|&(_, left)| left >= 2) else {
+                .max_by_key(|&(_, _, left)| left);
+            let Some((from, span, left)) = best.filter(|&(_, _, left)| left >= MIN_CUT_PAGES)
+            else {
                 return;
             };
             let Some(slot) = self.slots.get_mut(&from) else {
@@ -588,7 +640,7 @@ impl<T: Dated> Windows<T> {
             let State::Run(r) = &slot.state else { return };
             let cut = r
                 .read_to
-                .saturating_add((left / 2).clamp(1, 64).saturating_mul(r.span))
+                .saturating_add((left / 2).min(PIECE_PAGES).saturating_mul(span))
                 .min(slot.to - 1);
             let end = std::mem::replace(&mut slot.to, cut);
             self.insert(cut + 1, end, State::Pending { explore: true }, false);
@@ -608,6 +660,21 @@ impl<T: Dated> Windows<T> {
                 self.order = proved_order(entries);
                 Ok(())
             }
+        }
+    }
+
+    /// While no order is proved: whether the walk of the window at `from` proves one with
+    /// its last page and `page` taken as one sequence; `more`: the walk goes on.
+    fn learn_across(&mut self, from: i64, page: &[T], more: bool) {
+        if self.order.is_some() {
+            self.last_pages.clear();
+            return;
+        }
+        let mut seq = self.last_pages.remove(&from).unwrap_or_default();
+        seq.extend(keys(page));
+        self.order = proved_order(&seq);
+        if more && self.order.is_none() {
+            self.last_pages.insert(from, keys(page));
         }
     }
 
@@ -656,14 +723,20 @@ impl<T: Dated> Windows<T> {
                 }
                 State::Walk { probe: Some(_), .. } => return None,
                 State::Run(r) => {
-                    if let Some(p) = r.pages.pop_front() {
-                        self.held -= p.len();
-                        if !p.is_empty() {
-                            return Some(p);
-                        }
-                        continue;
+                    let done = r.cursor.is_none() && !r.in_flight;
+                    let queued: usize = r.pages.iter().map(Vec::len).sum();
+                    // Handed out a page's worth at a time (a page less its last millisecond
+                    // would make batches of a few entries, and bulk calls as small).
+                    if queued > 0 && (queued >= 100 || done) {
+                        let batch: Vec<T> = r.pages.drain(..).flatten().collect();
+                        self.held -= batch.len();
+                        return Some(batch);
                     }
-                    if r.cursor.is_none() && !r.in_flight {
+                    if queued > 0 {
+                        return None;
+                    }
+                    r.pages.clear();
+                    if done {
                         let tail = std::mem::take(&mut r.tail);
                         self.held -= tail.len();
                         first.remove();
@@ -1077,6 +1150,14 @@ mod tests {
         }
 
         #[test]
+        fn every_entry_once_when_pages_prove_their_order(n in 0usize..3000, spread in 1i64..100_000, jitter in 0i64..5000, batch in 1i64..150, seed: u64, workers in 1usize..20) {
+            // Batches sharing a millisecond, dead-lettered up to `jitter` ms later (dlqIds out
+            // of createdAt order, so pages can prove it): runs, cuts and their pages exact.
+            let times: Vec<i64> = (0..n as i64).map(|i| NOW + (i / batch) * spread / 100).collect();
+            check_fake(&fake_in(&times, ApiOrder::OldestFirst, jitter, seed), workers, seed);
+        }
+
+        #[test]
         fn every_entry_once_with_many_in_one_millisecond(k in 0usize..400, m in 0usize..400, other in 0usize..300, seed: u64, shuffle: bool) {
             // k entries at t, m at t + 1: two crowded milliseconds side by side, wherever a
             // window edge falls.
@@ -1170,6 +1251,10 @@ mod tests {
                 "batches of 100",
                 (0..n as i64).map(|i| NOW + (i / 100) * 3).collect(),
             ),
+            (
+                "batches 30 ms apart",
+                (0..n as i64).map(|i| NOW + (i / 100) * 30).collect(),
+            ),
             ("30 days", spread(n, 0)),
             ("burst + 30 days", mix),
         ]
@@ -1261,6 +1346,60 @@ mod tests {
         }
     }
 
+    /// A listing where every call takes one round trip and `workers` run at once: the calls
+    /// and the round trips it took (the time model of a far API).
+    fn timed(fake: &Fake, workers: usize) -> (usize, usize) {
+        let mut w: Windows<DlqEntry> = Windows::new(0, 4_000_000_000_000, workers, MAX_HELD_SIM);
+        let mut flight: VecDeque<(usize, Request)> = VecDeque::new();
+        let (mut calls, mut now, mut out) = (0, 0, 0);
+        loop {
+            while let Some(b) = w.pop_ready() {
+                out += b.len();
+            }
+            while flight.len() < workers {
+                match w.next_request() {
+                    Some(r) => flight.push_back((now + 1, r)),
+                    None => break,
+                }
+            }
+            let Some((done, r)) = flight.pop_front() else {
+                break;
+            };
+            now = now.max(done);
+            calls += 1;
+            let page = fake.page(&r);
+            w.complete(&r, page, |_| true).unwrap();
+        }
+        assert_eq!(out, fake.entries.len());
+        (calls, now)
+    }
+
+    const MAX_HELD_SIM: usize = super::super::MAX_HELD_FOR_TESTS;
+
+    /// A DLQ dumped from a server (`PAGER_DUMP=file`, lines `createdAt dlqId` in the server's
+    /// page order): calls and round trips (printed).
+    #[test]
+    #[ignore]
+    #[allow(clippy::print_stderr)]
+    fn calls_of_a_dumped_dlq() {
+        let Some(path) = std::env::var_os("PAGER_DUMP") else {
+            return;
+        };
+        let text = std::fs::read_to_string(path).unwrap();
+        let entries: Vec<(i64, String)> = text
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(t, id)| (t.parse().unwrap(), id.to_string()))
+            .collect();
+        let f = Fake { entries };
+        let calls = check_fake(&f, 16, 9);
+        let (_, rounds) = timed(&f, 16);
+        eprintln!(
+            "{} entries: {calls} calls, {rounds} round trips",
+            f.entries.len()
+        );
+    }
+
     /// Calls per order and shape (printed; `cargo test calls_by_order -- --ignored --nocapture`).
     #[test]
     #[ignore]
@@ -1276,9 +1415,11 @@ mod tests {
                 for (shape, times) in shapes(n) {
                     let f = fake_in(&times, order, 5_000, 1);
                     let calls = check_fake(&f, 16, 9);
+                    let (_, rounds) = timed(&f, 16);
                     eprintln!(
-                        "{n:>7} {order:>12?} {shape:<16} {calls:>5} calls (budget {})",
-                        budget(n)
+                        "{n:>7} {order:>12?} {shape:<16} {calls:>5} calls (budget {}), {rounds:>4} round trips (floor {})",
+                        budget(n),
+                        n.div_ceil(100).div_ceil(16)
                     );
                 }
             }
