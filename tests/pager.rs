@@ -227,7 +227,7 @@ fn every_entry_once_when_crowded_milliseconds_meet_at_a_window_edge() {
 }
 
 /// Under a rate limit (and failing calls), a parallel listing still prints every entry once;
-/// a 429 pauses every worker until the window resets, so few calls are refused (5 calls a
+/// a 429 pauses every worker until the window resets, so few calls are refused (12 calls a
 /// second: fewer than a listing of 1,500 entries makes).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rate_limited_listing_slows_every_worker_and_stays_exact() {
@@ -253,7 +253,7 @@ async fn a_rate_limited_listing_slows_every_worker_and_stays_exact() {
         tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     }
     dev.wait_dlq("/v2/dlq", 1500).await;
-    dev.server().faults().set_rate_limit(5);
+    dev.server().faults().set_rate_limit(12);
     dev.server().faults().set_fault_rate(0.1);
     let r = dev
         .dlq(&["list", "--all", "-o", "ids", "--concurrency", "16"])
