@@ -142,9 +142,7 @@ impl Events {
         if self.names_dlq_ids {
             // Not dead-letters: nothing to look up.
             for e in new.iter().filter(|e| dlq_id_of(e).is_none()) {
-                if let Some((k, t)) = Events::key(e) {
-                    self.known.insert(k, t);
-                }
+                self.mark(e);
             }
             new.retain(|e| dlq_id_of(e).is_some());
         } else if sel.kind == DlqKind::Workflow && !new.is_empty() {

@@ -232,26 +232,9 @@ fn every_entry_once_when_crowded_milliseconds_meet_at_a_window_edge() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rate_limited_listing_slows_every_worker_and_stays_exact() {
     let dev = Dev::start().await;
-    let items: Vec<Value> = (0..1500)
-        .map(|i| {
-            json!({
-                "destination": "http://127.0.0.1:1/limited",
-                "body": i.to_string(),
-                "headers": {"Upstash-Retries": "0"},
-            })
-        })
-        .collect();
-    for part in items.chunks(100) {
-        let res = dev
-            .req(reqwest::Method::POST, "/v2/batch")
-            .json(part)
-            .send()
-            .await
-            .unwrap();
-        assert!(res.status().is_success());
-        // Batches a few milliseconds apart, as a client publishing them would send them.
-        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
-    }
+    // Batches a few milliseconds apart, as a client publishing them would send them.
+    dev.fail_batched("limited", 1500, std::time::Duration::from_millis(3))
+        .await;
     dev.wait_dlq("/v2/dlq", 1500).await;
     dev.server().faults().set_rate_limit(12);
     dev.server().faults().set_fault_rate(0.1);

@@ -188,24 +188,7 @@ async fn ages_are_told_from_now_not_from_the_start_of_the_watch() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_look_costs_in_proportion_to_what_arrived_not_to_the_dlq() {
     let dev = Dev::start().await;
-    let items: Vec<Value> = (0..3000)
-        .map(|i| {
-            serde_json::json!({
-                "destination": "http://127.0.0.1:1/big",
-                "body": i.to_string(),
-                "headers": {"Upstash-Retries": "0"},
-            })
-        })
-        .collect();
-    for part in items.chunks(100) {
-        let res = dev
-            .req(reqwest::Method::POST, "/v2/batch")
-            .json(part)
-            .send()
-            .await
-            .unwrap();
-        assert!(res.status().is_success());
-    }
+    dev.fail_batched("big", 3000, Duration::ZERO).await;
     dev.wait_dlq("/v2/dlq", 3000).await;
     // Entries that have been there a while (the last seconds' events are read at each look).
     tokio::time::sleep(Duration::from_millis(2500)).await;

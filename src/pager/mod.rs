@@ -60,9 +60,7 @@ fn parse_entry(raw: &RawValue) -> Result<DlqEntry, ApiError> {
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// Entries read ahead of the output at most (beyond the pages in flight): a few MiB.
-const MAX_HELD: usize = 20_000;
-#[cfg(test)]
-pub(crate) const MAX_HELD_FOR_TESTS: usize = MAX_HELD;
+pub(crate) const MAX_HELD: usize = 20_000;
 
 /// How far past its own clock the pager looks: the server's clock may be ahead.
 const CLOCK_SLACK_MS: i64 = 60_000;

@@ -1352,7 +1352,8 @@ mod tests {
     /// A listing where every call takes one round trip and `workers` run at once: the calls
     /// and the round trips it took (the time model of a far API).
     fn timed(fake: &Fake, workers: usize) -> (usize, usize) {
-        let mut w: Windows<DlqEntry> = Windows::new(0, 4_000_000_000_000, workers, MAX_HELD_SIM);
+        let mut w: Windows<DlqEntry> =
+            Windows::new(0, 4_000_000_000_000, workers, super::super::MAX_HELD);
         let mut flight: VecDeque<(usize, Request)> = VecDeque::new();
         let (mut calls, mut now, mut out) = (0, 0, 0);
         loop {
@@ -1376,8 +1377,6 @@ mod tests {
         assert_eq!(out, fake.entries.len());
         (calls, now)
     }
-
-    const MAX_HELD_SIM: usize = super::super::MAX_HELD_FOR_TESTS;
 
     /// A DLQ dumped from a server (`PAGER_DUMP=file`, lines `createdAt dlqId` in the server's
     /// page order): calls and round trips (printed).

@@ -410,6 +410,30 @@ impl Dev {
         dlq_at(&self.url, Some(&self.token), args, env).await
     }
 
+    /// Publishes `n` messages that fail at once (retries 0, a closed loopback port, path
+    /// `path`) through `/v2/batch`, 100 a request, `gap` apart (as a client would send them).
+    pub async fn fail_batched(&self, path: &str, n: usize, gap: Duration) {
+        let items: Vec<Value> = (0..n)
+            .map(|i| {
+                serde_json::json!({
+                    "destination": format!("http://127.0.0.1:1/{path}"),
+                    "body": i.to_string(),
+                    "headers": {"Upstash-Retries": "0"},
+                })
+            })
+            .collect();
+        for part in items.chunks(100) {
+            let res = self
+                .req(reqwest::Method::POST, "/v2/batch")
+                .json(part)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success());
+            tokio::time::sleep(gap).await;
+        }
+    }
+
     /// Publishes `n` messages that fail at once (retries 0) to `url`.
     pub async fn fail_many(&self, url: &str, n: usize, headers: &[(&str, &str)]) {
         let mut h = vec![("Upstash-Retries", "0")];
